@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Makefile - builds, tests, documents and installs migctl.
+#
+#   make               build everything into $(O)
+#   make check         install missing packages, build, run every test
+#   make check-asan    the same tests built with ASan and UBSan
+#   make demo          the main demonstration
+#   make docs          HTML spec and docs, man pages
+#   make install       PREFIX=/usr/local DESTDIR= (staged installs)
+#   V=1 verbose, WERROR=0 warnings are not errors, O=DIR build directory
+
+VERSION		:= 0.1.0
+O		?= build
+PREFIX		?= /usr/local
+DESTDIR		?=
+BINDIR		?= $(PREFIX)/bin
+LIBDIR		?= $(PREFIX)/lib
+INCDIR		?= $(PREFIX)/include
+DATADIR		?= $(PREFIX)/share
+MANDIR		?= $(DATADIR)/man
+DOCDIR		?= $(DATADIR)/doc/migctl
+LIBEXECDIR	?= $(PREFIX)/libexec/migctl
+
+CC		?= gcc
+AR		?= ar
+WERROR		?= 1
+SAN		?=
+
+ifeq ($(V),1)
+Q :=
+quiet = @true
+else
+Q := @
+quiet = @printf '  %-8s %s\n'
+endif
+
+WARN		:= -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
+		   -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN		+= -Werror
+endif
+
+# Flags for user-space code (host/, vmm/, tests, tools).
+CFLAGS		?= -O2 -g
+BASE_CFLAGS	:= -std=gnu11 $(WARN) -Iinclude -Ispec -MMD -MP \
+		   -DMIGCTL_VERSION_STRING='"$(VERSION)"'
+ifneq ($(SAN),)
+SAN_FLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=all
+endif
+ALL_CFLAGS	= $(BASE_CFLAGS) $(CFLAGS) $(SAN_FLAGS)
+ALL_LDFLAGS	= $(LDFLAGS) $(SAN_FLAGS)
+
+# Flags for code that runs inside a guest (guest/, the guest images).
+GUEST_CFLAGS	:= -std=gnu11 $(WARN) -Iinclude -Ispec -MMD -MP -O2 -g \
+		   -ffreestanding -nostdlib -fno-pic -fno-pie \
+		   -fno-stack-protector -mno-red-zone -mgeneral-regs-only \
+		   -fno-asynchronous-unwind-tables -fcf-protection=none
+
+# Each fragment appends to these.
+ALL		:=	# everything `make` builds
+TESTS		:=	# KTAP test programs `make check` runs, in order
+DOCS		:=	# rendered documentation
+INSTALL_BIN	:=	# programs for $(BINDIR)
+CLEAN		:=	# extra files to remove
+
+.PHONY: all check check-asan check-run deps demo docs install uninstall \
+	clean distclean conformance-selftest bench fuzz
+.DEFAULT_GOAL := all
+
+include conformance/lib/lib.mk
+include spec/spec.mk
+-include guest/guest.mk
+-include host/host.mk
+-include vmm/vmm.mk
+-include conformance/conformance.mk
+-include docs/docs.mk
+-include bench/bench.mk
+
+all: $(ALL)
+
+$(O)/%.o: %.c
+	$(quiet) CC $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+deps:
+	$(Q)scripts/deps.sh
+
+# The test run: every program in $(TESTS), nested under one KTAP plan.
+check: deps
+	$(Q)$(MAKE) --no-print-directory check-run
+
+check-run: all
+	$(Q)O=$(O) $(RUNNER) $(TESTS)
+
+check-asan: deps
+	$(Q)$(MAKE) --no-print-directory O=$(O)-asan SAN=1 check-run
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh $(O)
+
+docs: $(DOCS)
+
+install: all $(DOCS)
+	$(Q)install -d $(DESTDIR)$(BINDIR)
+	$(Q)$(foreach f,$(INSTALL_BIN),install -m 0755 $(f) $(DESTDIR)$(BINDIR)/ &&) true
+
+uninstall:
+	$(Q)$(foreach f,$(INSTALL_BIN),rm -f $(DESTDIR)$(BINDIR)/$(notdir $(f)) &&) true
+
+clean:
+	$(Q)rm -rf $(O) $(O)-asan $(CLEAN)
+
+distclean: clean
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/* harness_test.c - the harness and the runner checked on harness_victim. */
+#define _GNU_SOURCE
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test.h"
+
+#define OUT_MAX	65536
+
+struct outcome {
+	int status;
+	double seconds;
+	char out[OUT_MAX];
+};
+
+/* Path of a program built beside this one. */
+static void sibling(const char *name, char *path, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	ASSERT_GT(n, 0);
+	self[n] = '\0';
+	snprintf(path, len, "%s/%s", dirname(self), name);
+}
+
+/* Runs argv with MIGCTL_TEST_FILTER=filter, capturing stdout and stderr. */
+static void run(struct outcome *o, const char *filter, char *const argv[])
+{
+	struct timespec t0, t1;
+	size_t len = 0;
+	int fds[2];
+	pid_t pid;
+	ssize_t n;
+
+	ASSERT_EQ(0, pipe(fds));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		if (filter)
+			setenv("MIGCTL_TEST_FILTER", filter, 1);
+		else
+			unsetenv("MIGCTL_TEST_FILTER");
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (len < OUT_MAX - 1 &&
+	       (n = read(fds[0], o->out + len, OUT_MAX - 1 - len)) > 0)
+		len += n;
+	o->out[len] = '\0';
+	close(fds[0]);
+	ASSERT_EQ(pid, waitpid(pid, &o->status, 0));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	o->seconds = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ASSERT_TRUE(WIFEXITED(o->status));
+	o->status = WEXITSTATUS(o->status);
+}
+
+static void run_victim(struct outcome *o, const char *filter)
+{
+	char path[PATH_MAX];
+	char *argv[] = { path, NULL };
+
+	sibling("harness_victim", path, sizeof(path));
+	run(o, filter, argv);
+}
+
+static struct outcome o;
+
+#define EXPECT_HAS(s)	EXPECT_MSG(strstr(o.out, s), "missing \"%s\" in:\n%s", s, o.out)
+#define EXPECT_LACKS(s)	EXPECT_MSG(!strstr(o.out, s), "unexpected \"%s\" in:\n%s", s, o.out)
+
+TEST(harness, passing_case_is_ok)
+{
+	run_victim(&o, "victim.pass");
+	EXPECT_EQ(0, o.status);
+	EXPECT_HAS("KTAP version 1\n1..1\nok 1 victim.pass\n");
+	EXPECT_HAS("# Totals: pass:1 fail:0");
+}
+
+TEST(harness, failing_assert_is_not_ok_and_stops)
+{
+	run_victim(&o, "victim.assert_fails");
+	EXPECT_EQ(1, o.status);
+	EXPECT_HAS("not ok 1 victim.assert_fails\n");
+	/* file:line and both values, signed and hex */
+	EXPECT_HAS("harness_victim.c:");
+	EXPECT_HAS("ASSERT(one, 2): one = 1 (0x1), 2 = 2 (0x2)");
+	EXPECT_LACKS("unreachable after ASSERT");
+}
+
+TEST(harness, failing_expect_continues)
+{
+	run_victim(&o, "victim.expect_continues");
+	EXPECT_EQ(1, o.status);
+	EXPECT_HAS("EXPECT(3, 4): 3 = 3 (0x3), 4 = 4 (0x4)");
+	EXPECT_HAS("EXPECT_TRUE(0) failed");
+	EXPECT_HAS("reached after EXPECT");
+	EXPECT_HAS("not ok 1 victim.expect_continues\n");
+}
+
+TEST(harness, require_skips_with_reason)
+{
+	run_victim(&o, "victim.require_skips");
+	EXPECT_EQ(4, o.status);
+	EXPECT_HAS("ok 1 victim.require_skips # SKIP needs a unicorn\n");
+	EXPECT_LACKS("unreachable after REQUIRE");
+}
+
+TEST(harness, skip_after_failure_is_a_failure)
+{
+	run_victim(&o, "victim.expect_then_skip");
+	EXPECT_EQ(1, o.status);
+	EXPECT_HAS("not ok 1 victim.expect_then_skip\n");
+}
+
+TEST(harness, hanging_case_times_out)
+{
+	run_victim(&o, "victim.hangs");
+	EXPECT_EQ(1, o.status);
+	EXPECT_HAS("victim.hangs: timed out after 1 s");
+	EXPECT_HAS("not ok 1 victim.hangs\n");
+	EXPECT_LT(o.seconds, 10.0);
+}
+
+TEST(harness, crashing_case_is_reported)
+{
+	run_victim(&o, "victim.crashes,victim.pass");
+	EXPECT_EQ(1, o.status);
+	EXPECT_HAS("killed by signal 11");
+	EXPECT_HAS("not ok 2 victim.crashes\n");
+	/* a crash costs only its own case */
+	EXPECT_HAS("ok 1 victim.pass\n");
+	EXPECT_HAS("# Totals: pass:1 fail:1");
+}
+
+TEST(harness, fixture_variants_setup_teardown)
+{
+	run_victim(&o, "fx.*");
+	EXPECT_EQ(1, o.status);
+	EXPECT_HAS("# setup 1\n# body 1\n# after assert 1\n# teardown 1\nok 1 fx.one.is_one\n");
+	/* the failed ASSERT stops the body, teardown still runs */
+	EXPECT_HAS("# setup 2\n# body 2\n");
+	EXPECT_HAS("# teardown 2\nnot ok 2 fx.two.is_one\n");
+	EXPECT_LACKS("after assert 2");
+}
+
+TEST(harness, seed_is_per_case_and_reproducible)
+{
+	char first[OUT_MAX];
+
+	run_victim(&o, "victim.seed");
+	EXPECT_EQ(0, o.status);
+	EXPECT_HAS("# seed-value 0x");
+	memcpy(first, o.out, sizeof(first));
+	run_victim(&o, "victim.seed");
+	EXPECT_STREQ(first, o.out);
+}
+
+TEST(harness, list_names_every_case)
+{
+	char path[PATH_MAX];
+	char *argv[] = { path, "--list", NULL };
+
+	sibling("harness_victim", path, sizeof(path));
+	run(&o, NULL, argv);
+	EXPECT_EQ(0, o.status);
+	EXPECT_HAS("victim.pass\nvictim.assert_fails\n");
+	EXPECT_HAS("fx.one.is_one\nfx.two.is_one\n");
+}
+
+TEST(runner, nests_and_counts_cases)
+{
+	char runner[PATH_MAX], victim[PATH_MAX];
+	char *argv[] = { runner, victim, victim, NULL };
+
+	sibling("runner", runner, sizeof(runner));
+	sibling("harness_victim", victim, sizeof(victim));
+	run(&o, "victim.pass,victim.require_skips,victim.assert_fails", argv);
+	EXPECT_EQ(1, o.status);
+	EXPECT_HAS("KTAP version 1\n1..2\n  KTAP version 1\n  1..3\n  ok 1 victim.pass\n");
+	EXPECT_HAS("  not ok 2 victim.assert_fails\n");
+	EXPECT_HAS("  ok 3 victim.require_skips # SKIP needs a unicorn\n");
+	EXPECT_HAS("\nnot ok 1 ");
+	EXPECT_HAS("\nnot ok 2 ");
+	/* the closing line counts cases, not programs, and is the last line */
+	EXPECT_HAS("\n2 passed, 2 failed, 2 skipped\n");
+	EXPECT_EQ('\n', o.out[strlen(o.out) - 1]);
+	EXPECT_TRUE(strstr(o.out, "2 passed, 2 failed, 2 skipped\n") ==
+		    o.out + strlen(o.out) - strlen("2 passed, 2 failed, 2 skipped\n"));
+}
+
+TEST(runner, all_passing_exits_zero)
+{
+	char runner[PATH_MAX], victim[PATH_MAX];
+	char *argv[] = { runner, victim, NULL };
+
+	sibling("runner", runner, sizeof(runner));
+	sibling("harness_victim", victim, sizeof(victim));
+	run(&o, "victim.pass,fx.one.*", argv);
+	EXPECT_EQ(0, o.status);
+	EXPECT_HAS("\nok 1 ");
+	EXPECT_HAS("\n2 passed, 0 failed, 0 skipped\n");
+}
+
+TEST(runner, missing_program_fails)
+{
+	char runner[PATH_MAX];
+	char *argv[] = { runner, "/nonexistent/test-program", NULL };
+
+	sibling("runner", runner, sizeof(runner));
+	run(&o, NULL, argv);
+	EXPECT_EQ(1, o.status);
+	EXPECT_HAS("not ok 1 /nonexistent/test-program\n");
+	EXPECT_HAS("\n0 passed, 1 failed, 0 skipped\n");
+}
+
+TEST(runner, cut_short_plan_fails)
+{
+	char runner[PATH_MAX], script[] = "/tmp/migctl-cut-XXXXXX";
+	char *argv[] = { runner, script, NULL };
+	FILE *f;
+	int fd;
+
+	sibling("runner", runner, sizeof(runner));
+	fd = mkstemp(script);
+	ASSERT_GE(fd, 0);
+	f = fdopen(fd, "w");
+	ASSERT_NONNULL(f);
+	/* plans three cases, reports one, exits 0 as if all were well */
+	fputs("#!/bin/sh\necho 'KTAP version 1'\necho '1..3'\necho 'ok 1 a'\n", f);
+	fclose(f);
+	chmod(script, 0700);
+	run(&o, NULL, argv);
+	unlink(script);
+	EXPECT_EQ(1, o.status);
+	EXPECT_HAS("2 of 3 planned results missing");
+	EXPECT_HAS("\n1 passed, 1 failed, 0 skipped\n");
+}
+
+TEST(runner, program_timeout_fails)
+{
+	char runner[PATH_MAX], script[] = "/tmp/migctl-hang-XXXXXX";
+	char *argv[] = { runner, "-t", "1", script, NULL };
+	FILE *f;
+	int fd;
+
+	sibling("runner", runner, sizeof(runner));
+	fd = mkstemp(script);
+	ASSERT_GE(fd, 0);
+	f = fdopen(fd, "w");
+	ASSERT_NONNULL(f);
+	fputs("#!/bin/sh\necho 'KTAP version 1'\necho '1..1'\nexec sleep 60\n", f);
+	fclose(f);
+	chmod(script, 0700);
+	run(&o, NULL, argv);
+	unlink(script);
+	EXPECT_EQ(1, o.status);
+	EXPECT_HAS("timed out after 1 s");
+	EXPECT_LT(o.seconds, 10.0);
+}

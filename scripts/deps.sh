@@ -1,0 +1,44 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# deps.sh - installs the Debian packages migctl needs, when they are missing.
+#
+# Idempotent and silent when everything is installed. Needs root (or sudo)
+# only when something is missing; otherwise says exactly what to install.
+set -eu
+
+# gcc, make, binutils, libc6-dev: building
+# python3: the spec checks
+# asciidoctor: make docs
+# qemu-system-x86: the QEMU host conformance runs
+# libsodium-dev: the sev-sim firmware path (AEAD)
+PACKAGES="gcc make binutils libc6-dev python3 asciidoctor qemu-system-x86
+libsodium-dev"
+
+missing=""
+for pkg in $PACKAGES; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+	[ "$status" = "installed" ] || missing="$missing $pkg"
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing missing packages:$missing"
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		SUDO="sudo -n"
+	else
+		echo "deps: not root; run as root: apt-get install -y$missing" >&2
+		exit 1
+	fi
+else
+	SUDO=""
+fi
+export DEBIAN_FRONTEND=noninteractive
+# Package lists may be absent or stale on a fresh machine.
+if ! $SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null 2>&1; then
+	$SUDO apt-get update -q >/dev/null
+	if ! $SUDO apt-get install -y -q --no-install-recommends $missing; then
+		echo "deps: apt-get install failed for:$missing" >&2
+		exit 1
+	fi
+fi
+echo "deps: installed:$missing"

@@ -62,6 +62,10 @@ ALL		:=	# everything `make` builds
 TESTS		:=	# KTAP test programs `make check` runs, in order
 DOCS		:=	# rendered documentation
 INSTALL_BIN	:=	# programs for $(BINDIR)
+INSTALL_LIB	:=	# libraries for $(LIBDIR)
+INSTALL_INC	:= spec/migctl.h include/migctl/types.h	# headers for $(INCDIR)/migctl
+INSTALL_MAN1	:=	# man pages for $(MANDIR)/man1
+INSTALL_DOC	:=	# documents for $(DOCDIR)
 CLEAN		:=	# extra files to remove
 
 .PHONY: all check check-asan check-run deps demo docs install uninstall \
@@ -103,12 +107,24 @@ demo: deps
 
 docs: $(DOCS)
 
+# install-files MODE DIR FILES: nothing happens for an empty list.
+install-files = $(if $(3),install -d $(DESTDIR)$(2) && install -m $(1) $(3) $(DESTDIR)$(2)/,true)
+uninstall-files = $(foreach f,$(2),rm -f $(DESTDIR)$(1)/$(notdir $(f)) &&) true
+
 install: all $(DOCS)
-	$(Q)install -d $(DESTDIR)$(BINDIR)
-	$(Q)$(foreach f,$(INSTALL_BIN),install -m 0755 $(f) $(DESTDIR)$(BINDIR)/ &&) true
+	$(quiet) INSTALL $(DESTDIR)$(PREFIX)
+	$(Q)$(call install-files,0755,$(BINDIR),$(INSTALL_BIN))
+	$(Q)$(call install-files,0644,$(LIBDIR),$(INSTALL_LIB))
+	$(Q)$(call install-files,0644,$(INCDIR)/migctl,$(INSTALL_INC))
+	$(Q)$(call install-files,0644,$(MANDIR)/man1,$(INSTALL_MAN1))
+	$(Q)$(call install-files,0644,$(DOCDIR),$(INSTALL_DOC))
 
 uninstall:
-	$(Q)$(foreach f,$(INSTALL_BIN),rm -f $(DESTDIR)$(BINDIR)/$(notdir $(f)) &&) true
+	$(Q)$(call uninstall-files,$(BINDIR),$(INSTALL_BIN))
+	$(Q)$(call uninstall-files,$(LIBDIR),$(INSTALL_LIB))
+	$(Q)$(call uninstall-files,$(INCDIR)/migctl,$(INSTALL_INC))
+	$(Q)$(call uninstall-files,$(MANDIR)/man1,$(INSTALL_MAN1))
+	$(Q)$(call uninstall-files,$(DOCDIR),$(INSTALL_DOC))
 
 clean:
 	$(Q)rm -rf $(O) $(O)-asan $(CLEAN)

@@ -56,6 +56,9 @@
 #define MIGCTL_LEAF_EBX_MAX_SHIFT		8
 #define MIGCTL_LEAF_EBX_VERSION_MASK		0xffu
 #define MIGCTL_LEAF_EBX_RESERVED		0xffff0000u
+/* The same fields as masks in place. */
+#define MIGCTL_LEAF_EBX_MIN_MASK		0x000000ffu
+#define MIGCTL_LEAF_EBX_MAX_MASK		0x0000ff00u
 
 /* --- Versions and features ---------------------------------------------- */
 
@@ -153,10 +156,13 @@
 #define MIGCTL_MSR_KVM_UPSTREAM_LAST		0x4b564d08u
 
 #define MIGCTL_PSC_ATTR_MASK			0xfffull
+/* Bits 11:6 of a PSC request: MBZ. */
+#define MIGCTL_PSC_RESERVED			0x0000000000000fc0ull
 #define MIGCTL_PSC_GFN_SHIFT			12
 #define MIGCTL_PSC_GFN_MASK			0x000ffffffffff000ull
 #define MIGCTL_PSC_COUNT_SHIFT			52
 #define MIGCTL_PSC_COUNT_MAX			4096u
+#define MIGCTL_PSC_COUNT_MASK			0xfff0000000000000ull
 
 #define MIGCTL_PSC_VALUE(gfn, count, attrs)				\
 	(((uint64_t)(attrs) & MIGCTL_PSC_ATTR_MASK) |			\
@@ -194,6 +200,20 @@ _Static_assert(((MIGCTL_CTL_READY | MIGCTL_CTL_VERSION_MASK |
 	       "control MSR fields do not overlap");
 _Static_assert((MIGCTL_PSC_ATTR_MASK & MIGCTL_PSC_GFN_MASK) == 0,
 	       "PSC fields do not overlap");
+_Static_assert((MIGCTL_PSC_RESERVED & ~MIGCTL_PSC_ATTR_MASK) == 0 &&
+	       (MIGCTL_PSC_RESERVED & (MIGCTL_ATTR_SIZE_MASK | MIGCTL_ATTR_ENCRYPTED |
+				       MIGCTL_ATTR_LIST)) == 0,
+	       "PSC reserved bits are the undefined attribute bits");
+_Static_assert(MIGCTL_LEAF_EBX_MIN_MASK ==
+	       (MIGCTL_LEAF_EBX_VERSION_MASK << MIGCTL_LEAF_EBX_MIN_SHIFT) &&
+	       MIGCTL_LEAF_EBX_MAX_MASK ==
+	       (MIGCTL_LEAF_EBX_VERSION_MASK << MIGCTL_LEAF_EBX_MAX_SHIFT) &&
+	       (MIGCTL_LEAF_EBX_MIN_MASK | MIGCTL_LEAF_EBX_MAX_MASK |
+		MIGCTL_LEAF_EBX_RESERVED) == 0xffffffffu,
+	       "leaf EBX fields cover 32 bits");
+_Static_assert((MIGCTL_PSC_ATTR_MASK | MIGCTL_PSC_GFN_MASK | MIGCTL_PSC_COUNT_MASK) == ~0ull &&
+	       (MIGCTL_PSC_COUNT_MASK >> MIGCTL_PSC_COUNT_SHIFT) == MIGCTL_PSC_COUNT_MAX - 1,
+	       "PSC fields cover 64 bits");
 _Static_assert(MIGCTL_PSC_COUNT_MAX == (1u << (64 - MIGCTL_PSC_COUNT_SHIFT)),
 	       "PSC count field holds COUNT-1 for 1..MAX");
 

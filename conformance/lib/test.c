@@ -390,6 +390,7 @@ int main(int argc, char **argv)
 	if (harness.list) {
 		for (i = 0; i < n; i++)
 			printf("%s\n", runs[i].name);
+		free(runs);
 		return KSFT_PASS;
 	}
 	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,

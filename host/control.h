@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* control.h - the control MSR: VM-wide READY, version and features. */
+#ifndef MIGCTL_HOST_CONTROL_H
+#define MIGCTL_HOST_CONTROL_H
+
+#include <migctl/types.h>
+
+struct migctl_host;
+
+/* H-7: RDMSR; MIGCTL_HOST_ACCEPT with *val, or MIGCTL_HOST_GP when off. */
+int migctl_host_ctl_read(struct migctl_host *h, u64 *val);
+
+/* H-4..H-6: WRMSR; MIGCTL_HOST_ACCEPT or MIGCTL_HOST_GP (nothing changed). */
+int migctl_host_ctl_write(struct migctl_host *h, unsigned int vcpu, u64 val);
+
+/* H-4: NULL if @val is a value this host accepts when not READY, else why not. */
+const char *migctl_host_ctl_check(const struct migctl_host *h, u64 val);
+
+/* The current value (0 when not READY). */
+u64 migctl_host_ctl_get(const struct migctl_host *h);
+
+/* Replace the value without guest checks (reset, import); bumps generation. */
+void migctl_host_ctl_set(struct migctl_host *h, u64 val);
+
+#endif /* MIGCTL_HOST_CONTROL_H */

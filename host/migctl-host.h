@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* migctl-host.h - the host protocol engine: CPUID, MSRs, hypercall 12, policy. */
+#ifndef MIGCTL_HOST_H
+#define MIGCTL_HOST_H
+
+/*
+ * The host role of migctl as a library any VMM can call. It never calls
+ * KVM, never prints (only through cfg.log) and never exits. One struct
+ * migctl_host per VM; every function may be called concurrently from
+ * several vCPU threads (control state under a mutex, the status log with
+ * atomics).
+ *
+ * Build: host/host.mk sets MIGCTL_HOST_LIB ($(O)/host/libmigctl-host.a,
+ * link it with -lpthread) and MIGCTL_HOST_CFLAGS (-Ihost) for the
+ * includer's objects.
+ *
+ * Wiring it to KVM (the VMM does this, the library does not):
+ *
+ * CPUID (H-1, H-2, H-3). Take the table from KVM_GET_SUPPORTED_CPUID, call
+ * migctl_host_cpuid() on every entry (it patches the KVM base leaves in
+ * place and leaves all others alone), append an entry for every function
+ * migctl_host_cpuid_leaves() names that the table lacks (zeroed regs, then
+ * migctl_host_cpuid() on it), and give the SAME table to KVM_SET_CPUID2 on
+ * every vCPU. KVM returns zeros for missing leaves below the max leaf, so
+ * base+2..base+0x4c need no entries.
+ *
+ * MSRs (H-3..H-7, H-10). Enable KVM_CAP_X86_USER_SPACE_MSR with
+ * KVM_MSR_EXIT_REASON_FILTER and install KVM_X86_SET_MSR_FILTER with one
+ * range per index from migctl_host_msr_indices(), read and write denied
+ * (bitmap bit 0), so that every access exits to user space. Then:
+ *	KVM_EXIT_X86_RDMSR:
+ *		r = migctl_host_msr_read(h, vcpu, run->msr.index, &v);
+ *		run->msr.data = v; run->msr.error = (r != MIGCTL_HOST_ACCEPT);
+ *	KVM_EXIT_X86_WRMSR:
+ *		r = migctl_host_msr_write(h, vcpu, run->msr.index, run->msr.data);
+ *		run->msr.error = (r != MIGCTL_HOST_ACCEPT);
+ * msr.error = 1 makes KVM inject #GP. MIGCTL_HOST_UNHANDLED means the index
+ * is not the protocol's; the VMM handles (or #GPs) it itself. If the
+ * filter cannot be installed the VMM must not offer the protocol (V-10):
+ * configure max_version = 0.
+ *
+ * Hypercall 12 (H-8, H-9, H-11). Only if KVM_CHECK_EXTENSION(
+ * KVM_CAP_EXIT_HYPERCALL) has bit 12 (MIGCTL_HC_MAP_GPA_RANGE), enable it
+ * with KVM_ENABLE_CAP args[0] = 1 << 12, and probe that a hypercall really
+ * exits (on PVM-style KVM it does not); only then set cfg.hypercall (V-10).
+ *	KVM_EXIT_HYPERCALL:
+ *		run->hypercall.ret = (u64)migctl_host_hypercall(h, vcpu,
+ *			run->hypercall.nr, run->hypercall.args[0],
+ *			run->hypercall.args[1], run->hypercall.args[2]);
+ * The change is recorded (S and C, V-1) before the call returns, so the
+ * vCPU may re-enter at once. KVM itself returns -KVM_EPERM at CPL > 0 and
+ * already rejects some bad ranges; the library checks everything again.
+ *
+ * Guest memory. Range lists (MIGCTL_F_LIST) name a guest page the library
+ * reads exactly once per request through cfg.mem.read; the VMM implements
+ * it as a bounds-checked memcpy from its guest memory mapping.
+ *
+ * Migration (V-2, V-5, V-6, V-8). The status log (statuslog.h, reached
+ * through migctl_host_log()) gives fetch-and-clear of the changed set and
+ * the stream encoding of S; migctl_host_export()/import() carry the
+ * protocol state; migctl_host_migratable() and migctl_host_check_import()
+ * are the policy checks.
+ */
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <migctl/types.h>
+#include "migctl.h"
+#include "statuslog.h"
+#include "logstream.h"
+
+/* Results of migctl_host_msr_read() / migctl_host_msr_write(). */
+#define MIGCTL_HOST_ACCEPT	0	/* completed; RDMSR value is valid */
+#define MIGCTL_HOST_GP		1	/* inject #GP (run->msr.error = 1) */
+#define MIGCTL_HOST_UNHANDLED	2	/* not a protocol MSR; VMM decides */
+
+/* Log levels for cfg.log; the library logs rarely (rejections at DEBUG). */
+#define MIGCTL_HOST_LOG_ERR	3
+#define MIGCTL_HOST_LOG_INFO	6
+#define MIGCTL_HOST_LOG_DEBUG	7
+
+/* Upper bounds for the arrays filled by the query functions below. */
+#define MIGCTL_HOST_CPUID_LEAVES_MAX	3
+#define MIGCTL_HOST_MSR_INDICES_MAX	2
+
+/* Default physical address width when cfg.phys_bits is 0. */
+#define MIGCTL_HOST_PHYS_BITS_DEFAULT	52
+
+/**
+ * struct migctl_host_mem - guest memory access for list pages
+ * @read: copy @len bytes at guest-physical @gpa to @buf; 0 or -errno.
+ *        Called at most once per list request, never with a range outside
+ *        the configured RAM.
+ * @arg: passed to @read.
+ */
+struct migctl_host_mem {
+	int (*read)(void *arg, gpa_t gpa, void *buf, size_t len);
+	void *arg;
+};
+
+/**
+ * struct migctl_host_config - what the host offers and the VM's layout
+ * @min_version: lowest version offered (1..max_version); ignored when off.
+ * @max_version: highest version offered, at most MIGCTL_VERSION_MAX;
+ *               0 = protocol off (H-3).
+ * @features: MIGCTL_F_* offered; must be 0 unless max_version >= 2.
+ * @hypercall: offer hypercall 12 (CPUID bit 16). Set only after the VMM
+ *             found that hypercall exits work (H-1, V-10).
+ * @psc_msr: MSR transport index (0 = MIGCTL_MSR_PSC_DEFAULT); must lie in
+ *           MIGCTL_MSR_KVM_UPSTREAM_LAST+1..MIGCTL_MSR_KVM_LAST.
+ * @cpuid_base: KVM CPUID base (0 = MIGCTL_CPUID_BASE_FIRST).
+ * @phys_bits: guest physical address width (0 = 52).
+ * @encrypted: the VM has encrypted memory: the log starts all private and
+ *             the VM is migratable only when READY (H-13, V-6).
+ * @ram: guest RAM regions, byte addresses and sizes, page-aligned, sorted,
+ *       non-overlapping; holes between them are not RAM. Copied.
+ * @nr_ram: number of @ram entries (1..MIGCTL_HOST_LOG_REGIONS_MAX).
+ * @mem: guest memory reader, needed if MIGCTL_F_LIST is offered. Copied.
+ * @log: optional diagnostics sink; @log_arg is passed to it.
+ */
+struct migctl_host_config {
+	u32 min_version;
+	u32 max_version;
+	u32 features;
+	bool hypercall;
+	u32 psc_msr;
+	u32 cpuid_base;
+	u32 phys_bits;
+	bool encrypted;
+	const struct migctl_host_region *ram;
+	unsigned int nr_ram;
+	struct migctl_host_mem mem;
+	void (*log)(void *arg, int level, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+	void *log_arg;
+};
+
+/**
+ * struct migctl_host_state - VM-wide protocol state
+ * @enabled: the protocol is offered (max_version != 0).
+ * @ready: the guest has opted in.
+ * @control: the accepted control MSR value (0 when not READY).
+ * @version: negotiated version (1 for an upstream value of 1); 0 if not READY.
+ * @features: negotiated features; 0 if not READY.
+ * @generation: incremented on every change of @control; a VMM compares it
+ *              before and after a migration to detect an opt-out (V-7).
+ */
+struct migctl_host_state {
+	bool enabled;
+	bool ready;
+	u64 control;
+	u32 version;
+	u32 features;
+	u64 generation;
+};
+
+/**
+ * struct migctl_host_counters - monotonic statistics
+ * @hc_calls: hypercall 12 requests (all outcomes).
+ * @msr_psc_writes: WRMSR to the MSR transport (all outcomes).
+ * @lists: list requests (both transports, all outcomes).
+ * @ok: requests of either transport that were applied.
+ * @pages: 4 KiB pages whose status was recorded (applied requests).
+ * @einval, @e2big, @efault, @enosys: hypercall errors by code.
+ * @psc_gp: MSR transport accesses that raised #GP.
+ * @ctl_reads: RDMSR of the control MSR that were accepted.
+ * @ctl_accepted, @ctl_rejected: WRMSR of the control MSR by outcome
+ *                               (rejected = #GP).
+ */
+struct migctl_host_counters {
+	u64 hc_calls;
+	u64 msr_psc_writes;
+	u64 lists;
+	u64 ok;
+	u64 pages;
+	u64 einval;
+	u64 e2big;
+	u64 efault;
+	u64 enosys;
+	u64 psc_gp;
+	u64 ctl_reads;
+	u64 ctl_accepted;
+	u64 ctl_rejected;
+};
+
+/*
+ * Protocol state carried by the migration stream (V-5, V-8). Fixed layout,
+ * little-endian on the wire via migctl_host_export_bytes(); no pointers.
+ */
+#define MIGCTL_HOST_SAVED_MAGIC		0x5453434du /* "MCST" */
+#define MIGCTL_HOST_SAVED_VERSION	1u
+#define MIGCTL_HOST_SAVED_SIZE		40u
+
+/**
+ * struct migctl_host_saved - the protocol state of a VM
+ * @magic: MIGCTL_HOST_SAVED_MAGIC.
+ * @format: MIGCTL_HOST_SAVED_VERSION.
+ * @control: accepted control MSR value, 0 if not READY.
+ * @min_version, @max_version, @features: the source's offer.
+ * @flags: MIGCTL_HOST_SAVED_F_*.
+ * @psc_msr: the MSR transport index offered, 0 if not offered.
+ * @reserved: zero.
+ */
+struct migctl_host_saved {
+	u32 magic;
+	u32 format;
+	u64 control;
+	u32 min_version;
+	u32 max_version;
+	u32 features;
+	u32 flags;
+	u32 psc_msr;
+	u32 reserved;
+};
+
+#define MIGCTL_HOST_SAVED_F_HYPERCALL	(1u << 0)
+#define MIGCTL_HOST_SAVED_F_ENCRYPTED	(1u << 1)
+#define MIGCTL_HOST_SAVED_F_ALL		0x3u
+
+_Static_assert(sizeof(struct migctl_host_saved) == MIGCTL_HOST_SAVED_SIZE,
+	       "saved protocol state is 40 bytes");
+
+struct migctl_host;
+
+/**
+ * migctl_host_create() - create the engine for one VM
+ * @cfg: configuration; checked, copied (including @cfg->ram).
+ * @out: the new engine.
+ *
+ * The VM starts not READY, every RAM page private if @cfg->encrypted, shared
+ * otherwise (H-13). The status log is allocated here, once, sized from the
+ * RAM layout only.
+ *
+ * Return: 0, -EINVAL for a bad configuration, -ENOMEM.
+ */
+int migctl_host_create(const struct migctl_host_config *cfg, struct migctl_host **out);
+
+/** migctl_host_destroy() - free everything; NULL is allowed. */
+void migctl_host_destroy(struct migctl_host *host);
+
+/**
+ * migctl_host_cpuid() - patch one CPUID entry for the protocol
+ * @function: CPUID leaf (EAX input).
+ * @index: sub-leaf (ECX input); ignored, the protocol leaves have none.
+ * @regs: EAX, EBX, ECX, EDX as the VMM would install them; patched.
+ *
+ * base+0: signature, max leaf raised to base+1 (v1) or base+0x4d (v2).
+ * base+1: bits 16 and 17 set or cleared per the offer, other bits kept.
+ * base+0x4d: the versioned leaf for a v2 offer, all zero otherwise.
+ * With the protocol off base+0 is left alone.
+ *
+ * Return: true if @regs belong to the protocol (patched), false if left as
+ * they were.
+ */
+bool migctl_host_cpuid(const struct migctl_host *host, u32 function, u32 index, u32 regs[4]);
+
+/**
+ * migctl_host_cpuid_leaves() - functions the CPUID table must contain
+ * @leaves: filled with up to MIGCTL_HOST_CPUID_LEAVES_MAX functions.
+ *
+ * Return: how many (0 when the protocol is off).
+ */
+unsigned int migctl_host_cpuid_leaves(const struct migctl_host *host,
+				      u32 leaves[MIGCTL_HOST_CPUID_LEAVES_MAX]);
+
+/**
+ * migctl_host_msr_indices() - MSRs the VMM must route to the library
+ * @indices: filled with up to MIGCTL_HOST_MSR_INDICES_MAX indices: the
+ *           control MSR (always, so that protocol-off #GPs are the
+ *           library's) and the MSR transport's index when offered.
+ *
+ * Return: how many.
+ */
+unsigned int migctl_host_msr_indices(const struct migctl_host *host,
+				     u32 indices[MIGCTL_HOST_MSR_INDICES_MAX]);
+
+/**
+ * migctl_host_msr_read() - RDMSR exit
+ * @vcpu: vCPU id, for diagnostics only (the state is VM-wide).
+ * @index: MSR index.
+ * @val: the value to return to the guest when accepted (0 otherwise).
+ *
+ * Return: MIGCTL_HOST_ACCEPT, MIGCTL_HOST_GP or MIGCTL_HOST_UNHANDLED.
+ */
+int migctl_host_msr_read(struct migctl_host *host, unsigned int vcpu, u32 index, u64 *val);
+
+/**
+ * migctl_host_msr_write() - WRMSR exit
+ * @vcpu: vCPU id, for diagnostics only.
+ * @index: MSR index.
+ * @val: the value the guest wrote.
+ *
+ * The control MSR follows H-4..H-7; the MSR transport H-10 (applied and
+ * recorded before this returns). A #GP changes nothing.
+ *
+ * Return: MIGCTL_HOST_ACCEPT, MIGCTL_HOST_GP or MIGCTL_HOST_UNHANDLED.
+ */
+int migctl_host_msr_write(struct migctl_host *host, unsigned int vcpu, u32 index, u64 val);
+
+/**
+ * migctl_host_hypercall() - KVM_EXIT_HYPERCALL
+ * @vcpu: vCPU id, for diagnostics only.
+ * @nr: hypercall number; anything but 12 gets -KVM_ENOSYS.
+ * @a0: GPA (or list page GPA with MIGCTL_ATTR_LIST).
+ * @a1: number of 4 KiB pages (or list entries).
+ * @a2: attributes. A list request carries MIGCTL_ATTR_LIST and no other
+ *      bit (each entry has its own size hint and ENCRYPTED bit); the MSR
+ *      transport's LIST requests likewise have unit 4K and no ENCRYPTED.
+ *
+ * Return: the value for run->hypercall.ret: 0 once the change is recorded,
+ * -MIGCTL_KVM_ENOSYS when hypercalls are not offered, -MIGCTL_KVM_EINVAL,
+ * -MIGCTL_KVM_E2BIG or -MIGCTL_KVM_EFAULT (nothing changed).
+ */
+s64 migctl_host_hypercall(struct migctl_host *host, unsigned int vcpu, u64 nr,
+			  u64 a0, u64 a1, u64 a2);
+
+/** migctl_host_state() - snapshot the VM-wide protocol state. */
+void migctl_host_state(struct migctl_host *host, struct migctl_host_state *st);
+
+/**
+ * migctl_host_migratable() - may this VM be migrated now (V-6)
+ * @why: if not NULL, set to a static human-readable reason when false.
+ *
+ * An unencrypted VM always is; an encrypted one only while READY.
+ */
+bool migctl_host_migratable(struct migctl_host *host, const char **why);
+
+/**
+ * migctl_host_reset() - VM reset: withdraw READY, keep the status log
+ */
+void migctl_host_reset(struct migctl_host *host);
+
+/** migctl_host_counters() - snapshot the statistics. */
+void migctl_host_counters(struct migctl_host *host, struct migctl_host_counters *c);
+
+/** migctl_host_log() - the VM's status log (owned by @host). */
+struct migctl_host_log *migctl_host_log(struct migctl_host *host);
+
+/**
+ * migctl_host_export() - protocol state for the migration stream (V-5)
+ * @s: filled; send it with migctl_host_saved_encode().
+ */
+void migctl_host_export(struct migctl_host *host, struct migctl_host_saved *s);
+
+/**
+ * migctl_host_check_import() - can this host take over that state (V-8)
+ * @s: the source's state.
+ * @why: if not NULL, set to a static reason on failure.
+ *
+ * The destination must offer the negotiated version and features, every
+ * feature and transport the source offered (the guest read that CPUID at
+ * boot), the same MSR transport index and the same encryption. Call it
+ * before the source pauses.
+ *
+ * Return: 0 or -EINVAL (malformed), -EOPNOTSUPP (not offered here).
+ */
+int migctl_host_check_import(struct migctl_host *host, const struct migctl_host_saved *s,
+			     const char **why);
+
+/**
+ * migctl_host_import() - install the source's protocol state (V-5)
+ *
+ * Runs migctl_host_check_import() first; changes nothing on failure.
+ * Return: as migctl_host_check_import().
+ */
+int migctl_host_import(struct migctl_host *host, const struct migctl_host_saved *s,
+		       const char **why);
+
+/**
+ * migctl_host_saved_encode() - little-endian wire form of @s
+ * @buf: MIGCTL_HOST_SAVED_SIZE bytes.
+ */
+void migctl_host_saved_encode(const struct migctl_host_saved *s, u8 buf[MIGCTL_HOST_SAVED_SIZE]);
+
+/**
+ * migctl_host_saved_decode() - parse the wire form
+ * Return: 0, or -EINVAL for a bad magic, format, flags or reserved field.
+ */
+int migctl_host_saved_decode(const u8 *buf, size_t len, struct migctl_host_saved *s);
+
+#endif /* MIGCTL_HOST_H */

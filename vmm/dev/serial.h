@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* serial.h - COM1: a transmit-only 16550 that relays guest output to a file. */
+#ifndef MIGCTL_VMM_SERIAL_H
+#define MIGCTL_VMM_SERIAL_H
+
+#include <migctl/types.h>
+
+#define SERIAL_COM1_BASE	0x3f8
+#define SERIAL_NR_PORTS		8
+
+struct vm;
+struct serial;
+
+/**
+ * serial_create() - COM1 on @vm writing to @fd (not closed by the serial).
+ *
+ * THR bytes are written to @fd line by line; LSR reads 0x60 (transmitter
+ * empty); the other registers accept writes and read 0.
+ */
+int serial_create(struct vm *vm, int fd, struct serial **out);
+
+/** serial_flush() - write out a partial line. */
+void serial_flush(struct serial *s);
+
+/** serial_destroy() - flush and free. */
+void serial_destroy(struct serial *s);
+
+#endif /* MIGCTL_VMM_SERIAL_H */

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* main.c - migctl-vmm: boot a PVH image on KVM and report the guest's result. */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+
+#include "migctl.h"
+#include "boot.h"
+#include "dev/exitport.h"
+#include "dev/serial.h"
+#include "options.h"
+#include "probe.h"
+#include "proto.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define VMM_EXIT_FAILURE	125
+
+/* Everything one run owns. */
+struct vmm {
+	struct options opt;
+	struct probe_result probe;
+	struct vm *vm;
+	struct serial *serial;
+	struct proto *proto;
+	int serial_fd;
+	int sig_fd;
+	void *image;
+	size_t image_len;
+};
+
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "migctl-vmm: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(VMM_EXIT_FAILURE);
+}
+
+static void vmm_check_kvm(void)
+{
+	if (access("/dev/kvm", F_OK))
+		die("/dev/kvm does not exist: load the KVM module (modprobe kvm_amd or "
+		    "kvm_intel) or run on a host with virtualization enabled");
+	if (access("/dev/kvm", R_OK | W_OK))
+		die("no permission to open /dev/kvm: add yourself to the 'kvm' group "
+		    "(usermod -aG kvm $USER, then log in again) or run as root");
+}
+
+static void vmm_check_memory(u64 size)
+{
+	struct sysinfo si;
+	u64 host;
+
+	if (sysinfo(&si))
+		return;
+	host = (u64)si.totalram * si.mem_unit;
+	if (size > host)
+		die("--memory %llu MiB exceeds the host's %llu MiB of RAM: use a smaller --memory",
+		    (unsigned long long)(size >> 20), (unsigned long long)(host >> 20));
+}
+
+static void vmm_read_image(struct vmm *v)
+{
+	const char *path = v->opt.image;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("cannot open image %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0)
+		die("image %s is not a regular, non-empty file", path);
+	v->image_len = st.st_size;
+	v->image = malloc(v->image_len);
+	if (!v->image)
+		die("image %s: out of memory", path);
+	n = read(fd, v->image, v->image_len);
+	if (n != (ssize_t)v->image_len)
+		die("cannot read image %s: %s", path, n < 0 ? strerror(errno) : "short read");
+	close(fd);
+}
+
+static void vmm_run_probe(struct vmm *v)
+{
+	int ret = probe_run(&v->probe);
+
+	if (ret == -EACCES || ret == -ENOENT)
+		vmm_check_kvm();
+	if (v->opt.probe) {
+		probe_print(&v->probe, stdout);
+		exit(ret ? VMM_EXIT_FAILURE : 0);
+	}
+	if (v->opt.trace) {
+		fprintf(stderr, "# probe: hypercall-transport=%s (%s)\n",
+			v->probe.hypercall ? "yes" : "no", v->probe.hypercall_why);
+		fprintf(stderr, "# probe: msr-transport=%s (%s)\n",
+			v->probe.msr_filter ? "yes" : "no", v->probe.msr_why);
+	}
+	if (ret)
+		die("cannot create a VM for the start-up probe: %s", strerror(-ret));
+}
+
+static void vmm_setup_vm(struct vmm *v)
+{
+	static const u32 versions[] = { 0, MIGCTL_VERSION_1, MIGCTL_VERSION_2 };
+	struct vm_config cfg = { v->opt.memory, v->opt.cpus, true };
+	struct proto_config pc = {
+		.max_version = versions[v->opt.migctl],
+		.features = v->opt.features,
+		.hypercall_works = v->probe.hypercall,
+		.msr_works = v->probe.msr_filter,
+		.trace = v->opt.trace,
+	};
+	const char *note;
+	int ret;
+
+	ret = vm_create(&v->vm, &cfg);
+	if (ret)
+		die("cannot create the VM (%llu MiB, %d vCPUs): %s",
+		    (unsigned long long)(v->opt.memory >> 20), v->opt.cpus, strerror(-ret));
+	ret = proto_create(v->vm, &pc, &v->proto, &note);
+	if (ret)
+		die("cannot set up the migctl protocol: %s", strerror(-ret));
+	if (note)
+		fprintf(stderr, "migctl-vmm: note: %s\n", note);
+	if (serial_create(v->vm, v->serial_fd, &v->serial) || exitport_init(v->vm))
+		die("cannot register the serial port and the exit port");
+}
+
+static void vmm_boot(struct vmm *v)
+{
+	struct boot_image img;
+	struct vcpu_flat32 st = { .ebx = BOOT_START_INFO };
+	const char *why = NULL;
+	int ret;
+
+	ret = boot_parse_elf(v->image, v->image_len, v->vm->mem.banks, v->vm->mem.nr_banks,
+			     &img, &why);
+	if (ret)
+		die("%s: %s", v->opt.image, why);
+	ret = boot_load(&v->vm->mem, v->image, &img, v->opt.cmdline);
+	if (ret)
+		die("cannot load %s: %s", v->opt.image, strerror(-ret));
+	ret = vm_create_vcpus(v->vm);
+	if (ret)
+		die("cannot create %d vCPUs: %s", v->opt.cpus, strerror(-ret));
+	st.eip = img.entry;
+	ret = vcpu_set_flat32(v->vm->vcpus[0], &st);
+	if (ret)
+		die("cannot set the boot CPU's registers: %s", strerror(-ret));
+}
+
+static long vmm_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Wait for the guest, the timeout or a signal; the VM has ended on return. */
+static void vmm_wait(struct vmm *v)
+{
+	long deadline = v->opt.timeout ? vmm_now_ms() + v->opt.timeout * 1000L : 0;
+
+	for (;;) {
+		int left = deadline ? (int)(deadline - vmm_now_ms()) : -1;
+		struct signalfd_siginfo si;
+		int ret;
+
+		if (deadline && left <= 0) {
+			vm_end(v->vm, VM_END_TIMEOUT, 0);
+			return;
+		}
+		ret = vm_wait(v->vm, left, v->sig_fd);
+		if (ret == 1)
+			return;
+		if (ret == 2 && read(v->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+			vm_end(v->vm, VM_END_SIGNAL, si.ssi_signo);
+			return;
+		}
+		if (ret < 0)
+			die("waiting for the guest: %s", strerror(-ret));
+	}
+}
+
+static int vmm_result(struct vmm *v)
+{
+	int code = v->vm->end_code;
+
+	switch (v->vm->end_kind) {
+	case VM_END_GUEST:
+		if (code == 0 || code == 1 || code == 4)
+			return code;
+		fprintf(stderr, "migctl-vmm: guest wrote %#x to the exit port (not 0, 1 or 4)\n",
+			code);
+		return 1;
+	case VM_END_SHUTDOWN:
+		fprintf(stderr, "migctl-vmm: guest shut down (triple fault)\n");
+		return 1;
+	case VM_END_TIMEOUT:
+		fprintf(stderr, "migctl-vmm: timeout: the guest did not finish within %u s\n",
+			v->opt.timeout);
+		return 1;
+	case VM_END_SIGNAL:
+		fprintf(stderr, "migctl-vmm: stopped by %s\n", strsignal(code));
+		return VMM_EXIT_FAILURE;
+	default:
+		fprintf(stderr, "migctl-vmm: the VM failed\n");
+		return VMM_EXIT_FAILURE;
+	}
+}
+
+static void vmm_signals(struct vmm *v)
+{
+	sigset_t set;
+
+	/* Before any thread exists, so every vCPU thread inherits the mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
+		die("cannot block SIGINT/SIGTERM");
+	v->sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (v->sig_fd < 0)
+		die("signalfd: %s", strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void vmm_open_serial(struct vmm *v)
+{
+	v->serial_fd = STDOUT_FILENO;
+	if (!v->opt.serial)
+		return;
+	v->serial_fd = open(v->opt.serial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (v->serial_fd < 0)
+		die("cannot open --serial %s: %s", v->opt.serial, strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	struct vmm v = { 0 };
+	char err[256];
+	int result;
+
+	if (options_parse(argc, argv, &v.opt, err, sizeof(err))) {
+		fprintf(stderr, "migctl-vmm: %s\nTry 'migctl-vmm --help'.\n", err);
+		return VMM_EXIT_FAILURE;
+	}
+	if (v.opt.help) {
+		fputs(options_usage(), stdout);
+		return 0;
+	}
+	if (v.opt.version) {
+		printf("migctl-vmm %s (protocol versions 1..%u)\n", MIGCTL_VERSION_STRING,
+		       MIGCTL_VERSION_MAX);
+		return 0;
+	}
+	vmm_check_kvm();
+	if (!v.opt.probe) {
+		vmm_read_image(&v);
+		vmm_check_memory(v.opt.memory);
+	}
+	vmm_signals(&v);
+	vmm_run_probe(&v);
+	vmm_open_serial(&v);
+	vmm_setup_vm(&v);
+	vmm_boot(&v);
+	if (vm_start(v.vm))
+		die("cannot start the vCPU threads");
+	vmm_wait(&v);
+	vm_join(v.vm);
+	serial_flush(v.serial);
+	result = vmm_result(&v);
+	if (v.opt.stats)
+		proto_print_stats(v.proto, stderr);
+	proto_destroy(v.proto);
+	vm_destroy(v.vm);
+	serial_destroy(v.serial);
+	free(v.image);
+	return result;
+}

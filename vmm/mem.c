@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* mem.c - guest RAM: one host mapping split into KVM memory slots. */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/kvm.h>
+
+#include "mem.h"
+
+#define MEM_PAGE_MASK	0xfffull
+
+int mem_layout(u64 size, struct mem_bank *banks)
+{
+	int n = 0;
+
+	if (size < MEM_MIN_SIZE || size > MEM_MAX_SIZE || (size & MEM_PAGE_MASK))
+		return -EINVAL;
+
+	banks[n++] = (struct mem_bank){ .gpa = 0, .size = MEM_LOW_END };
+	banks[n++] = (struct mem_bank){
+		.gpa = MEM_HIGH_START,
+		.size = (size < MEM_HOLE_START ? size : MEM_HOLE_START) - MEM_HIGH_START,
+		.host_offset = MEM_HIGH_START,
+	};
+	if (size > MEM_HOLE_START)
+		banks[n++] = (struct mem_bank){
+			.gpa = MEM_HOLE_END,
+			.size = size - MEM_HOLE_START,
+			.host_offset = MEM_HOLE_START,
+		};
+	for (int i = 0; i < n; i++)
+		banks[i].slot = i;
+	return n;
+}
+
+static int mem_set_slot(int vm_fd, const struct mem *mem, const struct mem_bank *b)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = b->slot,
+		.flags = b->flags,
+		.guest_phys_addr = b->gpa,
+		.memory_size = b->size,
+		.userspace_addr = (u64)(uintptr_t)(mem->host + b->host_offset),
+	};
+
+	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		return -errno;
+	return 0;
+}
+
+int mem_create(struct mem *mem, int vm_fd, u64 size)
+{
+	int ret;
+
+	ret = mem_layout(size, mem->banks);
+	if (ret < 0)
+		return ret;
+	mem->nr_banks = ret;
+
+	/* NORESERVE: untouched guest RAM costs nothing on the host. */
+	mem->host = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem->host == MAP_FAILED) {
+		mem->host = NULL;
+		return -ENOMEM;
+	}
+	mem->host_size = size;
+
+	for (int i = 0; i < mem->nr_banks; i++) {
+		ret = mem_set_slot(vm_fd, mem, &mem->banks[i]);
+		if (ret)
+			goto err_unmap;
+	}
+	return 0;
+
+err_unmap:
+	mem_destroy(mem);
+	return ret;
+}
+
+void mem_destroy(struct mem *mem)
+{
+	if (mem->host)
+		munmap(mem->host, mem->host_size);
+	memset(mem, 0, sizeof(*mem));
+}
+
+void *mem_gpa_to_hva(const struct mem *mem, gpa_t gpa, u64 len)
+{
+	for (int i = 0; i < mem->nr_banks; i++) {
+		const struct mem_bank *b = &mem->banks[i];
+
+		if (gpa < b->gpa || gpa - b->gpa >= b->size)
+			continue;
+		if (len > b->size - (gpa - b->gpa))
+			return NULL;
+		return mem->host + b->host_offset + (gpa - b->gpa);
+	}
+	return NULL;
+}
+
+u64 mem_ram_size(const struct mem *mem)
+{
+	u64 total = 0;
+
+	for (int i = 0; i < mem->nr_banks; i++)
+		total += mem->banks[i].size;
+	return total;
+}
+
+int mem_dirty_log(struct mem *mem, int vm_fd, bool on)
+{
+	int ret = 0, i;
+
+	for (i = 0; i < mem->nr_banks && !ret; i++) {
+		u32 old = mem->banks[i].flags;
+
+		mem->banks[i].flags = on ? (old | KVM_MEM_LOG_DIRTY_PAGES) :
+				      (old & ~KVM_MEM_LOG_DIRTY_PAGES);
+		ret = mem_set_slot(vm_fd, mem, &mem->banks[i]);
+		if (ret)
+			mem->banks[i].flags = old;
+	}
+	if (!ret)
+		return 0;
+	/* Put the banks already switched back. */
+	for (i -= 2; i >= 0; i--) {
+		mem->banks[i].flags ^= KVM_MEM_LOG_DIRTY_PAGES;
+		mem_set_slot(vm_fd, mem, &mem->banks[i]);
+	}
+	return ret;
+}
+
+u64 mem_dirty_words(const struct mem *mem, int bank)
+{
+	return ((mem->banks[bank].size >> 12) + 63) / 64;
+}
+
+int mem_dirty_fetch(struct mem *mem, int vm_fd, int bank, u64 *bitmap)
+{
+	struct kvm_dirty_log log = { .slot = mem->banks[bank].slot, .dirty_bitmap = bitmap };
+
+	if (bank < 0 || bank >= mem->nr_banks ||
+	    !(mem->banks[bank].flags & KVM_MEM_LOG_DIRTY_PAGES))
+		return -EINVAL;
+	if (ioctl(vm_fd, KVM_GET_DIRTY_LOG, &log) < 0)
+		return -errno;
+	return 0;
+}

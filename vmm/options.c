@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* options.c - the migctl-vmm command line. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migctl.h"
+#include "mem.h"
+#include "options.h"
+
+#define OPTIONS_MAX_TIMEOUT	(7 * 24 * 3600)
+
+int options_parse_size(const char *s, u64 *out)
+{
+	unsigned long long v;
+	unsigned int shift = 20;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || !v)
+		return -EINVAL;
+	switch (*end) {
+	case 'b': case 'B': shift = 0; end++; break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	case '\0': break;
+	default: return -EINVAL;
+	}
+	if (shift && (!strcmp(end, "iB") || !strcmp(end, "B")))
+		end += strlen(end);
+	if (*end || v > (~0ull >> shift))
+		return -EINVAL;
+	*out = (u64)v << shift;
+	return 0;
+}
+
+static int options_parse_features(const char *s, u32 *out)
+{
+	char buf[64], *tok, *save;
+
+	if (!strcmp(s, "none")) {
+		*out = 0;
+		return 0;
+	}
+	if (!strcmp(s, "all")) {
+		*out = MIGCTL_F_ALL;
+		return 0;
+	}
+	if (strlen(s) >= sizeof(buf) || !*s)
+		return -EINVAL;
+	strcpy(buf, s);
+	*out = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "msr-psc"))
+			*out |= MIGCTL_F_MSR_PSC;
+		else if (!strcmp(tok, "list"))
+			*out |= MIGCTL_F_LIST;
+		else
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int options_parse_uint(const char *s, unsigned int min, unsigned int max,
+			      unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int options_join(char *const argv[], int argc, char *dst, char *err, size_t errlen)
+{
+	size_t len = 0;
+
+	dst[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+
+		if (len + n + (i ? 1 : 0) >= OPTIONS_CMDLINE_MAX) {
+			snprintf(err, errlen, "guest command line longer than %d bytes",
+				 OPTIONS_CMDLINE_MAX - 1);
+			return -EINVAL;
+		}
+		if (i)
+			dst[len++] = ' ';
+		memcpy(dst + len, argv[i], n + 1);
+		len += n;
+	}
+	return 0;
+}
+
+/* One option with a value; returns 0 or -EINVAL with @err set. */
+static int options_value(struct options *o, const char *name, const char *val,
+			 char *err, size_t errlen)
+{
+	unsigned int u;
+
+	if (!strcmp(name, "memory")) {
+		if (options_parse_size(val, &o->memory) || o->memory < MEM_MIN_SIZE ||
+		    o->memory > MEM_MAX_SIZE || (o->memory & 0xfff))
+			goto bad;
+	} else if (!strcmp(name, "cpus")) {
+		if (options_parse_uint(val, 1, OPTIONS_MAX_CPUS, &u))
+			goto bad;
+		o->cpus = u;
+	} else if (!strcmp(name, "migctl")) {
+		if (!strcmp(val, "off"))
+			o->migctl = OPTIONS_MIGCTL_OFF;
+		else if (!strcmp(val, "v1"))
+			o->migctl = OPTIONS_MIGCTL_V1;
+		else if (!strcmp(val, "v2"))
+			o->migctl = OPTIONS_MIGCTL_V2;
+		else
+			goto bad;
+	} else if (!strcmp(name, "features")) {
+		if (options_parse_features(val, &o->features))
+			goto bad;
+		o->features_given = true;
+	} else if (!strcmp(name, "serial")) {
+		if (!*val)
+			goto bad;
+		o->serial = strcmp(val, "stdio") ? val : NULL;
+	} else if (!strcmp(name, "timeout")) {
+		if (options_parse_uint(val, 1, OPTIONS_MAX_TIMEOUT, &u))
+			goto bad;
+		o->timeout = u;
+	} else {
+		snprintf(err, errlen, "unknown option --%s", name);
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "bad value for --%s: '%s'", name, val);
+	return -EINVAL;
+}
+
+static bool options_flag(struct options *o, const char *name)
+{
+	struct { const char *name; bool *flag; } flags[] = {
+		{ "trace", &o->trace }, { "stats", &o->stats }, { "probe", &o->probe },
+		{ "help", &o->help }, { "version", &o->version },
+	};
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if (!strcmp(name, flags[i].name)) {
+			*flags[i].flag = true;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int options_check(struct options *o, char *err, size_t errlen)
+{
+	if (o->help || o->version || o->probe)
+		return 0;
+	if (!o->image) {
+		snprintf(err, errlen, "no IMAGE given");
+		return -EINVAL;
+	}
+	if (o->features_given && o->features && o->migctl != OPTIONS_MIGCTL_V2) {
+		snprintf(err, errlen, "--features needs --migctl v2 (features are a version 2 offer)");
+		return -EINVAL;
+	}
+	if (o->migctl != OPTIONS_MIGCTL_V2)
+		o->features = 0;
+	return 0;
+}
+
+/* "--name", "--name=value" or "--name value" at argv[*i]; advances *i. */
+static int options_long(struct options *o, int argc, char *const argv[], int *i,
+			char *err, size_t errlen)
+{
+	const char *a = argv[*i] + 2, *eq = strchr(a, '=');
+	size_t n = eq ? (size_t)(eq - a) : strlen(a);
+	char name[32];
+
+	if (n >= sizeof(name)) {
+		snprintf(err, errlen, "unknown option --%s", a);
+		return -EINVAL;
+	}
+	memcpy(name, a, n);
+	name[n] = '\0';
+	if (options_flag(o, name)) {
+		if (!eq)
+			return 0;
+		snprintf(err, errlen, "option --%s takes no value", name);
+		return -EINVAL;
+	}
+	if (!eq && *i + 1 >= argc) {
+		snprintf(err, errlen, "option --%s needs a value", name);
+		return -EINVAL;
+	}
+	return options_value(o, name, eq ? eq + 1 : argv[++*i], err, errlen);
+}
+
+int options_parse(int argc, char *const argv[], struct options *o, char *err, size_t errlen)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->memory = OPTIONS_DEFAULT_MEMORY;
+	o->cpus = 1;
+	o->migctl = OPTIONS_MIGCTL_V2;
+	o->features = MIGCTL_F_ALL;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "-V")) {
+			options_flag(o, a[1] == 'h' ? "help" : "version");
+		} else if (a[0] == '-' && a[1] == '-') {
+			if (options_long(o, argc, argv, &i, err, errlen))
+				return -EINVAL;
+		} else if (a[0] == '-' && a[1]) {
+			snprintf(err, errlen, "unknown option %s", a);
+			return -EINVAL;
+		} else if (o->image) {
+			snprintf(err, errlen,
+				 "unexpected argument '%s' (guest command line goes after --)", a);
+			return -EINVAL;
+		} else {
+			o->image = a;
+		}
+	}
+	if (options_join(argv + i, argc - i, o->cmdline, err, errlen))
+		return -EINVAL;
+	return options_check(o, err, errlen);
+}
+
+const char *options_usage(void)
+{
+	return
+	"usage: migctl-vmm [options] IMAGE [-- guest command line...]\n"
+	"\n"
+	"Boots a PVH ELF64 image on /dev/kvm (COM1 at 0x3f8, exit port 0xf4).\n"
+	"\n"
+	"  --memory SIZE      guest RAM, suffix K/M/G/T (bare number: MiB), default 64M;\n"
+	"                     above 3G the rest is placed at 4G\n"
+	"  --cpus N           vCPUs, 1..64, default 1 (APs start via INIT/SIPI)\n"
+	"  --migctl MODE      protocol the host offers: off, v1, v2 (default v2)\n"
+	"  --features LIST    v2 features: msr-psc,list | none | all (default all)\n"
+	"  --serial FILE      COM1 output to FILE, or stdio (default)\n"
+	"  --timeout SECONDS  stop the guest after this time: message 'timeout', exit 1\n"
+	"  --trace            one line on stderr per protocol exchange (MSR, hypercall)\n"
+	"                     and the protocol CPUID leaves installed; CPUID itself\n"
+	"                     never exits on KVM, so guest CPUID reads are not traced\n"
+	"  --stats            one '# stats: key=value ...' line on stderr at exit\n"
+	"  --probe            print what this KVM can do (hypercall exits, MSR filter)\n"
+	"  -h, --help         this text\n"
+	"  -V, --version      the version\n"
+	"\n"
+	"Transports are offered only where the start-up probe found they work:\n"
+	"hypercall 12 needs KVM_EXIT_HYPERCALL delivery, the control MSR and the\n"
+	"MSR transport need the MSR filter.\n"
+	"\n"
+	"Exit status: the guest's result written to port 0xf4 (0 pass, 1 fail,\n"
+	"4 skip); 1 also for any other value, a triple fault or the timeout;\n"
+	"125 when the VMM itself fails (bad options, KVM errors, SIGINT/SIGTERM).\n";
+}

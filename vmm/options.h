@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* options.h - the migctl-vmm command line. */
+#ifndef MIGCTL_VMM_OPTIONS_H
+#define MIGCTL_VMM_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <migctl/types.h>
+
+#define OPTIONS_CMDLINE_MAX	3840	/* the PVH boot area's room, with NUL */
+#define OPTIONS_DEFAULT_MEMORY	(64ull << 20)
+#define OPTIONS_MAX_CPUS	64
+
+enum options_migctl {
+	OPTIONS_MIGCTL_OFF,
+	OPTIONS_MIGCTL_V1,
+	OPTIONS_MIGCTL_V2,
+};
+
+struct options {
+	const char *image;
+	u64 memory;
+	int cpus;
+	enum options_migctl migctl;
+	u32 features;		/* MIGCTL_F_* wanted (v2 only) */
+	bool features_given;
+	const char *serial;	/* NULL: stdout */
+	unsigned int timeout;	/* seconds, 0: none */
+	bool trace;
+	bool stats;
+	bool probe;
+	bool help;
+	bool version;
+	char cmdline[OPTIONS_CMDLINE_MAX];
+};
+
+/**
+ * options_parse() - parse argv into @o (defaults filled in first)
+ * @err: receives a one-line message on error
+ *
+ * Return: 0, or -EINVAL with @err set.
+ */
+int options_parse(int argc, char *const argv[], struct options *o, char *err, size_t errlen);
+
+/**
+ * options_parse_size() - "64M", "1G", "512K", "4096B"; a bare number is MiB
+ * (as QEMU's -m). Return: 0 or -EINVAL (syntax, zero, overflow).
+ */
+int options_parse_size(const char *s, u64 *out);
+
+/** options_usage() - the --help text. */
+const char *options_usage(void);
+
+#endif /* MIGCTL_VMM_OPTIONS_H */

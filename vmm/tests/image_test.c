@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* image_test.c - migctl-vmm boots tiny guest images: exits, protocol, errors. */
+#define _GNU_SOURCE	/* unshare() */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/sysinfo.h>
+
+#include "migctl.h"
+#include "test.h"
+#include "../probe.h"
+#include "run.h"
+
+/* Covers: V-10 */
+TEST(cli, probe_prints_findings)
+{
+	struct run r;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	VMM(&r, "--probe");
+	EXPECT_EQ(0, r.status);
+	EXPECT_TRUE(strstr(r.out, "hypercall-transport: "));
+	EXPECT_TRUE(strstr(r.out, "msr-transport: "));
+}
+
+TEST(boot, hello_exits_0)
+{
+	struct run r;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	VMM(&r, run_image("hello"));
+	EXPECT_EQ(0, r.status);
+	EXPECT_STREQ("hello\n", r.out);
+}
+
+TEST(boot, exit_4_is_skip)
+{
+	struct run r;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	VMM(&r, run_image("exit4"));
+	EXPECT_EQ(4, r.status);
+}
+
+TEST(boot, other_exit_value_fails)
+{
+	struct run r;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	VMM(&r, run_image("exit7"));
+	EXPECT_EQ(1, r.status);
+	EXPECT_TRUE(strstr(r.err, "0x7"));
+}
+
+TEST(boot, triple_fault_reported)
+{
+	struct run r;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	VMM(&r, run_image("triple"));
+	EXPECT_EQ(1, r.status);
+	EXPECT_TRUE(strstr(r.err, "triple fault"));
+	EXPECT_TRUE(strstr(r.err, "rax=000000000007ab1e"));
+}
+
+TEST(boot, serial_to_file)
+{
+	char path[] = "/tmp/migctl-serial-XXXXXX", buf[64] = { 0 };
+	struct run r;
+	int fd;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	fd = mkstemp(path);
+	ASSERT_GE(fd, 0);
+	VMM(&r, "--serial", path, run_image("hello"));
+	EXPECT_EQ(0, r.status);
+	EXPECT_STREQ("", r.out);
+	EXPECT_GT(read(fd, buf, sizeof(buf) - 1), 0);
+	EXPECT_STREQ("hello\n", buf);
+	close(fd);
+	unlink(path);
+}
+
+TEST(boot, smp_init_sipi)
+{
+	struct run r;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	VMM(&r, "--cpus", "4", run_image("smp"), "--", "4");
+	EXPECT_EQ(0, r.status);
+	EXPECT_STREQ("cpus=00000004\n", r.out);
+}
+
+TEST(boot, start_info_and_e820)
+{
+	struct run r;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	VMM(&r, "--memory", "5G", run_image("info"), "--", "test=a*", "cpus=1");
+	EXPECT_EQ(0, r.status);
+	EXPECT_TRUE(strstr(r.out, "magic=336ec578\nversion=00000001\n"));
+	EXPECT_TRUE(strstr(r.out, "cmdline=test=a* cpus=1\n"));
+	EXPECT_TRUE(strstr(r.out, "e820 0000000000000000 00000000000a0000 00000001\n"
+			    "e820 00000000000a0000 0000000000060000 00000002\n"
+			    "e820 0000000000100000 00000000bff00000 00000001\n"
+			    "e820 0000000100000000 0000000080000000 00000001\n"));
+}
+
+FIXTURE(cpuid) { struct run r; struct probe_result probe; u32 leaf[3][4]; };
+FIXTURE_VARIANT(cpuid) { const char *migctl; const char *features; u32 want_features; };
+FIXTURE_VARIANT_ADD(cpuid, off) { "off", "none", 0 };
+FIXTURE_VARIANT_ADD(cpuid, v1) { "v1", "none", 0 };
+FIXTURE_VARIANT_ADD(cpuid, v2_all) { "v2", "all", MIGCTL_F_ALL };
+FIXTURE_VARIANT_ADD(cpuid, v2_msr_psc) { "v2", "msr-psc", MIGCTL_F_MSR_PSC };
+FIXTURE_VARIANT_ADD(cpuid, v2_list) { "v2", "list", MIGCTL_F_LIST };
+FIXTURE_VARIANT_ADD(cpuid, v2_none) { "v2", "none", 0 };
+
+FIXTURE_SETUP(cpuid)
+{
+	static const u32 fn[3] = { 0x40000000, 0x40000001, 0x4000004d };
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	ASSERT_EQ(0, probe_run(&self->probe));
+	VMM(&self->r, "--migctl", variant->migctl, "--features", variant->features,
+	    run_image("info"));
+	ASSERT_EQ(0, self->r.status);
+	for (int i = 0; i < 3; i++) {
+		char key[32];
+		const char *p;
+		u32 *l = self->leaf[i];
+
+		snprintf(key, sizeof(key), "cpuid %08x: ", fn[i]);
+		p = strstr(self->r.out, key);
+		ASSERT_NONNULL(p);
+		ASSERT_EQ(4, sscanf(p + strlen(key), "%x %x %x %x", &l[0], &l[1], &l[2], &l[3]));
+	}
+}
+
+FIXTURE_TEARDOWN(cpuid) {}
+
+/* Covers: H-1, H-2, H-3, V-10 */
+TEST_F(cpuid, protocol_leaves)
+{
+	u32 *base = self->leaf[0], *feat = self->leaf[1], *vl = self->leaf[2];
+	bool on = strcmp(variant->migctl, "off");
+	bool v2 = !strcmp(variant->migctl, "v2");
+	u32 offered = self->probe.msr_filter ? variant->want_features : 0;
+
+	EXPECT_EQ(MIGCTL_KVM_SIG_EBX, base[1]);
+	EXPECT_EQ(MIGCTL_KVM_SIG_ECX, base[2]);
+	EXPECT_EQ(MIGCTL_KVM_SIG_EDX, base[3]);
+	EXPECT_GE(base[0], 0x40000001u);
+	/* bit 17 only with a working MSR filter, bit 16 only with hypercall exits */
+	EXPECT_EQ(on && self->probe.msr_filter, !!(feat[0] & (1u << 17)));
+	EXPECT_EQ(on && self->probe.msr_filter && self->probe.hypercall,
+		  !!(feat[0] & (1u << 16)));
+	if (!v2 || !self->probe.msr_filter) {
+		EXPECT_LT(base[0], 0x4000004du);
+		return;
+	}
+	EXPECT_EQ(0x4000004du, base[0]);
+	EXPECT_EQ(MIGCTL_LEAF_MAGIC, vl[0]);
+	EXPECT_EQ(0x201u, vl[1]);		/* min 1, max 2 */
+	EXPECT_EQ(offered, vl[2]);
+	EXPECT_EQ((offered & MIGCTL_F_MSR_PSC) ? MIGCTL_MSR_PSC_DEFAULT : 0, vl[3]);
+}
+
+/* Covers: H-3 */
+TEST(msr, off_raises_gp)
+{
+	struct run r;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	VMM(&r, "--migctl", "off", "--stats", run_image("msr"));
+	EXPECT_EQ(0, r.status);
+	EXPECT_STREQ("wrmsr=gp\nrdmsr=gp\n", r.out);
+	EXPECT_TRUE(strstr(r.err, "wrmsr_0x4b564d08=1 "));
+	EXPECT_TRUE(strstr(r.err, "ctl_accepted=0 "));
+	EXPECT_TRUE(strstr(r.err, "ready=0 "));
+}
+
+/* Covers: H-7, V-1 */
+TEST(msr, v1_ready_reads_back)
+{
+	struct run r;
+	struct probe_result p;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	ASSERT_EQ(0, probe_run(&p));
+	REQUIRE(p.msr_filter, "MSR exits do not work here: %s", p.msr_why);
+	VMM(&r, "--migctl", "v1", "--stats", "--trace", run_image("msr"));
+	EXPECT_EQ(0, r.status);
+	EXPECT_STREQ("wrmsr=ok\nrdmsr=00000001\n", r.out);
+	EXPECT_TRUE(strstr(r.err, "kind=wrmsr index=0x4b564d08 value=0x1 result=ok"));
+	EXPECT_TRUE(strstr(r.err, "kind=rdmsr index=0x4b564d08 result=ok value=0x1"));
+	EXPECT_TRUE(strstr(r.err, "ready=1 version=1 "));
+}
+
+FIXTURE(psc) { struct run r; struct probe_result probe; };
+FIXTURE_VARIANT(psc) { const char *migctl; const char *features; bool offered; };
+FIXTURE_VARIANT_ADD(psc, v2_msr_psc) { "v2", "msr-psc", true };
+FIXTURE_VARIANT_ADD(psc, v2_list_only) { "v2", "list", false };
+FIXTURE_VARIANT_ADD(psc, v1) { "v1", "none", false };
+FIXTURE_VARIANT_ADD(psc, off) { "off", "none", false };
+
+FIXTURE_SETUP(psc)
+{
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	ASSERT_EQ(0, probe_run(&self->probe));
+	VMM(&self->r, "--migctl", variant->migctl, "--features", variant->features, "--stats",
+	    run_image("psc"));
+}
+
+FIXTURE_TEARDOWN(psc) {}
+
+/*
+ * The MSR transport end to end: a valid request is recorded before the
+ * WRMSR completes; misaligned, reserved-bit and outside-RAM requests and
+ * every RDMSR raise #GP; without F_MSR_PSC every access raises #GP.
+ */
+/* Covers: H-8, H-10, V-1, V-10 */
+TEST_F(psc, requests)
+{
+	bool offered = variant->offered && self->probe.msr_filter;
+
+	EXPECT_EQ(0, self->r.status);
+	if (!offered) {
+		EXPECT_STREQ("valid=gp\nmisaligned=gp\nreserved=gp\nhole=gp\nread=gp\n",
+			     self->r.out);
+		EXPECT_TRUE(strstr(self->r.err, "pages=0 "));
+		return;
+	}
+	EXPECT_STREQ("valid=ok\nmisaligned=gp\nreserved=gp\nhole=gp\nread=gp\n", self->r.out);
+	EXPECT_TRUE(strstr(self->r.err, "wrmsr_0x4b564d40=4 "));
+	EXPECT_TRUE(strstr(self->r.err, "psc_gp=4 requests_ok=1 pages=16 "));
+}
+
+/*
+ * Hypercall 12 from the guest: where the probe found hypercall exits work
+ * the VMM answers it; where not, the VMM turned FIX_HYPERCALL off, so the
+ * guest gets #UD instead of a hang, and bit 16 was never offered.
+ */
+/* Covers: H-1, H-9, V-10 */
+TEST(hypercall, follows_probe)
+{
+	struct probe_result p;
+	struct run r;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	ASSERT_EQ(0, probe_run(&p));
+	VMM(&r, "--migctl", "v1", "--stats", run_image("hc"));
+	EXPECT_EQ(0, r.status);
+	if (!p.hypercall) {
+		test_diag("hypercall exits: %s", p.hypercall_why);
+		EXPECT_TRUE(p.quirk_off);
+		EXPECT_STREQ("hc=ud\n", r.out);
+		EXPECT_TRUE(strstr(r.err, "hypercalls=0 "));
+		return;
+	}
+	EXPECT_STREQ("hc=00000000\n", r.out);
+	EXPECT_TRUE(strstr(r.err, "hypercalls=1 "));
+	EXPECT_TRUE(strstr(r.err, "pages=1 "));
+}
+
+TEST(stop, timeout)
+{
+	struct run r;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	VMM(&r, "--timeout", "1", "--cpus", "2", run_image("hang"));
+	EXPECT_EQ(1, r.status);
+	EXPECT_TRUE(strstr(r.err, "timeout"));
+}
+
+FIXTURE(signal) { struct run r; };
+FIXTURE_VARIANT(signal) { int sig; const char *name; };
+FIXTURE_VARIANT_ADD(signal, sigterm) { SIGTERM, "Terminated" };
+FIXTURE_VARIANT_ADD(signal, sigint) { SIGINT, "Interrupt" };
+FIXTURE_SETUP(signal) {}
+FIXTURE_TEARDOWN(signal) {}
+
+TEST_F(signal, stops_vcpus)
+{
+	struct run_opts o = { .signal_after = "hang\n", .kill_sig = variant->sig };
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	run_vmm(&self->r, &o, (const char *const[]){ "--cpus", "2", run_image("hang"), NULL });
+	EXPECT_EQ(125, self->r.status);
+	EXPECT_TRUE(strstr(self->r.err, variant->name));
+}
+
+static void write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
+		test_fail(__FILE__, __LINE__, true, "cannot write %s", path);
+	close(fd);
+}
+
+FIXTURE(bad) { struct run r; char path[64]; };
+FIXTURE_VARIANT(bad) { int kind; const char *msg; };
+enum { BAD_OPTION, BAD_NOT_ELF, BAD_NO_NOTE, BAD_MISSING, BAD_MEMORY };
+FIXTURE_VARIANT_ADD(bad, option) { BAD_OPTION, "unknown option --frob" };
+FIXTURE_VARIANT_ADD(bad, not_elf) { BAD_NOT_ELF, "not an ELF file" };
+FIXTURE_VARIANT_ADD(bad, no_pvh_note) { BAD_NO_NOTE, "not a PVH image" };
+FIXTURE_VARIANT_ADD(bad, missing_file) { BAD_MISSING, "cannot open image" };
+FIXTURE_VARIANT_ADD(bad, memory_too_large) { BAD_MEMORY, "exceeds the host" };
+
+FIXTURE_SETUP(bad)
+{
+	struct {
+		Elf64_Ehdr eh;
+		Elf64_Phdr ph;
+		u8 code[16];
+	} elf = {
+		.eh = { .e_ident = { 0x7f, 'E', 'L', 'F', ELFCLASS64, ELFDATA2LSB, EV_CURRENT },
+			.e_type = ET_EXEC, .e_machine = EM_X86_64, .e_phoff = sizeof(Elf64_Ehdr),
+			.e_phentsize = sizeof(Elf64_Phdr), .e_phnum = 1 },
+		.ph = { .p_type = PT_LOAD, .p_offset = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr),
+			.p_paddr = 0x100000, .p_filesz = 16, .p_memsz = 16 },
+	};
+
+	snprintf(self->path, sizeof(self->path), "/tmp/migctl-bad-%d", getpid());
+	if (variant->kind == BAD_NOT_ELF)
+		write_file(self->path, "#!/bin/sh\n", 10);
+	else if (variant->kind == BAD_NO_NOTE)
+		write_file(self->path, &elf, sizeof(elf));
+}
+
+FIXTURE_TEARDOWN(bad)
+{
+	unlink(self->path);
+}
+
+TEST_F(bad, exits_125_with_message)
+{
+	struct sysinfo si;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	switch (variant->kind) {
+	case BAD_OPTION:
+		VMM(&self->r, "--frob", run_image("hello"));
+		break;
+	case BAD_MEMORY:
+		REQUIRE(!sysinfo(&si) && (u64)si.totalram * si.mem_unit < (1ull << 40),
+			"host has 1 TiB of RAM");
+		VMM(&self->r, "--memory", "1T", run_image("hello"));
+		break;
+	default:
+		VMM(&self->r, self->path);
+		break;
+	}
+	EXPECT_EQ(125, self->r.status);
+	EXPECT_MSG(strstr(self->r.err, variant->msg), "stderr lacks '%s'", variant->msg);
+}
+
+static void hide_dev_kvm(void)
+{
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("tmpfs", "/dev", "tmpfs", 0, NULL))
+		_exit(99);
+}
+
+static void drop_root(void)
+{
+	if (setgid(65534) || setuid(65534))
+		_exit(99);
+}
+
+TEST(env, no_dev_kvm)
+{
+	struct run_opts o = { .child_setup = hide_dev_kvm };
+	struct run r;
+
+	REQUIRE(geteuid() == 0, "needs root to hide /dev/kvm in a mount namespace");
+	run_vmm(&r, &o, (const char *const[]){ run_image("hello"), NULL });
+	REQUIRE(r.status != 99, "cannot create a mount namespace");
+	EXPECT_EQ(125, r.status);
+	EXPECT_TRUE(strstr(r.err, "/dev/kvm does not exist"));
+}
+
+TEST(env, no_permission)
+{
+	struct run_opts o = { .child_setup = drop_root };
+	struct run r;
+
+	REQUIRE(geteuid() == 0, "needs root to switch to an unprivileged user");
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	run_vmm(&r, &o, (const char *const[]){ run_image("hello"), NULL });
+	REQUIRE(r.status != 99 && r.status != 127, "cannot run as nobody");
+	EXPECT_EQ(125, r.status);
+	EXPECT_TRUE(strstr(r.err, "no permission to open /dev/kvm"));
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* kvm_test.c - the VMM's modules on the real /dev/kvm: probe, vCPUs, pausing. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "migctl.h"
+#include "migctl-host.h"
+#include "test.h"
+#include "../boot.h"
+#include "../dev/exitport.h"
+#include "../dev/serial.h"
+#include "../probe.h"
+#include "../proto.h"
+#include "../vcpu.h"
+#include "../vm.h"
+#include "run.h"
+
+/* Covers: V-10 */
+TEST(probe, definite_answer)
+{
+	struct probe_result p;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	ASSERT_EQ(0, probe_run(&p));
+	test_diag("hypercall: %s; msr: %s; %ld us", p.hypercall_why, p.msr_why, p.usec);
+	EXPECT_TRUE(p.hypercall_why[0] && p.msr_why[0]);
+	EXPECT_EQ(p.hypercall, !strcmp(p.hypercall_why, "KVM_EXIT_HYPERCALL delivered"));
+	EXPECT_EQ(p.msr_filter, !strcmp(p.msr_why, "filtered RDMSR exits delivered"));
+	if (!p.hypercall)
+		EXPECT_TRUE(strstr(p.hypercall_why, "not delivered") ||
+			    strstr(p.hypercall_why, "does not offer"));
+	/* The VMM always turns the quirk off where KVM lets it: never a hang. */
+	EXPECT_TRUE(p.quirk_off || !p.hypercall);
+}
+
+#define GO_PORT		0xf8	/* resume.S polls it */
+
+/* Port 0xf8 answers *opaque: 0 keeps resume.S polling. */
+static void go_port(void *opaque, int cpu, u16 port, bool out, u32 size, u32 *data)
+{
+	if (!out)
+		*data = *(const u8 *)opaque;
+}
+
+/* A VM with COM1 on @out_fd, the exit port and port 0xf8 reading *@go. */
+static struct vm *new_vm(int cpus, struct serial **serial, int out_fd, const u8 *go)
+{
+	struct vm_config cfg = { .mem_size = 64ull << 20, .nr_cpus = cpus, .irqchip = true };
+	struct vm *vm;
+
+	if (vm_create(&vm, &cfg))
+		return NULL;
+	if (serial_create(vm, out_fd, serial) || exitport_init(vm) ||
+	    vm_ioport_register(vm, GO_PORT, 1, go_port, (void *)go)) {
+		vm_destroy(vm);
+		return NULL;
+	}
+	return vm;
+}
+
+/* Boot @name on a fresh VM with @cpus vCPUs; the VM runs when this returns. */
+static struct vm *boot_image(const char *name, int cpus, bool dirty_log, struct serial **serial,
+			     int out_fd, const u8 *go)
+{
+	struct vcpu_flat32 st = { .ebx = BOOT_START_INFO };
+	static u8 buf[1 << 16];
+	struct boot_image img;
+	const char *why;
+	struct vm *vm;
+	int fd = open(run_image(name), O_RDONLY);
+	ssize_t len;
+
+	if (fd < 0)
+		return NULL;
+	len = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (len <= 0 || !(vm = new_vm(cpus, serial, out_fd, go)))
+		return NULL;
+	if (boot_parse_elf(buf, len, vm->mem.banks, vm->mem.nr_banks, &img, &why) ||
+	    boot_load(&vm->mem, buf, &img, "") || vm_create_vcpus(vm) ||
+	    (dirty_log && mem_dirty_log(&vm->mem, vm->fd, true)))
+		goto err;
+	st.eip = img.entry;
+	if (vcpu_set_flat32(vm->vcpus[0], &st) || vm_start(vm))
+		goto err;
+	return vm;
+err:
+	vm_destroy(vm);
+	return NULL;
+}
+
+/*
+ * Pausing parks every vCPU outside KVM_RUN, whatever it was doing (the BSP
+ * halted, the APs waiting for INIT/SIPI), and resuming lets them go on.
+ */
+/* Covers: V-3 */
+TEST(vm, pause_parks_every_vcpu)
+{
+	static const u8 go = 1;
+	struct serial *serial = NULL;
+	int null_fd = open("/dev/null", O_WRONLY);
+	struct vm *vm;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	vm = boot_image("hang", 3, false, &serial, null_fd, &go);
+	ASSERT_NONNULL(vm);
+	for (int round = 0; round < 3; round++) {
+		ASSERT_EQ(0, vm_pause(vm));
+		EXPECT_EQ(3, vm->nr_parked);
+		vm_resume(vm);
+	}
+	vm_end(vm, VM_END_GUEST, 0);
+	vm_join(vm);
+	EXPECT_EQ((int)VM_END_GUEST, (int)vm->end_kind);
+	EXPECT_EQ(0, vm->nr_parked);
+	vm_destroy(vm);
+	serial_destroy(serial);
+	close(null_fd);
+}
+
+/*
+ * Dirty logging sees the guest's own writes (its stack page, 0x8f000, for
+ * the call in hello) and not the VMM's (the image it loaded), and a fetch
+ * clears what it returned.
+ */
+/* Covers: V-2 */
+TEST(mem, dirty_log_fetch_and_clear)
+{
+	static const u8 go = 1;
+	struct serial *serial = NULL;
+	int null_fd = open("/dev/null", O_WRONLY);
+	struct vm *vm;
+	u64 *bits, words;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	vm = boot_image("hello", 1, true, &serial, null_fd, &go);
+	ASSERT_NONNULL(vm);
+	ASSERT_EQ(1, vm_wait(vm, 10000, -1));
+	vm_join(vm);
+	ASSERT_EQ((int)VM_END_GUEST, (int)vm->end_kind);
+
+	words = mem_dirty_words(&vm->mem, 0);
+	bits = calloc(words, sizeof(*bits));
+	ASSERT_NONNULL(bits);
+	ASSERT_EQ(0, mem_dirty_fetch(&vm->mem, vm->fd, 0, bits));
+	EXPECT_TRUE(bits[0x8f / 64] & (1ull << (0x8f % 64)));
+	EXPECT_FALSE(bits[0x6 / 64] & (1ull << 0x6));		/* start_info: VMM-written */
+	ASSERT_EQ(0, mem_dirty_fetch(&vm->mem, vm->fd, 0, bits));
+	EXPECT_FALSE(bits[0x8f / 64] & (1ull << (0x8f % 64)));
+	ASSERT_EQ(0, mem_dirty_log(&vm->mem, vm->fd, false));
+	EXPECT_EQ(-EINVAL, mem_dirty_fetch(&vm->mem, vm->fd, 0, bits));
+	free(bits);
+	vm_destroy(vm);
+	serial_destroy(serial);
+	close(null_fd);
+}
+
+/* Read @fd until @want arrived (or 10 s passed); true if it did. */
+static bool wait_output(int fd, const char *want)
+{
+	char buf[256] = { 0 };
+	size_t len = 0;
+
+	for (int i = 0; i < 100 && !strstr(buf, want); i++) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n > 0)
+			len += n;
+	}
+	return strstr(buf, want);
+}
+
+/*
+ * Snapshot and restore: pause a running VM mid-loop, save every vCPU (the
+ * BSP polling a port, an AP never started), copy RAM to a new VM, restore
+ * the vCPUs there and let the guest finish: it checks its own registers,
+ * stack and memory before it prints "b".
+ */
+/* Covers: V-3, V-5 */
+TEST(vm, snapshot_restore_other_vm)
+{
+	static struct vcpu_state st[2];
+	struct serial *sa = NULL, *sb = NULL;
+	static u8 stay, go = 1;
+	int pa[2], pb[2];
+	struct vm *a, *b;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	ASSERT_EQ(0, pipe(pa));
+	ASSERT_EQ(0, pipe(pb));
+	a = boot_image("resume", 2, false, &sa, pa[1], &stay);	/* keeps polling */
+	ASSERT_NONNULL(a);
+	ASSERT_TRUE(wait_output(pa[0], "a\n"));
+	ASSERT_EQ(0, vm_pause(a));
+	for (int i = 0; i < 2; i++)
+		ASSERT_EQ(0, vcpu_save(a->vcpus[i], &st[i]));
+	EXPECT_EQ((u32)KVM_MP_STATE_UNINITIALIZED, st[1].mp.mp_state);
+	EXPECT_GT(st[0].nr_msrs, 0u);
+	test_diag("saved %u of %u MSRs", st[0].nr_msrs, a->nr_msr_indices);
+
+	b = new_vm(2, &sb, pb[1], &go);
+	ASSERT_NONNULL(b);
+	ASSERT_EQ(a->mem.host_size, b->mem.host_size);
+	memcpy(b->mem.host, a->mem.host, a->mem.host_size);
+	ASSERT_EQ(0, vm_create_vcpus(b));
+	for (int i = 0; i < 2; i++)
+		ASSERT_EQ(0, vcpu_restore(b->vcpus[i], &st[i]));
+	vm_end(a, VM_END_GUEST, 0);
+	vm_destroy(a);
+	serial_destroy(sa);
+
+	ASSERT_EQ(0, vm_start(b));
+	ASSERT_EQ(1, vm_wait(b, 10000, -1));
+	vm_join(b);
+	EXPECT_EQ((int)VM_END_GUEST, (int)b->end_kind);
+	EXPECT_EQ(0, b->end_code);
+	serial_flush(sb);
+	EXPECT_TRUE(wait_output(pb[0], "b\n"));
+	vm_destroy(b);
+	serial_destroy(sb);
+}
+
+/*
+ * The glue between KVM exits and the host library, driven as the vCPU
+ * loop drives it: hypercall 12 as if KVM_EXIT_HYPERCALL had arrived (this
+ * machine's KVM cannot deliver it, so the hypercall logic is exercised here
+ * in-process), the control MSR as a user-space MSR exit. What the handler
+ * returns is already in the status log (V-1).
+ */
+/* Covers: H-1, H-8, H-9, V-1 */
+TEST(proto, exit_glue)
+{
+	struct vm_config cfg = { .mem_size = 64ull << 20, .nr_cpus = 1 };
+	struct proto_config pc = { .max_version = 2, .features = MIGCTL_F_ALL,
+				   .hypercall_works = true, .msr_works = true };
+	struct migctl_host_counters c;
+	struct kvm_cpuid_entry2 *e;
+	struct vm_exit_ops *ops;
+	struct migctl_host_log *log;
+	struct proto *p;
+	const char *note;
+	struct vm *vm;
+	u64 v = 1;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	ASSERT_EQ(0, vm_create(&vm, &cfg));
+	REQUIRE(vm->caps.hypercall_exit_mask & (1u << MIGCTL_HC_MAP_GPA_RANGE),
+		"KVM lacks KVM_CAP_EXIT_HYPERCALL for hypercall 12");
+	ASSERT_EQ(0, proto_create(vm, &pc, &p, &note));
+	EXPECT_NULL(note);
+	EXPECT_TRUE(vm->caps.hypercall_exit && vm->caps.msr_filter);
+	e = vm_cpuid_find(vm, 0x40000001, 0);
+	ASSERT_NONNULL(e);
+	EXPECT_EQ(3u << 16, e->eax & (3u << 16));	/* bits 16 and 17 offered */
+
+	ops = &vm->exit_ops;
+	log = migctl_host_log(proto_host(p));
+	EXPECT_EQ(0, migctl_host_log_get(log, 0x100));	/* not encrypted: starts shared */
+	EXPECT_EQ(0ull, ops->hypercall(ops->opaque, 0, 12, 0x100000, 16, MIGCTL_ATTR_ENCRYPTED));
+	EXPECT_EQ(1, migctl_host_log_get(log, 0x100));
+	EXPECT_EQ(1, migctl_host_log_get(log, 0x10f));
+	EXPECT_EQ(0ull, ops->hypercall(ops->opaque, 0, 12, 0x100000, 1, 0));
+	EXPECT_EQ(0, migctl_host_log_get(log, 0x100));
+	EXPECT_EQ(1, migctl_host_log_get(log, 0x101));
+	EXPECT_EQ((u64)-MIGCTL_KVM_EINVAL, ops->hypercall(ops->opaque, 0, 12, 0x100800, 1, 0));
+	EXPECT_EQ((u64)-MIGCTL_KVM_EINVAL, ops->hypercall(ops->opaque, 0, 12, 0xa0000, 1, 0));
+	EXPECT_EQ((u64)-MIGCTL_KVM_ENOSYS, ops->hypercall(ops->opaque, 0, 13, 0, 0, 0));
+
+	EXPECT_EQ(0, ops->msr(ops->opaque, 0, true, MIGCTL_MSR_CONTROL, &v));
+	v = 0;
+	EXPECT_EQ(0, ops->msr(ops->opaque, 0, false, MIGCTL_MSR_CONTROL, &v));
+	EXPECT_EQ(1ull, v);
+	v = 0x2;	/* reserved bit */
+	EXPECT_EQ(-EPERM, ops->msr(ops->opaque, 0, true, MIGCTL_MSR_CONTROL, &v));
+	migctl_host_counters(proto_host(p), &c);
+	EXPECT_EQ(17ull, c.pages);
+	EXPECT_EQ(2ull, c.einval);
+	proto_destroy(p);
+	vm_destroy(vm);
+}

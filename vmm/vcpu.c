@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* vcpu.c - one virtual CPU: KVM_RUN in its own thread, exits completed in it. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "migctl.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define VCPU_KICK_SIGNAL	SIGUSR1
+
+static void vcpu_kick_handler(int sig)
+{
+	/* Nothing to do: the signal only makes KVM_RUN return -EINTR. */
+}
+
+int vcpu_signal_init(void)
+{
+	struct sigaction sa = { .sa_handler = vcpu_kick_handler };
+
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: KVM_RUN must come back with -EINTR. */
+	if (sigaction(VCPU_KICK_SIGNAL, &sa, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+static int vcpu_set_cpuid(struct vcpu *vcpu)
+{
+	struct kvm_cpuid2 *tmpl = vcpu->vm->cpuid;
+	size_t sz = sizeof(*tmpl) + tmpl->nent * sizeof(tmpl->entries[0]);
+	struct kvm_cpuid2 *c = malloc(sz);
+	int ret = 0;
+
+	if (!c)
+		return -ENOMEM;
+	memcpy(c, tmpl, sz);
+	for (u32 i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		/* Each vCPU sees its own (x2)APIC ID. */
+		if (e->function == 1)
+			e->ebx = (e->ebx & 0x00ffffffu) | ((u32)vcpu->id << 24);
+		else if (e->function == 0xb || e->function == 0x1f)
+			e->edx = vcpu->id;
+	}
+	if (ioctl(vcpu->fd, KVM_SET_CPUID2, c) < 0)
+		ret = -errno;
+	free(c);
+	return ret;
+}
+
+int vcpu_create(struct vm *vm, int id, struct vcpu **out)
+{
+	struct vcpu *vcpu = calloc(1, sizeof(*vcpu));
+	int ret;
+
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
+	if (vcpu->fd < 0) {
+		ret = -errno;
+		goto err_free;
+	}
+	vcpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd, 0);
+	if (vcpu->run == MAP_FAILED) {
+		ret = -errno;
+		goto err_close;
+	}
+	ret = vcpu_set_cpuid(vcpu);
+	if (ret)
+		goto err_unmap;
+	*out = vcpu;
+	return 0;
+
+err_unmap:
+	munmap(vcpu->run, vm->run_size);
+err_close:
+	close(vcpu->fd);
+err_free:
+	free(vcpu);
+	return ret;
+}
+
+void vcpu_destroy(struct vcpu *vcpu)
+{
+	if (!vcpu)
+		return;
+	munmap(vcpu->run, vcpu->vm->run_size);
+	close(vcpu->fd);
+	free(vcpu);
+}
+
+static void vcpu_flat_seg(struct kvm_segment *s, u16 sel, u8 type)
+{
+	*s = (struct kvm_segment){
+		.base = 0, .limit = 0xffffffff, .selector = sel, .type = type,
+		.present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+	};
+}
+
+int vcpu_set_flat32(struct vcpu *vcpu, const struct vcpu_flat32 *st)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = {
+		.rip = st->eip, .rsp = st->esp, .rbx = st->ebx, .rflags = 0x2,
+	};
+
+	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
+		return -errno;
+	vcpu_flat_seg(&sregs.cs, VCPU_FLAT_CS, 0xb);	/* code, read, accessed */
+	vcpu_flat_seg(&sregs.ds, VCPU_FLAT_DS, 0x3);	/* data, write, accessed */
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.tr = (struct kvm_segment){
+		.selector = VCPU_FLAT_TR, .limit = 0x67, .type = 0xb, .present = 1,
+	};
+	sregs.ldt = (struct kvm_segment){ .limit = 0xffff, .type = 0x2, .present = 1 };
+	sregs.gdt.base = st->gdt_base;
+	sregs.gdt.limit = st->gdt_limit;
+	sregs.idt.base = st->idt_base;
+	sregs.idt.limit = st->idt_limit;
+	sregs.cr0 = 0x11;	/* PE | ET, paging off */
+	sregs.cr3 = 0;
+	sregs.cr4 = 0;
+	sregs.efer = 0;
+	if (ioctl(vcpu->fd, KVM_SET_SREGS, &sregs) < 0)
+		return -errno;
+	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0)
+		return -errno;
+	return 0;
+}
+
+int vcpu_set_rip(struct vcpu *vcpu, u64 rip)
+{
+	struct kvm_regs regs;
+
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0)
+		return -errno;
+	regs.rip = rip;
+	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0)
+		return -errno;
+	return 0;
+}
+
+int vcpu_run_once(struct vcpu *vcpu)
+{
+	if (ioctl(vcpu->fd, KVM_RUN, 0) == 0)
+		return 0;
+	if (errno == EINTR || errno == EAGAIN) {
+		/* Clear before the caller looks at its flags: a later kick re-arms. */
+		vcpu->run->immediate_exit = 0;
+		return -EINTR;
+	}
+	return -errno;
+}
+
+int vcpu_complete(struct vcpu *vcpu)
+{
+	int ret;
+
+	vcpu->run->immediate_exit = 1;
+	ret = ioctl(vcpu->fd, KVM_RUN, 0);
+	vcpu->run->immediate_exit = 0;
+	if (ret < 0 && errno != EINTR)
+		return -errno;
+	return 0;
+}
+
+void vcpu_kick(struct vcpu *vcpu)
+{
+	if (!vcpu)
+		return;
+	vcpu->run->immediate_exit = 1;
+	if (vcpu->thread_started)
+		pthread_kill(vcpu->thread, VCPU_KICK_SIGNAL);
+}
+
+static void vcpu_handle_io(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	u8 *p = (u8 *)run + run->io.data_offset;
+	bool out = run->io.direction == KVM_EXIT_IO_OUT;
+
+	for (u32 i = 0; i < run->io.count; i++, p += run->io.size) {
+		u32 v = 0;
+
+		if (out)
+			memcpy(&v, p, run->io.size);
+		if (!vm_ioport_dispatch(vcpu->vm, vcpu->id, run->io.port, out, run->io.size, &v))
+			v = 0xffffffff;	/* nothing there: the bus floats */
+		if (!out)
+			memcpy(p, &v, run->io.size);
+	}
+}
+
+static void vcpu_handle_msr(struct vcpu *vcpu, bool write)
+{
+	struct vm_exit_ops *ops = &vcpu->vm->exit_ops;
+	struct kvm_run *run = vcpu->run;
+	u64 data = write ? run->msr.data : 0;
+	int ret = -EPERM;
+
+	if (ops->msr)
+		ret = ops->msr(ops->opaque, vcpu->id, write, run->msr.index, &data);
+	run->msr.error = ret ? 1 : 0;	/* 1: KVM injects #GP */
+	if (!write && !ret)
+		run->msr.data = data;
+}
+
+static void vcpu_handle_hypercall(struct vcpu *vcpu)
+{
+	struct vm_exit_ops *ops = &vcpu->vm->exit_ops;
+	struct kvm_run *run = vcpu->run;
+
+	if (ops->hypercall)
+		run->hypercall.ret = ops->hypercall(ops->opaque, vcpu->id, run->hypercall.nr,
+						    run->hypercall.args[0], run->hypercall.args[1],
+						    run->hypercall.args[2]);
+	else
+		run->hypercall.ret = -(u64)MIGCTL_KVM_ENOSYS;
+}
+
+static void vcpu_fatal(struct vcpu *vcpu, enum vm_end_kind kind, const char *what)
+{
+	fprintf(stderr, "migctl-vmm: vcpu %d: %s\n", vcpu->id, what);
+	vcpu_dump(vcpu, stderr);
+	vm_end(vcpu->vm, kind, 0);
+}
+
+static void vcpu_internal_error(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	char msg[160];
+	int n;
+
+	n = snprintf(msg, sizeof(msg), "KVM internal error, suberror %u, data",
+		     run->internal.suberror);
+	for (u32 i = 0; i < run->internal.ndata && i < 4 && n < (int)sizeof(msg) - 20; i++)
+		n += snprintf(msg + n, sizeof(msg) - n, " %#llx",
+			      (unsigned long long)run->internal.data[i]);
+	vcpu_fatal(vcpu, VM_END_ERROR, msg);
+}
+
+/* Return: false when the vCPU must stop. */
+static bool vcpu_handle_exit(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	char msg[96];
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		vcpu_handle_io(vcpu);
+		return true;
+	case KVM_EXIT_MMIO:
+		if (!run->mmio.is_write)
+			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		return true;
+	case KVM_EXIT_X86_RDMSR:
+	case KVM_EXIT_X86_WRMSR:
+		vcpu_handle_msr(vcpu, run->exit_reason == KVM_EXIT_X86_WRMSR);
+		return true;
+	case KVM_EXIT_HYPERCALL:
+		vcpu_handle_hypercall(vcpu);
+		return true;
+	case KVM_EXIT_INTR:
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		vcpu_fatal(vcpu, VM_END_SHUTDOWN, "triple fault (shutdown)");
+		return false;
+	case KVM_EXIT_INTERNAL_ERROR:
+		vcpu_internal_error(vcpu);
+		return false;
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(msg, sizeof(msg), "entry failed, reason %#llx",
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		vcpu_fatal(vcpu, VM_END_ERROR, msg);
+		return false;
+	case KVM_EXIT_SYSTEM_EVENT:
+		vcpu_fatal(vcpu, VM_END_SHUTDOWN, "system event (reset or shutdown)");
+		return false;
+	default:
+		snprintf(msg, sizeof(msg), "unhandled exit %s (%u)",
+			 vcpu_exit_name(run->exit_reason), run->exit_reason);
+		vcpu_fatal(vcpu, VM_END_ERROR, msg);
+		return false;
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	struct vm *vm = vcpu->vm;
+	sigset_t set;
+	int ret;
+
+	sigemptyset(&set);
+	sigaddset(&set, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	while (!atomic_load(&vm->stopping)) {
+		if (atomic_load(&vm->pause_req)) {
+			/* V-3: no half-done exit while parked. */
+			vcpu_complete(vcpu);
+			vm_park(vm);
+			continue;
+		}
+		ret = vcpu_run_once(vcpu);
+		if (ret == -EINTR)
+			continue;
+		if (ret) {
+			fprintf(stderr, "migctl-vmm: vcpu %d: KVM_RUN: %s\n", vcpu->id,
+				strerror(-ret));
+			vm_end(vm, VM_END_ERROR, ret);
+			break;
+		}
+		if (!vcpu_handle_exit(vcpu))
+			break;
+	}
+	return NULL;
+}
+
+int vcpu_start(struct vcpu *vcpu)
+{
+	int ret = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+
+	if (ret)
+		return -ret;
+	vcpu->thread_started = true;
+	return 0;
+}
+
+void vcpu_join(struct vcpu *vcpu)
+{
+	if (!vcpu->thread_started)
+		return;
+	pthread_join(vcpu->thread, NULL);
+	vcpu->thread_started = false;
+}
+
+/* Read the VM's MSR list, skipping the indices this KVM refuses. */
+static int vcpu_save_msrs(struct vcpu *vcpu, struct vcpu_state *st)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[VCPU_MAX_MSRS];
+	} req;
+	struct vm *vm = vcpu->vm;
+	u32 next = 0;
+
+	st->nr_msrs = 0;
+	while (next < vm->nr_msr_indices && st->nr_msrs < VCPU_MAX_MSRS) {
+		u32 n = 0;
+		int got;
+
+		while (next + n < vm->nr_msr_indices && st->nr_msrs + n < VCPU_MAX_MSRS) {
+			req.e[n] = (struct kvm_msr_entry){ .index = vm->msr_indices[next + n] };
+			n++;
+		}
+		req.hdr.nmsrs = n;
+		got = ioctl(vcpu->fd, KVM_GET_MSRS, &req);
+		if (got < 0)
+			return -errno;
+		memcpy(&st->msrs[st->nr_msrs], req.e, got * sizeof(req.e[0]));
+		st->nr_msrs += got;
+		next += got + 1;	/* KVM stopped at an MSR it cannot read: skip it */
+	}
+	return 0;
+}
+
+int vcpu_save(struct vcpu *vcpu, struct vcpu_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &st->regs) < 0 ||
+	    ioctl(vcpu->fd, KVM_GET_SREGS, &st->sregs) < 0 ||
+	    ioctl(vcpu->fd, KVM_GET_XSAVE, &st->xsave) < 0 ||
+	    ioctl(vcpu->fd, KVM_GET_XCRS, &st->xcrs) < 0 ||
+	    ioctl(vcpu->fd, KVM_GET_LAPIC, &st->lapic) < 0 ||
+	    ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, &st->events) < 0 ||
+	    ioctl(vcpu->fd, KVM_GET_MP_STATE, &st->mp) < 0)
+		return -errno;
+	return vcpu_save_msrs(vcpu, st);
+}
+
+int vcpu_restore(struct vcpu *vcpu, const struct vcpu_state *st)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[VCPU_MAX_MSRS];
+	} req = { .hdr.nmsrs = st->nr_msrs };
+	int n;
+
+	memcpy(req.e, st->msrs, st->nr_msrs * sizeof(st->msrs[0]));
+	/* SREGS first: it carries the APIC base the LAPIC state depends on. */
+	if (ioctl(vcpu->fd, KVM_SET_SREGS, &st->sregs) < 0 ||
+	    ioctl(vcpu->fd, KVM_SET_REGS, &st->regs) < 0 ||
+	    ioctl(vcpu->fd, KVM_SET_XSAVE, &st->xsave) < 0 ||
+	    ioctl(vcpu->fd, KVM_SET_XCRS, &st->xcrs) < 0)
+		return -errno;
+	n = ioctl(vcpu->fd, KVM_SET_MSRS, &req);
+	if (n < 0)
+		return -errno;
+	if ((u32)n != st->nr_msrs)
+		return -EINVAL;	/* this KVM refuses an MSR the source had */
+	if (ioctl(vcpu->fd, KVM_SET_LAPIC, &st->lapic) < 0 ||
+	    ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &st->events) < 0 ||
+	    ioctl(vcpu->fd, KVM_SET_MP_STATE, &st->mp) < 0)
+		return -errno;
+	return 0;
+}
+
+static void vcpu_dump_seg(FILE *f, const char *name, const struct kvm_segment *s)
+{
+	fprintf(f, "  %-3s sel=%04x base=%016llx limit=%08x type=%x p=%u dpl=%u db=%u l=%u\n",
+		name, s->selector, (unsigned long long)s->base, s->limit, s->type,
+		s->present, s->dpl, s->db, s->l);
+}
+
+void vcpu_dump(struct vcpu *vcpu, FILE *f)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0 || ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0) {
+		fprintf(f, "  (registers unavailable: %s)\n", strerror(errno));
+		return;
+	}
+	fprintf(f, "  rip=%016llx rsp=%016llx rflags=%016llx\n"
+		"  rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx\n"
+		"  rsi=%016llx rdi=%016llx rbp=%016llx\n"
+		"  cr0=%016llx cr2=%016llx cr3=%016llx cr4=%016llx efer=%016llx\n",
+		r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp,
+		s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
+	vcpu_dump_seg(f, "cs", &s.cs);
+	vcpu_dump_seg(f, "ss", &s.ss);
+	vcpu_dump_seg(f, "ds", &s.ds);
+	fprintf(f, "  gdt=%016llx/%04x idt=%016llx/%04x\n", (unsigned long long)s.gdt.base,
+		s.gdt.limit, (unsigned long long)s.idt.base, s.idt.limit);
+}
+
+const char *vcpu_exit_name(u32 reason)
+{
+	static const char *const names[] = {
+		[KVM_EXIT_UNKNOWN] = "UNKNOWN", [KVM_EXIT_EXCEPTION] = "EXCEPTION",
+		[KVM_EXIT_IO] = "IO", [KVM_EXIT_HYPERCALL] = "HYPERCALL",
+		[KVM_EXIT_DEBUG] = "DEBUG", [KVM_EXIT_HLT] = "HLT",
+		[KVM_EXIT_MMIO] = "MMIO", [KVM_EXIT_SHUTDOWN] = "SHUTDOWN",
+		[KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY", [KVM_EXIT_INTR] = "INTR",
+		[KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+		[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT",
+		[KVM_EXIT_X86_RDMSR] = "X86_RDMSR", [KVM_EXIT_X86_WRMSR] = "X86_WRMSR",
+	};
+
+	if (reason < sizeof(names) / sizeof(names[0]) && names[reason])
+		return names[reason];
+	return "?";
+}

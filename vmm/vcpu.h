@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* vcpu.h - one virtual CPU: its fd, its kvm_run, its thread and exit loop. */
+#ifndef MIGCTL_VMM_VCPU_H
+#define MIGCTL_VMM_VCPU_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/kvm.h>
+
+#include <migctl/types.h>
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	int id;
+	int fd;
+	struct kvm_run *run;	/* mmap'd, shared with KVM */
+	pthread_t thread;
+	bool thread_started;
+};
+
+/* 32-bit flat protected-mode start state (PVH entry, probe code). */
+struct vcpu_flat32 {
+	u32 eip;
+	u32 esp;
+	u32 ebx;
+	u32 gdt_base;		/* 0: no GDT (limit 0) */
+	u16 gdt_limit;
+	u32 idt_base;
+	u16 idt_limit;
+};
+
+#define VCPU_MAX_MSRS		256
+
+/*
+ * Everything KVM keeps for one vCPU, for snapshots and migration. Save it
+ * only while the vCPU is parked (vm_pause()), so no exit is half done.
+ */
+struct vcpu_state {
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_xsave xsave;
+	struct kvm_xcrs xcrs;
+	struct kvm_lapic_state lapic;
+	struct kvm_vcpu_events events;
+	struct kvm_mp_state mp;
+	u32 nr_msrs;
+	struct kvm_msr_entry msrs[VCPU_MAX_MSRS];
+};
+
+/* Selectors of the flat descriptors the VMM assumes (QEMU's PVH values). */
+#define VCPU_FLAT_CS		0x10
+#define VCPU_FLAT_DS		0x18
+#define VCPU_FLAT_TR		0x20
+
+/**
+ * vcpu_signal_init() - install the no-op handler of the kick signal
+ * (SIGUSR1) so that it interrupts KVM_RUN. Call once before any vCPU runs.
+ */
+int vcpu_signal_init(void);
+
+/**
+ * vcpu_create() - create vCPU @id of @vm, map its kvm_run and give it the
+ * VM's CPUID template with its own APIC ID.
+ */
+int vcpu_create(struct vm *vm, int id, struct vcpu **out);
+
+/** vcpu_destroy() - close the vCPU (its thread must have been joined). */
+void vcpu_destroy(struct vcpu *vcpu);
+
+/** vcpu_set_flat32() - registers for 32-bit protected mode, paging off. */
+int vcpu_set_flat32(struct vcpu *vcpu, const struct vcpu_flat32 *st);
+
+/** vcpu_set_rip() - move the instruction pointer (probe steps). */
+int vcpu_set_rip(struct vcpu *vcpu, u64 rip);
+
+/**
+ * vcpu_run_once() - one KVM_RUN.
+ *
+ * Return: 0 with run->exit_reason set, -EINTR when kicked (also via
+ * immediate_exit), another -errno on failure.
+ */
+int vcpu_run_once(struct vcpu *vcpu);
+
+/**
+ * vcpu_complete() - finish the instruction of a pending MSR, I/O or
+ * hypercall exit without running guest code (KVM_RUN with immediate_exit),
+ * so that a saved vCPU state holds no half-done exit.
+ */
+int vcpu_complete(struct vcpu *vcpu);
+
+/** vcpu_kick() - make the vCPU leave KVM_RUN soon (any thread). */
+void vcpu_kick(struct vcpu *vcpu);
+
+/** vcpu_start() / vcpu_join() - the vCPU's thread running its exit loop. */
+int vcpu_start(struct vcpu *vcpu);
+void vcpu_join(struct vcpu *vcpu);
+
+/**
+ * vcpu_save() - read the vCPU's whole state into @st. MSRs of the VM's
+ * index list that this KVM cannot read are left out.
+ */
+int vcpu_save(struct vcpu *vcpu, struct vcpu_state *st);
+
+/** vcpu_restore() - load a state saved by vcpu_save() (this or another VM). */
+int vcpu_restore(struct vcpu *vcpu, const struct vcpu_state *st);
+
+/** vcpu_dump() - general and segment registers, for fatal exits. */
+void vcpu_dump(struct vcpu *vcpu, FILE *f);
+
+/** vcpu_exit_name() - readable name of a KVM_EXIT_* reason. */
+const char *vcpu_exit_name(u32 reason);
+
+#endif /* MIGCTL_VMM_VCPU_H */

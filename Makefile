@@ -91,15 +91,24 @@ $(O)/%.o: %.c
 deps:
 	$(Q)scripts/deps.sh
 
-# The test run: every program in $(TESTS), nested under one KTAP plan.
+# The test run: every program in $(TESTS) under one KTAP plan, then every
+# compiled test program again as built with ASan and UBSan in $(O)-asan
+# (CHECK_SAN=0 leaves that second pass out). Scripts run once.
+CHECK_SAN	?= 1
+SAN_TESTS	= $(if $(filter 1,$(CHECK_SAN)),$(filter $(O)-asan/%,$(patsubst $(O)/%,$(O)-asan/%,$(TESTS))))
+
 check: deps
 	$(Q)$(MAKE) --no-print-directory check-run
 
 check-run: all
-	$(Q)O=$(O) $(RUNNER) $(TESTS)
+ifeq ($(CHECK_SAN),1)
+	$(Q)$(MAKE) --no-print-directory O=$(O)-asan SAN=1 CHECK_SAN=0 all
+endif
+	$(Q)O=$(O) $(RUNNER) $(TESTS) $(SAN_TESTS)
 
+# Only the sanitizer build, for a quicker look.
 check-asan: deps
-	$(Q)$(MAKE) --no-print-directory O=$(O)-asan SAN=1 check-run
+	$(Q)$(MAKE) --no-print-directory O=$(O)-asan SAN=1 CHECK_SAN=0 check-run
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

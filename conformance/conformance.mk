@@ -1,0 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# conformance/conformance.mk - the conformance suites of every role.
+
+include conformance/guest-image/image.mk

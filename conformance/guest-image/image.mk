@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# conformance/guest-image/image.mk - the conformance guest image (PVH) and its host-suite driver.
+
+GUEST_IMAGE_DIR	 := conformance/guest-image
+GUEST_IMAGE	 := $(O)/$(GUEST_IMAGE_DIR)/migctl-test.elf
+GUEST_IMAGE_LDS	 := $(GUEST_IMAGE_DIR)/migctl-test.ld
+GUEST_IMAGE_OBJS := $(O)/$(GUEST_IMAGE_DIR)/entry.o \
+		    $(patsubst %.c,$(O)/%.o,$(wildcard $(GUEST_IMAGE_DIR)/*.c))
+# GUEST_CFLAGS only, also when SAN=1: a bare-metal kernel has no sanitizer runtime.
+GUEST_IMAGE_CFLAGS := $(GUEST_CFLAGS) -Iguest -Iguest/arch/x86 -I$(GUEST_IMAGE_DIR) \
+		      -fno-tree-loop-distribute-patterns
+GUEST_IMAGE_RUN	 := $(O)/$(GUEST_IMAGE_DIR)/run-host-suite.sh
+
+$(O)/$(GUEST_IMAGE_DIR)/%.o: $(GUEST_IMAGE_DIR)/%.c
+	$(quiet) CC $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(GUEST_IMAGE_CFLAGS) -c -o $@ $<
+
+$(O)/$(GUEST_IMAGE_DIR)/%.o: $(GUEST_IMAGE_DIR)/%.S
+	$(quiet) AS $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(GUEST_IMAGE_CFLAGS) -c -o $@ $<
+
+$(GUEST_IMAGE): $(GUEST_IMAGE_OBJS) $(GUEST_LIB) $(GUEST_IMAGE_LDS)
+	$(quiet) LD $@
+	$(Q)$(CC) -nostdlib -static -no-pie -Wl,-T,$(GUEST_IMAGE_LDS) -Wl,--build-id=none \
+		-Wl,-z,noexecstack -Wl,-z,max-page-size=4096 \
+		-o $@ $(GUEST_IMAGE_OBJS) $(GUEST_LIB)
+
+# The driver runs from $(O) like every program in $(TESTS).
+$(GUEST_IMAGE_RUN): $(GUEST_IMAGE_DIR)/run-host-suite.sh
+	$(quiet) GEN $@
+	@mkdir -p $(@D)
+	$(Q)install -m 0755 $< $@
+
+ALL	+= $(GUEST_IMAGE) $(GUEST_IMAGE_RUN)
+TESTS	+= $(GUEST_IMAGE_RUN)

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* params.h - the image's command-line keys. */
+#ifndef GUEST_IMAGE_PARAMS_H
+#define GUEST_IMAGE_PARAMS_H
+
+#include <migctl/types.h>
+#include "ktap.h"
+
+/*
+ * Command line: space-separated key=value tokens (PVH cmdline; QEMU -append,
+ * migctl-vmm IMAGE -- ...).
+ *
+ *   test=GLOB[,GLOB...]  scenarios to run (default *); test=help lists keys
+ *                        and scenarios and exits 0
+ *   cpus=N               CPUs to start, 1..16 (default 1); give the VMM the same
+ *   expect=off|v1|v2|any what the host is supposed to offer (default any: only
+ *                        the spec's consistency rules are checked)
+ *   hc=0|1|any           whether the host is supposed to offer hypercall 12
+ *   features=LIST|none|any  offered v2 features expected: msr-psc,list
+ *   iters=N              notifications per CPU in smp-notify (default 64)
+ *   kexec.resume=...     internal: set by the simulated kexec
+ */
+
+/* expect=: what the host under test is supposed to offer. */
+#define PARAMS_EXPECT_ANY	0
+#define PARAMS_EXPECT_OFF	1
+#define PARAMS_EXPECT_V1	2
+#define PARAMS_EXPECT_V2	3
+
+#define PARAMS_TEST_MAX		256
+#define PARAMS_ANY		(-1)
+
+struct params {
+	char test[PARAMS_TEST_MAX];	/* comma-separated globs */
+	bool help;
+	u32 cpus;
+	u32 expect;
+	s32 expect_hc;		/* 0, 1 or PARAMS_ANY */
+	s32 expect_features;	/* MIGCTL_F_* mask or PARAMS_ANY */
+	u32 iters;
+	/* Internal, set by the simulated kexec for the kernel it starts. */
+	bool resumed;
+	u32 kexec_stage;
+	struct ktap_progress progress;
+};
+
+/* Fills p from the command line; returns 0 or -1 with *bad naming the token. */
+int params_parse(struct params *p, const char *cmdline, char *bad, u32 bad_size);
+/* Prints the keys as KTAP diagnostics. */
+void params_print_help(void);
+/* The resume token the kexec'd kernel needs, appended to a command line. */
+int params_format_resume(char *buf, u32 size, const struct ktap_progress *prog, u32 stage);
+
+#endif /* GUEST_IMAGE_PARAMS_H */

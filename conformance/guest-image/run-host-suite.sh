@@ -1,0 +1,195 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# run-host-suite.sh - host-role suite: the guest image under migctl-vmm and QEMU, as KTAP.
+#
+# Runs the image against every host configuration below, nests each run's
+# KTAP two spaces deeper and judges the run by its exit code, its KTAP and
+# (for elision) the VMM's --stats counters. A run fails when it hangs past
+# the timeout, when its KTAP is cut short (fewer results than its plan) or
+# when it bails out.
+#
+# Environment: O (build directory; default: the one this script was
+# installed in by make, else "build"), MIGCTL_VMM,
+# MIGCTL_TEST_IMAGE, QEMU (default qemu-system-x86_64), MIGCTL_RUN_TIMEOUT
+# (seconds per run, default 120), MIGCTL_HOST_SUITE_FILTER (glob on run names).
+
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+# Installed by make into $O/conformance/guest-image, beside the image.
+if [ -z "${O:-}" ]; then
+	O=build
+	[ -e "$here/migctl-test.elf" ] && O=$(cd "$here/../.." && pwd)
+fi
+VMM=${MIGCTL_VMM:-$O/vmm/migctl-vmm}
+IMAGE=${MIGCTL_TEST_IMAGE:-$O/conformance/guest-image/migctl-test.elf}
+QEMU=${QEMU:-qemu-system-x86_64}
+TIMEOUT=${MIGCTL_RUN_TIMEOUT:-120}
+FILTER=${MIGCTL_HOST_SUITE_FILTER:-*}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# name, host, vCPUs, what the host offers (--migctl and expect=), v2 features
+# (--features and features=, "-" for the default), the image's test= glob
+RUNS="vmm-off-cpus1 vmm 1 off - *
+vmm-off-cpus4 vmm 4 off - *
+vmm-v1-cpus1 vmm 1 v1 - *
+vmm-v1-cpus4 vmm 4 v1 - *
+vmm-v2-cpus1 vmm 1 v2 - *
+vmm-v2-cpus4 vmm 4 v2 - *
+vmm-v2-no-features-cpus4 vmm 4 v2 none *
+vmm-v2-msr-psc-cpus2 vmm 2 v2 msr-psc *
+vmm-off-elision-stats vmm 1 off - elision
+qemu-cpus1 qemu 1 off - *
+qemu-cpus4 qemu 4 off - *"
+
+n=0 passed=0 failed=0 skipped=0
+selected=$(echo "$RUNS" | while read -r name rest; do
+	# shellcheck disable=SC2254
+	case "$name" in $FILTER) echo "$name $rest" ;; esac
+done)
+plan=$(echo "$selected" | grep -c .)
+
+result() {	# status name [reason]
+	n=$((n + 1))
+	case "$1" in
+	pass) passed=$((passed + 1)); echo "ok $n $2" ;;
+	skip) skipped=$((skipped + 1)); echo "ok $n $2 # SKIP $3" ;;
+	*) failed=$((failed + 1)); echo "not ok $n $2"
+	   [ -n "${3:-}" ] && echo "# $2: $3" ;;
+	esac
+}
+
+# Why a host cannot run at all, or nothing.
+host_missing() {
+	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		echo "/dev/kvm is not accessible"
+	elif [ "$1" = vmm ] && [ ! -x "$VMM" ]; then
+		echo "migctl-vmm not built ($VMM)"
+	elif [ "$1" = qemu ] && ! command -v "$QEMU" >/dev/null; then
+		echo "$QEMU not installed (apt-get install qemu-system-x86)"
+	fi
+}
+
+# What migctl-vmm's start-up probe found: whether it offers hypercall 12 (H-1).
+vmm_hc=any
+probe_vmm() {
+	local line
+
+	[ -x "$VMM" ] || return
+	line=$("$VMM" --probe 2>/dev/null | grep -m1 '^hypercall-transport:')
+	[ -n "$line" ] || return
+	echo "# migctl-vmm --probe: $line"
+	case "$line" in
+	*": yes"*) vmm_hc=1 ;;
+	*": no"*) vmm_hc=0 ;;
+	esac
+}
+
+run_host() {	# host cpus mode features test
+	local args=("cpus=$2" "expect=$3" "test=$5") feat=()
+
+	# The image checks bit 16 against the probe: scenarios needing it skip when 0.
+	[ "$1" = vmm ] && [ "$3" != off ] && args+=("hc=$vmm_hc")
+
+	if [ "$4" != - ]; then
+		args+=("features=$4")
+		feat=(--features "$4")
+	fi
+	if [ "$1" = vmm ]; then
+		timeout -k 5 "$TIMEOUT" "$VMM" --cpus "$2" --migctl "$3" "${feat[@]}" --stats \
+			--timeout "$TIMEOUT" "$IMAGE" -- "${args[@]}"
+	else
+		timeout -k 5 "$TIMEOUT" "$QEMU" -accel kvm -cpu host,-arch-capabilities -M q35 \
+			-m 64M -smp "$2" -nodefaults -display none -no-reboot -serial stdio \
+			-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+			-kernel "$IMAGE" -append "${args[*]}"
+	fi
+}
+
+# The guest's verdict from the host's exit status: pass, skip or fail.
+verdict() {	# host status
+	case "$1:$2" in
+	vmm:0 | qemu:1) echo pass ;;
+	vmm:4 | qemu:9) echo skip ;;
+	*) echo fail ;;
+	esac
+}
+
+# Checks the nested KTAP: plan met, no bail-out; prints a reason if not.
+ktap_problem() {	# out
+	local want got
+
+	if grep -q '^Bail out!' "$1"; then
+		grep -m1 '^Bail out!' "$1"
+		return
+	fi
+	want=$(grep -m1 -E '^1\.\.[0-9]+' "$1" | sed 's/^1\.\.//; s/[^0-9].*//')
+	got=$(grep -c -E '^(not )?ok [0-9]+' "$1")
+	if [ -z "$want" ]; then
+		echo "no KTAP plan in the guest's output"
+	elif [ "$got" -ne "$want" ]; then
+		echo "KTAP cut short: $got of $want results"
+	fi
+}
+
+# For the elision run: the VMM saw no control-MSR access and no notification.
+stats_problem() {	# err
+	local line key
+
+	line=$(grep -m1 '^# stats:' "$1") || { echo "no --stats line from migctl-vmm"; return; }
+	for key in rdmsr_0x4b564d08 wrmsr_0x4b564d08 hypercalls wrmsr_0x4b564d40; do
+		case " ${line#\# stats: } " in
+		*" $key=0 "*) ;;
+		*" $key="*) echo "$key is not 0: $line"; return ;;
+		*) echo "$key missing: $line"; return ;;
+		esac
+	done
+}
+
+echo "KTAP version 1"
+echo "1..$plan"
+[ -z "$(host_missing vmm)" ] && probe_vmm
+echo "$selected" > "$tmp/runs"
+while read -r name host cpus mode features glob; do
+	[ -n "$name" ] || continue
+	why=$(host_missing "$host")
+	if [ -n "$why" ]; then
+		result skip "$name" "$why"
+		continue
+	fi
+	if [ ! -r "$IMAGE" ]; then
+		result fail "$name" "guest image not built ($IMAGE)"
+		continue
+	fi
+	start=$(date +%s.%N)
+	run_host "$host" "$cpus" "$mode" "$features" "$glob" </dev/null >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	secs=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || echo "?")
+	sed 's/^/  /' "$tmp/out"
+	echo "# $name: exit status $status after ${secs}s"
+	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+		sed 's/^/# stderr: /' "$tmp/err" | tail -n 5
+		result fail "$name" "timeout after ${TIMEOUT}s: the guest hung"
+		continue
+	fi
+	problem=$(ktap_problem "$tmp/out")
+	[ -z "$problem" ] && [ "$glob" = elision ] && problem=$(stats_problem "$tmp/err")
+	v=$(verdict "$host" "$status")
+	if [ -n "$problem" ]; then
+		sed 's/^/# stderr: /' "$tmp/err" | tail -n 5
+		result fail "$name" "$problem"
+	elif [ "$v" = skip ]; then
+		result skip "$name" "the guest image skipped every scenario"
+	elif [ "$v" = fail ]; then
+		sed 's/^/# stderr: /' "$tmp/err" | tail -n 5
+		result fail "$name" "the guest image failed (exit status $status)"
+	else
+		result pass "$name"
+	fi
+done < "$tmp/runs"
+echo "# Totals: pass:$passed fail:$failed xfail:0 xpass:0 skip:$skipped error:0"
+[ "$failed" -gt 0 ] && exit 1
+[ "$passed" -eq 0 ] && [ "$skipped" -gt 0 ] && exit 4
+exit 0

@@ -63,6 +63,7 @@ TESTS		:=	# KTAP test programs `make check` runs, in order
 DOCS		:=	# rendered documentation
 INSTALL_BIN	:=	# programs for $(BINDIR)
 INSTALL_LIB	:=	# libraries for $(LIBDIR)
+INSTALL_PC	:=	# pkg-config files for $(LIBDIR)/pkgconfig
 INSTALL_INC	:= spec/migctl.h include/migctl/types.h	# headers for $(INCDIR)/migctl
 INSTALL_MAN1	:=	# man pages for $(MANDIR)/man1
 INSTALL_DOC	:=	# documents for $(DOCDIR)
@@ -80,6 +81,9 @@ include spec/spec.mk
 -include conformance/conformance.mk
 -include docs/docs.mk
 -include bench/bench.mk
+
+# Tree-wide rules: SPDX and purpose lines, headers that compile alone.
+TESTS		+= scripts/tests/lint.sh
 
 all: $(ALL)
 
@@ -124,6 +128,7 @@ install: all $(DOCS)
 	$(quiet) INSTALL $(DESTDIR)$(PREFIX)
 	$(Q)$(call install-files,0755,$(BINDIR),$(INSTALL_BIN))
 	$(Q)$(call install-files,0644,$(LIBDIR),$(INSTALL_LIB))
+	$(Q)$(call install-files,0644,$(LIBDIR)/pkgconfig,$(INSTALL_PC))
 	$(Q)$(call install-files,0644,$(INCDIR)/migctl,$(INSTALL_INC))
 	$(Q)$(call install-files,0644,$(MANDIR)/man1,$(INSTALL_MAN1))
 	$(Q)$(call install-files,0644,$(DOCDIR),$(INSTALL_DOC))
@@ -131,6 +136,7 @@ install: all $(DOCS)
 uninstall:
 	$(Q)$(call uninstall-files,$(BINDIR),$(INSTALL_BIN))
 	$(Q)$(call uninstall-files,$(LIBDIR),$(INSTALL_LIB))
+	$(Q)$(call uninstall-files,$(LIBDIR)/pkgconfig,$(INSTALL_PC))
 	$(Q)$(call uninstall-files,$(INCDIR)/migctl,$(INSTALL_INC))
 	$(Q)$(call uninstall-files,$(MANDIR)/man1,$(INSTALL_MAN1))
 	$(Q)$(call uninstall-files,$(DOCDIR),$(INSTALL_DOC))

@@ -8,6 +8,8 @@ VMM_LDLIBS	:= -lpthread
 
 $(O)/vmm/%.o: ALL_CFLAGS += $(MIGCTL_HOST_CFLAGS) -Iconformance/lib
 
+include vmm/migrate/migrate.mk
+
 $(VMM_BIN): $(O)/vmm/main.o $(VMM_CORE_OBJS) $(MIGCTL_HOST_LIB)
 	$(quiet) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MIGCTL_HOST_LDLIBS) $(VMM_LDLIBS)

@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# vmm/migrate/migrate.mk - migration stream, channels and sev-sim: objects, tests.
+#
+# Included by vmm/vmm.mk. The VMM links $(VMM_MIGRATE_OBJS) and adds
+# $(VMM_MIGRATE_LDLIBS) to its link line.
+
+VMM_MIGRATE_SODIUM_CFLAGS := $(shell pkg-config --cflags libsodium 2>/dev/null)
+VMM_MIGRATE_LDLIBS	:= $(or $(shell pkg-config --libs libsodium 2>/dev/null),-lsodium)
+
+VMM_MIGRATE_OBJS	:= $(addprefix $(O)/vmm/migrate/,stream.o stream_config.o \
+			   stream_reader.o channel.o sevsim.o sevsim_prf.o)
+
+# The conformance guest image compiles sevsim_prf.c freestanding; building
+# it here with the guest flags keeps it that way.
+VMM_MIGRATE_PRF_GUEST	:= $(O)/vmm/migrate/sevsim_prf.guest.o
+
+$(O)/vmm/migrate/%.o: ALL_CFLAGS += $(VMM_MIGRATE_SODIUM_CFLAGS)
+$(O)/vmm/migrate/tests/%.o: ALL_CFLAGS += -Iconformance/lib -Ivmm/migrate
+
+$(VMM_MIGRATE_PRF_GUEST): vmm/migrate/sevsim_prf.c
+	$(quiet) CC $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+VMM_MIGRATE_TESTS	:= $(addprefix $(O)/vmm/migrate/tests/,stream_test \
+			   stream_bad_test channel_test sevsim_test)
+
+$(VMM_MIGRATE_TESTS): %: %.o $(VMM_MIGRATE_OBJS) $(TEST_LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VMM_MIGRATE_LDLIBS)
+
+# libFuzzer harness of the destination's stream parser; needs clang, so it
+# is not part of ALL: make $(O)/vmm/migrate/tests/stream_fuzz
+VMM_MIGRATE_FUZZ	:= $(O)/vmm/migrate/tests/stream_fuzz
+FUZZ_CC			?= clang
+FUZZ_FLAGS		?= -g -O1 -fsanitize=fuzzer,address,undefined \
+			   -fno-sanitize-recover=all
+
+$(VMM_MIGRATE_FUZZ): vmm/migrate/tests/stream_fuzz.c \
+		     $(patsubst $(O)/%.o,%.c,$(VMM_MIGRATE_OBJS))
+	$(quiet) FUZZCC $@
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) -std=gnu11 $(WARN) -Iinclude -Ispec -Ivmm/migrate \
+		$(VMM_MIGRATE_SODIUM_CFLAGS) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) \
+		$(VMM_MIGRATE_LDLIBS)
+
+ALL	+= $(VMM_MIGRATE_OBJS) $(VMM_MIGRATE_PRF_GUEST) $(VMM_MIGRATE_TESTS)
+TESTS	+= $(VMM_MIGRATE_TESTS)

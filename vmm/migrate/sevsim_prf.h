@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* sevsim_prf.h - sev-sim page keystream and key page, shared with the guest. */
+#ifndef MIGCTL_VMM_SEVSIM_PRF_H
+#define MIGCTL_VMM_SEVSIM_PRF_H
+
+/*
+ * Freestanding: the VMM and the conformance guest image compile the same
+ * sevsim_prf.c, the guest in ring 3 to encrypt its private pages. No libc,
+ * no globals, no floating point.
+ *
+ * The keystream of the 4 KiB page at guest-physical address g under the
+ * VM key K is ChaCha20 (RFC 8439 block function) with the 256-bit key K,
+ * the 96-bit nonce LE64(g >> 12) || 00 00 00 00 and block counters 0..63:
+ * 64 blocks of 64 bytes, one page. A private page holds plaintext XOR that
+ * keystream. Bound to the GPA, so the same plaintext at two addresses
+ * gives two ciphertexts, as with SEV's address tweak.
+ *
+ * The key page is a 4 KiB page the VMM owns outside the migrated RAM (the
+ * VMM tells the guest where; it is never sent). Layout, little-endian:
+ *	u64 magic	MIGCTL_SEVSIM_KEY_MAGIC
+ *	u64 generation	changes whenever the key does; never 0
+ *	u8  key[32]	K
+ *	the rest	zero
+ *
+ * A new VM starts at generation 1. The source sends its generation in the
+ * migration stream's CONFIG; the destination lays out its page with its
+ * fresh key K' and that generation + 1 before any vCPU runs, so the value
+ * the guest sees always changes across a migration. The VMM only ever
+ * writes the page while every vCPU is out of KVM_RUN, so the guest never
+ * sees a torn key and no odd/even writer marking is needed.
+ *
+ * Guest-side seqlock rule: a migration can pause the guest in the middle
+ * of a private-page access (the simulated "hardware" encryption is a
+ * ring-3 loop, not atomic), after which the page is re-encrypted under K'
+ * while the guest still holds K in registers. So every access to a
+ * private page is:
+ *
+ *	do {
+ *		gen = READ_ONCE(kp->generation);	// acquire
+ *		copy K from kp->key;
+ *		do the whole access (read+decrypt, or encrypt+write the page);
+ *	} while (READ_ONCE(kp->generation) != gen);	// acquire
+ *
+ * An access that saw a change is redone from the start with the new key,
+ * so it must be idempotent (write the whole intended content again; for a
+ * read, discard what was read). A private-page access that completes
+ * without a generation change used one key throughout and is correct.
+ */
+
+#include <migctl/types.h>
+
+#define MIGCTL_SEVSIM_KEY_BYTES	  32u
+#define MIGCTL_SEVSIM_PAGE_SIZE	  4096u
+#define MIGCTL_SEVSIM_BLOCK_BYTES 64u
+#define MIGCTL_SEVSIM_KEY_MAGIC	  0x504b4d49534d5653ull /* "SVMSIMKP" */
+
+/* The key page's header; the rest of the 4 KiB page is zero. */
+struct migctl_sevsim_key_page {
+	u64 magic;
+	u64 generation;
+	u8 key[MIGCTL_SEVSIM_KEY_BYTES];
+};
+
+_Static_assert(sizeof(struct migctl_sevsim_key_page) == 48,
+	       "key page header is 48 bytes");
+
+/**
+ * sevsim_prf_block() - the RFC 8439 ChaCha20 block function
+ * @key: 32-byte key.
+ * @counter: 32-bit block counter.
+ * @nonce: 12-byte nonce.
+ * @out: 64 bytes of keystream.
+ */
+void sevsim_prf_block(const u8 key[32], u32 counter, const u8 nonce[12],
+		      u8 out[64]);
+
+/**
+ * sevsim_prf_page_xor() - XOR a 4 KiB page with its keystream, in place
+ * @key: the VM key K.
+ * @gpa: guest-physical address of the page (the low 12 bits are ignored).
+ * @page: 4096 bytes; encrypts plaintext or decrypts ciphertext.
+ */
+void sevsim_prf_page_xor(const u8 key[32], u64 gpa, u8 *page);
+
+/**
+ * sevsim_prf_page_xor_copy() - @dst = @src XOR keystream of page @gpa
+ *
+ * @dst and @src may be the same buffer, otherwise they must not overlap.
+ */
+void sevsim_prf_page_xor_copy(const u8 key[32], u64 gpa, u8 *dst,
+			      const u8 *src);
+
+#endif /* MIGCTL_VMM_SEVSIM_PRF_H */

@@ -2,3 +2,4 @@
 # conformance/conformance.mk - the conformance suites of every role.
 
 include conformance/guest-image/image.mk
+include conformance/checker/checker.mk

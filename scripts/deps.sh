@@ -11,8 +11,12 @@ set -eu
 # asciidoctor: make docs
 # qemu-system-x86: the QEMU host conformance runs
 # libsodium-dev: the sev-sim firmware path (AEAD)
+# pkgconf: the install test builds programs with pkg-config
+# gnuplot-nox: make bench draws its plots
+# clang, libclang-rt-14-dev: the libFuzzer harnesses (fuzz/)
+# valgrind: the host library tests under memcheck (fuzz/valgrind-host.sh)
 PACKAGES="gcc make binutils libc6-dev python3 asciidoctor qemu-system-x86
-libsodium-dev"
+libsodium-dev pkgconf gnuplot-nox clang libclang-rt-14-dev valgrind"
 
 missing=""
 for pkg in $PACKAGES; do

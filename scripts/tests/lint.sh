@@ -48,7 +48,7 @@ bad=0
 for h in $(git ls-files '*.h'); do
 	case "$h" in
 	guest/*|conformance/guest-image/*|vmm/migrate/sevsim_prf.h) flags="$common $free -Iguest/arch/x86 -I$(dirname "$h")" ;;
-	*) flags="$common -I$(dirname "$h")" ;;
+	*) flags="$common -I$(dirname "$h") -I$(dirname "$(dirname "$h")")" ;;
 	esac
 	if ! printf '#include "%s"\n' "$h" | $cc $flags -x c - -o /dev/null 2>/tmp/lint.$$; then
 		echo "# $h does not compile alone:"

@@ -16,6 +16,9 @@ DOCS_MAN_HTML	:= $(patsubst docs/man/%.adoc,$(O)/docs/%.html,$(DOCS_MAN_SRCS))
 # The spec beside the docs, so that the HTML set links within itself both
 # in $(O)/docs and once installed flat into $(DOCDIR).
 DOCS_SPEC	:= $(O)/docs/migctl.html
+# The benchmark plots, beside the HTML that shows them (performance.adoc
+# finds them in bench/results/ when read in the source tree).
+DOCS_IMAGES	:= $(patsubst bench/results/%,$(O)/docs/%,$(wildcard bench/results/*.png))
 
 # docs-adoc OUTPUT SOURCE EXTRA-FLAGS: render, failing on any message.
 docs-adoc = log=$$($(ASCIIDOCTOR) $(DOCS_ADOC_FLAGS) $(3) -o $(1) $(2) 2>&1); \
@@ -38,14 +41,21 @@ $(O)/docs/man/%: docs/man/%.adoc
 	@mkdir -p $(@D)
 	$(Q)$(call docs-adoc,$@,$<,-b manpage)
 
+$(O)/docs/%.png: bench/results/%.png
+	$(quiet) CP $@
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+
+$(O)/docs/performance.html: DOCS_ADOC_FLAGS += -a imagesdir=.
+
 $(DOCS_SPEC): $(O)/spec/migctl.html
 	$(quiet) CP $@
 	@mkdir -p $(@D)
 	$(Q)cp $< $@
 
-DOCS		+= $(DOCS_HTML) $(DOCS_MAN_HTML) $(DOCS_MAN1) $(DOCS_SPEC)
+DOCS		+= $(DOCS_HTML) $(DOCS_MAN_HTML) $(DOCS_MAN1) $(DOCS_SPEC) $(DOCS_IMAGES)
 INSTALL_MAN1	+= $(DOCS_MAN1)
-INSTALL_DOC	+= $(DOCS_HTML) $(DOCS_MAN_HTML) $(DOCS_SPEC)
+INSTALL_DOC	+= $(DOCS_HTML) $(DOCS_MAN_HTML) $(DOCS_SPEC) $(DOCS_IMAGES)
 TESTS		+= docs/tests/render.sh docs/tests/commands.py docs/tests/snippets.py \
 		   docs/tests/install.sh
 

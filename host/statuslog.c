@@ -294,6 +294,16 @@ s64 migctl_host_log_fetch_changed(struct migctl_host_log *log, unsigned int regi
 		return -EINVAL;
 	r = &log->r[region];
 	for (w = 0; w < r->nwords; w++) {
+		/*
+		 * Most words of C are zero between rounds: read before
+		 * swapping so that they cost a load, not a locked exchange.
+		 * A bit set after this read is not lost: it stays in C for
+		 * the next fetch, exactly as if it had come after the swap.
+		 */
+		if (!__atomic_load_n(&r->c[w], __ATOMIC_ACQUIRE)) {
+			bitmap[w] = 0;
+			continue;
+		}
 		bitmap[w] = __atomic_exchange_n(&r->c[w], 0, __ATOMIC_ACQ_REL);
 		n += __builtin_popcountll(bitmap[w]);
 	}

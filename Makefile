@@ -48,14 +48,18 @@ ifneq ($(SAN),)
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 		   -fno-sanitize-recover=all
 endif
-ALL_CFLAGS	= $(BASE_CFLAGS) $(CFLAGS) $(SAN_FLAGS)
+# FAULT=NAME builds every part with -DMIGCTL_FAULT_NAME: one rule broken on
+# purpose, for the conformance self-test only (make conformance-selftest).
+FAULT_FLAGS	:= $(if $(FAULT),-DMIGCTL_FAULT_$(FAULT))
+ALL_CFLAGS	= $(BASE_CFLAGS) $(CFLAGS) $(SAN_FLAGS) $(FAULT_FLAGS)
 ALL_LDFLAGS	= $(LDFLAGS) $(SAN_FLAGS)
 
 # Flags for code that runs inside a guest (guest/, the guest images).
 GUEST_CFLAGS	:= -std=gnu11 $(WARN) -Iinclude -Ispec -MMD -MP -O2 -g \
 		   -ffreestanding -nostdlib -fno-pic -fno-pie \
 		   -fno-stack-protector -mno-red-zone -mgeneral-regs-only \
-		   -fno-asynchronous-unwind-tables -fcf-protection=none
+		   -fno-asynchronous-unwind-tables -fcf-protection=none \
+		   $(FAULT_FLAGS)
 
 # Each fragment appends to these.
 ALL		:=	# everything `make` builds

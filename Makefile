@@ -85,6 +85,7 @@ include spec/spec.mk
 -include conformance/conformance.mk
 -include docs/docs.mk
 -include bench/bench.mk
+-include fuzz/fuzz.mk
 
 # Tree-wide rules: SPDX and purpose lines, headers that compile alone.
 TESTS		+= scripts/tests/lint.sh

@@ -3,3 +3,5 @@
 
 include conformance/guest-image/image.mk
 include conformance/checker/checker.mk
+include conformance/vmm/vmm-suite.mk
+include conformance/run.mk

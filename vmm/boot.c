@@ -202,6 +202,18 @@ int boot_e820(const struct mem_bank *banks, int nr_banks, struct boot_e820 *out)
 	return n;
 }
 
+int boot_e820_reserve(struct boot_e820 *map, int n, u64 addr, u64 size)
+{
+	int i;
+
+	if (n >= BOOT_MAX_E820)
+		return n;
+	for (i = n; i > 0 && map[i - 1].addr > addr; i--)
+		map[i] = map[i - 1];
+	map[i] = (struct boot_e820){ addr, size, BOOT_E820_RESERVED, 0 };
+	return n + 1;
+}
+
 int boot_load(struct mem *mem, const void *buf, const struct boot_image *img,
 	      const char *cmdline)
 {
@@ -223,6 +235,8 @@ int boot_load(struct mem *mem, const void *buf, const struct boot_image *img,
 	}
 
 	n = boot_e820(mem->banks, mem->nr_banks, map);
+	if (mem->extra)
+		n = boot_e820_reserve(map, n, mem->extra_gpa, 4096);
 	si = mem_gpa_to_hva(mem, BOOT_START_INFO, BOOT_AREA_END - BOOT_START_INFO);
 	if (!si)
 		return -EFAULT;

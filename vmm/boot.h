@@ -69,8 +69,15 @@ int boot_parse_elf(const void *buf, size_t len, const struct mem_bank *banks, in
 int boot_e820(const struct mem_bank *banks, int nr_banks, struct boot_e820 *out);
 
 /**
+ * boot_e820_reserve() - insert a reserved entry into a sorted map of @n
+ * entries (room for BOOT_MAX_E820). Return: the new number of entries.
+ */
+int boot_e820_reserve(struct boot_e820 *map, int n, u64 addr, u64 size);
+
+/**
  * boot_load() - copy the image's segments into guest RAM (zeroing the BSS),
- * write hvm_start_info, the memory map and @cmdline into the boot area.
+ * write hvm_start_info, the memory map (with the extra page of @mem
+ * reserved) and @cmdline into the boot area.
  *
  * Return: 0, -E2BIG for a command line over BOOT_CMDLINE_MAX - 1 bytes,
  * -EFAULT if RAM is missing.

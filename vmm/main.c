@@ -15,28 +15,17 @@
 
 #include "migctl.h"
 #include "boot.h"
+#include "control.h"
 #include "dev/exitport.h"
 #include "dev/serial.h"
+#include "migration.h"
 #include "options.h"
 #include "probe.h"
 #include "proto.h"
 #include "vcpu.h"
 #include "vm.h"
+#include "vmm.h"
 
-#define VMM_EXIT_FAILURE	125
-
-/* Everything one run owns. */
-struct vmm {
-	struct options opt;
-	struct probe_result probe;
-	struct vm *vm;
-	struct serial *serial;
-	struct proto *proto;
-	int serial_fd;
-	int sig_fd;
-	void *image;
-	size_t image_len;
-};
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
@@ -125,7 +114,9 @@ static void vmm_setup_vm(struct vmm *v)
 		.hypercall_works = v->probe.hypercall,
 		.msr_works = v->probe.msr_filter,
 		.trace = v->opt.trace,
+		.encrypted = v->opt.sevsim,
 	};
+	char err[160];
 	const char *note;
 	int ret;
 
@@ -140,6 +131,17 @@ static void vmm_setup_vm(struct vmm *v)
 		fprintf(stderr, "migctl-vmm: note: %s\n", note);
 	if (serial_create(v->vm, v->serial_fd, &v->serial) || exitport_init(v->vm))
 		die("cannot register the serial port and the exit port");
+	if (!v->opt.sevsim)
+		return;
+	v->sevsim = true;
+	if (sevsim_vm_window(v->vm, v->opt.window_gpa, v->opt.window_size, &v->sev, err,
+			     sizeof(err)))
+		die("%s", err);
+	/* An incoming VM gets its generation from the stream (source's + 1). */
+	ret = sevsim_vm_setup(v->vm, &v->sev, 1);
+	if (ret)
+		die("cannot set up sev-sim (key page at %#llx): %s",
+		    (unsigned long long)MIGCTL_SEVSIM_KEY_GPA, strerror(-ret));
 }
 
 static void vmm_boot(struct vmm *v)
@@ -220,6 +222,17 @@ static int vmm_result(struct vmm *v)
 	case VM_END_SIGNAL:
 		fprintf(stderr, "migctl-vmm: stopped by %s\n", strsignal(code));
 		return VMM_EXIT_FAILURE;
+	case VM_END_MIGRATED:
+		if (!strncmp(v->migrated_to, "file:", 5))
+			fprintf(stderr, "migctl-vmm: the VM is saved in %s; restore it with "
+				"--incoming %s\n", v->migrated_to + 5, v->migrated_to);
+		else
+			fprintf(stderr, "migctl-vmm: the VM migrated to %s; the destination "
+				"reports its result\n", v->migrated_to);
+		return 0;
+	case VM_END_QUIT:
+		fprintf(stderr, "migctl-vmm: stopped by the quit command\n");
+		return VMM_EXIT_FAILURE;
 	default:
 		fprintf(stderr, "migctl-vmm: the VM failed\n");
 		return VMM_EXIT_FAILURE;
@@ -252,11 +265,33 @@ static void vmm_open_serial(struct vmm *v)
 		die("cannot open --serial %s: %s", v->opt.serial, strerror(errno));
 }
 
+/* The destination: a VM like the source's, its state from the stream. */
+static void vmm_incoming(struct vmm *v)
+{
+	int ret = vm_create_vcpus(v->vm);
+
+	if (ret)
+		die("cannot create %d vCPUs: %s", v->opt.cpus, strerror(-ret));
+	if (migration_incoming(v, v->opt.incoming))
+		exit(VMM_EXIT_FAILURE);
+}
+
+static void vmm_control(struct vmm *v)
+{
+	char err[256];
+
+	if (v->opt.control && control_create(v, v->opt.control, &v->control, err, sizeof(err)))
+		die("%s", err);
+}
+
 int main(int argc, char **argv)
 {
 	struct vmm v = { 0 };
 	char err[256];
 	int result;
+
+	if (argc > 1 && !strcmp(argv[1], "ctl"))
+		return control_client(argc - 2, argv + 2);
 
 	if (options_parse(argc, argv, &v.opt, err, sizeof(err))) {
 		fprintf(stderr, "migctl-vmm: %s\nTry 'migctl-vmm --help'.\n", err);
@@ -272,19 +307,28 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	vmm_check_kvm();
-	if (!v.opt.probe) {
+	if (!v.opt.probe && !v.opt.incoming) {
 		vmm_read_image(&v);
 		vmm_check_memory(v.opt.memory);
 	}
 	vmm_signals(&v);
 	vmm_run_probe(&v);
 	vmm_open_serial(&v);
+	if (v.opt.incoming)
+		vmm_check_memory(v.opt.memory);
 	vmm_setup_vm(&v);
-	vmm_boot(&v);
-	if (vm_start(v.vm))
-		die("cannot start the vCPU threads");
+	if (v.opt.incoming) {
+		vmm_incoming(&v);
+	} else {
+		vmm_boot(&v);
+		if (vm_start(v.vm))
+			die("cannot start the vCPU threads");
+	}
+	vmm_control(&v);
 	vmm_wait(&v);
+	control_destroy(v.control);
 	vm_join(v.vm);
+	migration_destroy(&v);
 	serial_flush(v.serial);
 	result = vmm_result(&v);
 	if (v.opt.stats)

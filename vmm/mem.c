@@ -79,8 +79,41 @@ err_unmap:
 	return ret;
 }
 
+int mem_add_extra_page(struct mem *mem, int vm_fd, gpa_t gpa)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = MEM_EXTRA_SLOT,
+		.guest_phys_addr = gpa,
+		.memory_size = MEM_PAGE_MASK + 1,
+	};
+	void *page;
+
+	if (mem->extra)
+		return -EEXIST;
+	if ((gpa & MEM_PAGE_MASK) || mem_gpa_to_hva(mem, gpa, 1))
+		return -EINVAL;
+	page = mmap(NULL, MEM_PAGE_MASK + 1, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return -ENOMEM;
+	region.userspace_addr = (u64)(uintptr_t)page;
+	if (ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) > 0)
+		region.flags = KVM_MEM_READONLY;
+	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		int ret = -errno;
+
+		munmap(page, MEM_PAGE_MASK + 1);
+		return ret;
+	}
+	mem->extra = page;
+	mem->extra_gpa = gpa;
+	return 0;
+}
+
 void mem_destroy(struct mem *mem)
 {
+	if (mem->extra)
+		munmap(mem->extra, MEM_PAGE_MASK + 1);
 	if (mem->host)
 		munmap(mem->host, mem->host_size);
 	memset(mem, 0, sizeof(*mem));

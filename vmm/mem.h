@@ -25,11 +25,19 @@ struct mem_bank {
 	u32 flags;	/* KVM_MEM_* of the slot, e.g. dirty logging */
 };
 
+/*
+ * A page the VMM owns outside guest RAM (the sev-sim key page): its own
+ * read-only slot, never dirty-logged, never migrated, reserved in e820.
+ */
+#define MEM_EXTRA_SLOT		MEM_MAX_BANKS
+
 struct mem {
 	u8 *host;		/* one mapping of host_size bytes */
 	u64 host_size;
 	struct mem_bank banks[MEM_MAX_BANKS];
 	int nr_banks;
+	u8 *extra;		/* the extra page, NULL if none */
+	gpa_t extra_gpa;
 };
 
 /**
@@ -54,6 +62,15 @@ int mem_layout(u64 size, struct mem_bank *banks);
  * Return: 0 or -errno (-EINVAL bad size, -ENOMEM, KVM errors).
  */
 int mem_create(struct mem *mem, int vm_fd, u64 size);
+
+/**
+ * mem_add_extra_page() - map one VMM-owned page at @gpa, outside RAM
+ *
+ * Read-only for the guest where KVM supports it (its writes then exit as
+ * MMIO and are dropped). Return: 0, -EEXIST (already added), -EINVAL
+ * (@gpa not page-aligned or inside RAM), -ENOMEM, KVM errors.
+ */
+int mem_add_extra_page(struct mem *mem, int vm_fd, gpa_t gpa);
 
 /** mem_destroy() - unmap guest RAM (the VM's slots die with the VM). */
 void mem_destroy(struct mem *mem);

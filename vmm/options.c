@@ -10,6 +10,8 @@
 #include "options.h"
 
 #define OPTIONS_MAX_TIMEOUT	(7 * 24 * 3600)
+/* The sev-sim window's alignment (MIGCTL_SEVSIM_WINDOW_ALIGN, vmm/migrate). */
+#define MIGCTL_SEVSIM_WINDOW_ALIGN_OPT	(2ull << 20)
 
 int options_parse_size(const char *s, u64 *out)
 {
@@ -83,6 +85,26 @@ static int options_parse_uint(const char *s, unsigned int min, unsigned int max,
 	return 0;
 }
 
+/* "GPA:SIZE", both with size suffixes allowed for SIZE, GPA in hex or decimal. */
+static int options_parse_window(const char *s, struct options *o)
+{
+	const char *colon = strchr(s, ':');
+	char *end;
+	u64 gpa, size;
+
+	if (!colon || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	gpa = strtoull(s, &end, 0);
+	if (errno || end != colon || options_parse_size(colon + 1, &size))
+		return -EINVAL;
+	if ((gpa | size) & (MIGCTL_SEVSIM_WINDOW_ALIGN_OPT - 1) || gpa + size < gpa)
+		return -EINVAL;
+	o->window_gpa = gpa;
+	o->window_size = size;
+	return 0;
+}
+
 static int options_join(char *const argv[], int argc, char *dst, char *err, size_t errlen)
 {
 	size_t len = 0;
@@ -135,6 +157,23 @@ static int options_value(struct options *o, const char *name, const char *val,
 		if (!*val)
 			goto bad;
 		o->serial = strcmp(val, "stdio") ? val : NULL;
+	} else if (!strcmp(name, "sev-sim-window")) {
+		if (options_parse_window(val, o))
+			goto bad;
+	} else if (!strcmp(name, "incoming")) {
+		if (!*val)
+			goto bad;
+		o->incoming = val;
+	} else if (!strcmp(name, "control")) {
+		if (!*val)
+			goto bad;
+		o->control = val;
+	} else if (!strcmp(name, "downtime-ms")) {
+		if (options_parse_uint(val, 1, 600000, &o->downtime_ms))
+			goto bad;
+	} else if (!strcmp(name, "max-rounds")) {
+		if (options_parse_uint(val, 1, 10000, &o->max_rounds))
+			goto bad;
 	} else if (!strcmp(name, "timeout")) {
 		if (options_parse_uint(val, 1, OPTIONS_MAX_TIMEOUT, &u))
 			goto bad;
@@ -153,6 +192,7 @@ static bool options_flag(struct options *o, const char *name)
 {
 	struct { const char *name; bool *flag; } flags[] = {
 		{ "trace", &o->trace }, { "stats", &o->stats }, { "probe", &o->probe },
+		{ "sev-sim", &o->sevsim },
 		{ "help", &o->help }, { "version", &o->version },
 	};
 
@@ -169,7 +209,11 @@ static int options_check(struct options *o, char *err, size_t errlen)
 {
 	if (o->help || o->version || o->probe)
 		return 0;
-	if (!o->image) {
+	if (o->window_size && !o->sevsim) {
+		snprintf(err, errlen, "--sev-sim-window needs --sev-sim");
+		return -EINVAL;
+	}
+	if (!o->image && !o->incoming) {
 		snprintf(err, errlen, "no IMAGE given");
 		return -EINVAL;
 	}
@@ -218,6 +262,8 @@ int options_parse(int argc, char *const argv[], struct options *o, char *err, si
 	o->cpus = 1;
 	o->migctl = OPTIONS_MIGCTL_V2;
 	o->features = MIGCTL_F_ALL;
+	o->downtime_ms = OPTIONS_DEFAULT_DOWNTIME_MS;
+	o->max_rounds = OPTIONS_DEFAULT_MAX_ROUNDS;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -251,6 +297,8 @@ const char *options_usage(void)
 {
 	return
 	"usage: migctl-vmm [options] IMAGE [-- guest command line...]\n"
+	"       migctl-vmm [options] --incoming URI\n"
+	"       migctl-vmm ctl SOCKET COMMAND [--wait] [URI]\n"
 	"\n"
 	"Boots a PVH ELF64 image on /dev/kvm (COM1 at 0x3f8, exit port 0xf4).\n"
 	"\n"
@@ -261,10 +309,22 @@ const char *options_usage(void)
 	"  --features LIST    v2 features: msr-psc,list | none | all (default all)\n"
 	"  --serial FILE      COM1 output to FILE, or stdio (default)\n"
 	"  --timeout SECONDS  stop the guest after this time: message 'timeout', exit 1\n"
+	"  --sev-sim          simulated memory encryption: RAM starts private, key page\n"
+	"                     at 0xfeb00000 (reserved in e820), window of private pages\n"
+	"  --sev-sim-window GPA:SIZE\n"
+	"                     the window (2 MiB aligned; default: the upper half of\n"
+	"                     the RAM bank at 1 MiB)\n"
+	"  --incoming URI     destination: wait for a migration stream on tcp:HOST:PORT,\n"
+	"                     unix:PATH or file:PATH (restore), then run the guest\n"
+	"  --control PATH     JSON-lines control socket (migrate, query-migrate, cancel,\n"
+	"                     stop, cont, query-status, quit); see 'ctl'\n"
+	"  --downtime-ms N    pre-copy ends when the rest fits N ms (default 300)\n"
+	"  --max-rounds N     or after N pre-copy rounds (default 30)\n"	"  ctl ... --wait     (client) answer a migrate when it has ended\n"
 	"  --trace            one line on stderr per protocol exchange (MSR, hypercall)\n"
 	"                     and the protocol CPUID leaves installed; CPUID itself\n"
 	"                     never exits on KVM, so guest CPUID reads are not traced\n"
-	"  --stats            one '# stats: key=value ...' line on stderr at exit\n"
+	"  --stats            one '# stats: key=value ...' line on stderr at exit, and\n"
+	"                     the JSON record of each outgoing migration\n"
 	"  --probe            print what this KVM can do (hypercall exits, MSR filter)\n"
 	"  -h, --help         this text\n"
 	"  -V, --version      the version\n"

@@ -11,6 +11,8 @@
 #define OPTIONS_CMDLINE_MAX	3840	/* the PVH boot area's room, with NUL */
 #define OPTIONS_DEFAULT_MEMORY	(64ull << 20)
 #define OPTIONS_MAX_CPUS	64
+#define OPTIONS_DEFAULT_DOWNTIME_MS	300
+#define OPTIONS_DEFAULT_MAX_ROUNDS	30
 
 enum options_migctl {
 	OPTIONS_MIGCTL_OFF,
@@ -27,6 +29,13 @@ struct options {
 	bool features_given;
 	const char *serial;	/* NULL: stdout */
 	unsigned int timeout;	/* seconds, 0: none */
+	bool sevsim;		/* simulated memory encryption */
+	u64 window_gpa;		/* --sev-sim-window; size 0: the default */
+	u64 window_size;
+	const char *incoming;	/* destination: migration URI */
+	const char *control;	/* control socket path */
+	unsigned int downtime_ms;
+	unsigned int max_rounds;
 	bool trace;
 	bool stats;
 	bool probe;

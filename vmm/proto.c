@@ -154,6 +154,7 @@ static int proto_engine(struct proto *p, u32 max_version, u32 features, bool hyp
 		.features = max_version >= MIGCTL_VERSION_2 ? features : 0,
 		.hypercall = hypercall && max_version,
 		.phys_bits = proto_phys_bits(vm),
+		.encrypted = p->cfg.encrypted,
 		.ram = ram,
 		.nr_ram = vm->mem.nr_banks,
 		.mem = { proto_mem_read, vm },

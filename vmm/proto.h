@@ -18,6 +18,7 @@ struct proto_config {
 	bool hypercall_works;	/* probe: KVM_EXIT_HYPERCALL delivered */
 	bool msr_works;		/* probe: filtered MSR exits delivered */
 	bool trace;		/* one stderr line per exchange */
+	bool encrypted;		/* sev-sim: RAM starts private (H-13), V-6 applies */
 };
 
 /**

@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 
 #include "migctl.h"
+#include "migrate/fault.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -357,6 +358,10 @@ int vm_pause(struct vm *vm)
 	int ret = 0;
 
 	atomic_store(&vm->pause_req, true);
+#ifdef MIGCTL_FAULT_NO_PAUSE_WAIT
+	/* Fault: claim the VM is paused while vCPUs still run (breaks V-3). */
+	return 0;
+#endif
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_kick(vm->vcpus[i]);
 	pthread_mutex_lock(&vm->lock);
@@ -374,4 +379,40 @@ void vm_resume(struct vm *vm)
 	atomic_store(&vm->pause_req, false);
 	pthread_cond_broadcast(&vm->cond);
 	pthread_mutex_unlock(&vm->lock);
+}
+
+bool vm_is_paused(struct vm *vm)
+{
+	return atomic_load(&vm->pause_req);
+}
+
+int vm_save_state(struct vm *vm, struct vm_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (ioctl(vm->fd, KVM_GET_CLOCK, &st->clock) < 0)
+		return -errno;
+	if (!vm->cfg.irqchip)
+		return 0;
+	for (u32 i = 0; i < 3; i++) {
+		st->chips[i].chip_id = i;
+		if (ioctl(vm->fd, KVM_GET_IRQCHIP, &st->chips[i]) < 0)
+			return -errno;
+	}
+	st->nr_chips = 3;
+	return 0;
+}
+
+int vm_restore_state(struct vm *vm, const struct vm_state *st)
+{
+	struct kvm_clock_data clock = { .clock = st->clock.clock };
+
+	/* Only the clock value: the flags and host times are the source's. */
+	if (ioctl(vm->fd, KVM_SET_CLOCK, &clock) < 0)
+		return -errno;
+	if (st->nr_chips != (vm->cfg.irqchip ? 3u : 0u))
+		return -EINVAL;
+	for (u32 i = 0; i < st->nr_chips; i++)
+		if (ioctl(vm->fd, KVM_SET_IRQCHIP, &st->chips[i]) < 0)
+			return -errno;
+	return 0;
 }

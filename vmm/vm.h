@@ -41,6 +41,16 @@ enum vm_end_kind {
 	VM_END_ERROR,		/* KVM or VMM error */
 	VM_END_TIMEOUT,
 	VM_END_SIGNAL,		/* code = signal number */
+	VM_END_MIGRATED,	/* the destination has the VM (or the snapshot is written) */
+	VM_END_QUIT,		/* the control socket's quit command */
+};
+
+/* VM-wide KVM state besides RAM and vCPUs, for migration. */
+struct vm_state {
+	struct kvm_clock_data clock;
+	u32 nr_chips;			/* 0 without the in-kernel irqchip */
+	u32 reserved;
+	struct kvm_irqchip chips[3];	/* PIC master, PIC slave, IOAPIC */
 };
 
 typedef void (*vm_ioport_fn)(void *opaque, int cpu, u16 port, bool out, u32 size,
@@ -161,6 +171,15 @@ void vm_join(struct vm *vm);
  */
 int vm_pause(struct vm *vm);
 void vm_resume(struct vm *vm);
+
+/** vm_save_state() - the clock and the irqchips (VM paused). */
+int vm_save_state(struct vm *vm, struct vm_state *st);
+
+/** vm_restore_state() - load what vm_save_state() saved (vCPUs not running). */
+int vm_restore_state(struct vm *vm, const struct vm_state *st);
+
+/** vm_is_paused() - a pause is in effect */
+bool vm_is_paused(struct vm *vm);
 
 /* Used by vcpu.c: park here while a pause is requested. */
 void vm_park(struct vm *vm);

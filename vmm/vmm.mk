@@ -3,19 +3,24 @@
 
 VMM_BIN		:= $(O)/vmm/migctl-vmm
 VMM_CORE_OBJS	:= $(addprefix $(O)/vmm/,vm.o vcpu.o mem.o boot.o probe.o proto.o options.o \
-			dev/serial.o dev/exitport.o)
+			dev/serial.o dev/exitport.o sevsim_vm.o)
 VMM_LDLIBS	:= -lpthread
 
-$(O)/vmm/%.o: ALL_CFLAGS += $(MIGCTL_HOST_CFLAGS) -Iconformance/lib
+$(O)/vmm/%.o: ALL_CFLAGS += $(MIGCTL_HOST_CFLAGS) -Iconformance/lib -Ivmm \
+			     $(VMM_MIGRATE_SODIUM_CFLAGS)
 
 include vmm/migrate/migrate.mk
 
-$(VMM_BIN): $(O)/vmm/main.o $(VMM_CORE_OBJS) $(MIGCTL_HOST_LIB)
+# The VM-side migration: send, receive and state, over the stream modules.
+VMM_MIGRATION_OBJS := $(addprefix $(O)/vmm/,migrate/send.o migrate/recv.o migrate/state.o \
+			migration.o control.o) $(VMM_MIGRATE_OBJS)
+
+$(VMM_BIN): $(O)/vmm/main.o $(VMM_CORE_OBJS) $(VMM_MIGRATION_OBJS) $(MIGCTL_HOST_LIB)
 	$(quiet) LD $@
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MIGCTL_HOST_LDLIBS) $(VMM_LDLIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MIGCTL_HOST_LDLIBS) $(VMM_MIGRATE_LDLIBS) $(VMM_LDLIBS)
 
 # Freestanding test images: 32-bit PVH code, linked at 1 MiB. Never sanitized.
-VMM_IMAGE_NAMES	:= hello exit4 exit7 triple info msr psc hc hang smp resume
+VMM_IMAGE_NAMES	:= hello exit4 exit7 triple info msr psc hc hang smp resume memloop keypage
 VMM_IMAGES	:= $(addprefix $(O)/vmm/tests/images/,$(addsuffix .elf,$(VMM_IMAGE_NAMES)))
 VMM_IMAGE_LDS	:= vmm/tests/images/image.lds
 
@@ -31,22 +36,26 @@ $(O)/vmm/tests/images/%.elf: $(O)/vmm/tests/images/%.o $(VMM_IMAGE_LDS)
 	$(Q)$(CC) $(GUEST_CFLAGS) -static -no-pie -Wl,--build-id=none \
 		-Wl,--no-warn-rwx-segments -Wl,-T,$(VMM_IMAGE_LDS) -o $@ $<
 
-VMM_TEST_NAMES	:= options_test boot_test kvm_test image_test
+VMM_TEST_NAMES	:= options_test boot_test kvm_test image_test migrate_test
 VMM_TESTS	:= $(addprefix $(O)/vmm/tests/,$(VMM_TEST_NAMES))
 VMM_TEST_RUN	:= $(O)/vmm/tests/run.o
 
 $(O)/vmm/tests/options_test: $(O)/vmm/tests/options_test.o $(O)/vmm/options.o $(TEST_LIB)
 $(O)/vmm/tests/boot_test: $(O)/vmm/tests/boot_test.o $(O)/vmm/boot.o $(O)/vmm/mem.o $(TEST_LIB)
 $(O)/vmm/tests/kvm_test: $(O)/vmm/tests/kvm_test.o $(VMM_TEST_RUN) $(VMM_CORE_OBJS) \
-			 $(MIGCTL_HOST_LIB) $(TEST_LIB)
+			 $(VMM_MIGRATE_OBJS) $(MIGCTL_HOST_LIB) $(TEST_LIB)
 $(O)/vmm/tests/image_test: $(O)/vmm/tests/image_test.o $(VMM_TEST_RUN) $(VMM_CORE_OBJS) \
-			   $(MIGCTL_HOST_LIB) $(TEST_LIB)
-# Both boot the images; image_test through the real binary.
-$(O)/vmm/tests/kvm_test $(O)/vmm/tests/image_test: | $(VMM_BIN) $(VMM_IMAGES)
+			   $(VMM_MIGRATE_OBJS) $(MIGCTL_HOST_LIB) $(TEST_LIB)
+$(O)/vmm/tests/migrate_test: $(O)/vmm/tests/migrate_test.o $(VMM_TEST_RUN) $(VMM_CORE_OBJS) \
+			     $(VMM_MIGRATION_OBJS) $(MIGCTL_HOST_LIB) $(TEST_LIB)
+# They boot the images; image_test through the real binary.
+$(O)/vmm/tests/kvm_test $(O)/vmm/tests/image_test $(O)/vmm/tests/migrate_test: \
+	| $(VMM_BIN) $(VMM_IMAGES)
 
 $(VMM_TESTS):
 	$(quiet) LD $@
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(MIGCTL_HOST_LDLIBS) $(VMM_LDLIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(MIGCTL_HOST_LDLIBS) \
+		$(VMM_MIGRATE_LDLIBS) $(VMM_LDLIBS)
 
 ALL		+= $(VMM_BIN) $(VMM_IMAGES) $(VMM_TESTS)
 TESTS		+= $(VMM_TESTS)

@@ -80,6 +80,25 @@ u64 sevsim_key_page_generation(const void *page)
 	return get_u64(p + offsetof(struct migctl_sevsim_key_page, generation));
 }
 
+void sevsim_key_page_set_window(void *page, u64 gpa, u64 pages)
+{
+	u8 *p = page;
+
+	put_u64(p + offsetof(struct migctl_sevsim_key_page, window_gpa), gpa);
+	put_u64(p + offsetof(struct migctl_sevsim_key_page, window_pages), pages);
+}
+
+int sevsim_key_page_window(const void *page, u64 *gpa, u64 *pages)
+{
+	const u8 *p = page;
+
+	if (!sevsim_key_page_generation(page))
+		return -EINVAL;
+	*gpa = get_u64(p + offsetof(struct migctl_sevsim_key_page, window_gpa));
+	*pages = get_u64(p + offsetof(struct migctl_sevsim_key_page, window_pages));
+	return 0;
+}
+
 int sevsim_key_page_rekey(void *page, const u8 key[MIGCTL_SEVSIM_KEY_BYTES])
 {
 	u8 *p = page;
@@ -104,6 +123,12 @@ static void page_xor(const u8 key[MIGCTL_SEVSIM_KEY_BYTES], u64 gfn, u8 *dst,
 		     const u8 *src)
 {
 	u8 nonce[crypto_stream_chacha20_ietf_NONCEBYTES] = { 0 };
+
+	/* Outside the window the guest keeps private pages in plaintext. */
+	if (!key) {
+		memmove(dst, src, MIGCTL_SEVSIM_PAGE_SIZE);
+		return;
+	}
 
 	put_u64(nonce, gfn);
 	crypto_stream_chacha20_ietf_xor_ic(dst, src, MIGCTL_SEVSIM_PAGE_SIZE,

@@ -53,12 +53,26 @@ void sevsim_key_page_init(void *page, const u8 key[MIGCTL_SEVSIM_KEY_BYTES],
  */
 int sevsim_key_page_rekey(void *page, const u8 key[MIGCTL_SEVSIM_KEY_BYTES]);
 
+/**
+ * sevsim_key_page_set_window() - record the window in a key page
+ * @gpa: first byte, MIGCTL_SEVSIM_WINDOW_ALIGN aligned.
+ * @pages: number of 4 KiB pages.
+ */
+void sevsim_key_page_set_window(void *page, u64 gpa, u64 pages);
+
+/**
+ * sevsim_key_page_window() - the window of a key page
+ * Return: 0, or -EINVAL if @page is not a key page.
+ */
+int sevsim_key_page_window(const void *page, u64 *gpa, u64 *pages);
+
 /** sevsim_key_page_generation() - the page's generation (0 if not a key page). */
 u64 sevsim_key_page_generation(const void *page);
 
 /**
  * sevsim_fw_export() - source side of the firmware path
- * @key: the source VM's K.
+ * @key: the source VM's K; NULL for a private page outside the window,
+ *	 which the guest keeps in plaintext (sealed for transport only).
  * @tkey: the transport key (CONFIG transport_key).
  * @gfn: the page's guest frame number (the keystream uses gfn << 12).
  * @round: the pre-copy round the page is sent in.
@@ -73,7 +87,7 @@ int sevsim_fw_export(const u8 key[MIGCTL_SEVSIM_KEY_BYTES],
 
 /**
  * sevsim_fw_import() - destination side of the firmware path
- * @key: the destination VM's fresh K'.
+ * @key: the destination VM's fresh K'; NULL outside the window.
  * @page: 4096 bytes of guest memory, written only on success.
  *
  * Return: 0, or -EBADMSG when the blob does not authenticate for this

@@ -15,12 +15,21 @@
  * keystream. Bound to the GPA, so the same plaintext at two addresses
  * gives two ciphertexts, as with SEV's address tweak.
  *
- * The key page is a 4 KiB page the VMM owns outside the migrated RAM (the
- * VMM tells the guest where; it is never sent). Layout, little-endian:
- *	u64 magic	MIGCTL_SEVSIM_KEY_MAGIC
- *	u64 generation	changes whenever the key does; never 0
- *	u8  key[32]	K
- *	the rest	zero
+ * The key page is a 4 KiB page the VMM owns outside the migrated RAM, at
+ * the fixed guest-physical address MIGCTL_SEVSIM_KEY_GPA: its own KVM
+ * memory slot (read-only for the guest), a reserved entry in the e820
+ * map, never dirty-logged, never sent. Layout, little-endian:
+ *	u64 magic	  MIGCTL_SEVSIM_KEY_MAGIC
+ *	u64 generation	  changes whenever the key does; never 0
+ *	u8  key[32]	  K
+ *	u64 window_gpa	  first byte of the window, 2 MiB aligned
+ *	u64 window_pages  4 KiB pages in the window
+ *	the rest	  zero
+ *
+ * The window is the RAM range where the guest keeps its private pages as
+ * ciphertext. Outside it the guest encrypts nothing, so the firmware path
+ * seals private pages there without the K transform (docs/
+ * migration-stream.adoc, "sev-sim").
  *
  * A new VM starts at generation 1. The source sends its generation in the
  * migration stream's CONFIG; the destination lays out its page with its
@@ -53,16 +62,21 @@
 #define MIGCTL_SEVSIM_PAGE_SIZE	  4096u
 #define MIGCTL_SEVSIM_BLOCK_BYTES 64u
 #define MIGCTL_SEVSIM_KEY_MAGIC	  0x504b4d49534d5653ull /* "SVMSIMKP" */
+/* Where the key page sits: below the 4 GiB boundary, above any RAM bank. */
+#define MIGCTL_SEVSIM_KEY_GPA	  0xfeb00000ull
+#define MIGCTL_SEVSIM_WINDOW_ALIGN (2ull << 20)
 
 /* The key page's header; the rest of the 4 KiB page is zero. */
 struct migctl_sevsim_key_page {
 	u64 magic;
 	u64 generation;
 	u8 key[MIGCTL_SEVSIM_KEY_BYTES];
+	u64 window_gpa;
+	u64 window_pages;
 };
 
-_Static_assert(sizeof(struct migctl_sevsim_key_page) == 48,
-	       "key page header is 48 bytes");
+_Static_assert(sizeof(struct migctl_sevsim_key_page) == 64,
+	       "key page header is 64 bytes");
 
 /**
  * sevsim_prf_block() - the RFC 8439 ChaCha20 block function

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/sysinfo.h>
+#include <sys/wait.h>
 
 #include "migctl.h"
 #include "test.h"
@@ -398,4 +399,82 @@ TEST(env, no_permission)
 	REQUIRE(r.status != 99 && r.status != 127, "cannot run as nobody");
 	EXPECT_EQ(125, r.status);
 	EXPECT_TRUE(strstr(r.err, "no permission to open /dev/kvm"));
+}
+
+/*
+ * --sev-sim: the key page at 0xfeb00000 holds the magic, generation 1 and
+ * the default window (upper half of the bank at 1 MiB); the guest cannot
+ * change it; the e820 map reserves it. Without --sev-sim nothing is there.
+ */
+/* Covers: H-13 */
+TEST(sevsim, key_page_and_e820)
+{
+	struct run r;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	VMM(&r, "--sev-sim", "--memory", "256M", run_image("keypage"));
+	EXPECT_EQ(0, r.status);
+	EXPECT_TRUE(strstr(r.out, "magic=504b4d49534d5653 gen=00000001 window=08000000 "
+			   "pages=00008000 after-write=534d5653\n"));
+	EXPECT_TRUE(strstr(r.out, "e820 feb00000 00001000 00000002\n"));
+	VMM(&r, "--sev-sim", "--memory", "256M", "--sev-sim-window", "0x2000000:16M",
+	    run_image("keypage"));
+	EXPECT_TRUE(strstr(r.out, "window=02000000 pages=00001000"));
+	VMM(&r, "--sev-sim", "--memory", "256M", "--sev-sim-window", "0x20000000:16M",
+	    run_image("keypage"));
+	EXPECT_EQ(125, r.status);
+	EXPECT_TRUE(strstr(r.err, "not 2 MiB aligned RAM"));
+	VMM(&r, run_image("keypage"));
+	EXPECT_EQ(0, r.status);
+	EXPECT_TRUE(strstr(r.out, "magic=ffffffffffffffff"));
+	EXPECT_FALSE(strstr(r.out, "e820 feb00000"));
+}
+
+/* The control socket answers JSON lines; ctl prints the reply. */
+TEST(control, query_stop_cont_quit)
+{
+	char sock[64];
+	struct run r;
+	pid_t pid;
+	int st;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	snprintf(sock, sizeof(sock), "/tmp/migctl-ctl-%d.sock", getpid());
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (!pid) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execl(run_vmm_path("migctl-vmm"), "migctl-vmm", "--control", sock,
+		      run_image("hang"), (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 50; i++) {
+		VMM(&r, "ctl", sock, "query-status");
+		if (!r.status)
+			break;
+		usleep(100000);
+	}
+	EXPECT_EQ(0, r.status);
+	EXPECT_TRUE(strstr(r.out, "\"status\":\"running\""));
+	EXPECT_TRUE(strstr(r.out, "\"ready\":false"));
+	VMM(&r, "ctl", sock, "stop");
+	EXPECT_STREQ("{\"return\":\"paused\"}\n", r.out);
+	VMM(&r, "ctl", sock, "query-status");
+	EXPECT_TRUE(strstr(r.out, "\"status\":\"paused\""));
+	VMM(&r, "ctl", sock, "cont");
+	EXPECT_STREQ("{\"return\":\"running\"}\n", r.out);
+	VMM(&r, "ctl", sock, "query-migrate");
+	EXPECT_STREQ("{\"status\":\"none\"}\n", r.out);
+	VMM(&r, "ctl", sock, "frobnicate");
+	EXPECT_EQ(1, r.status);
+	EXPECT_TRUE(strstr(r.out, "{\"error\":\"unknown command"));
+	VMM(&r, "ctl", sock, "migrate", "tcp:127.0.0.1:0");
+	EXPECT_EQ(1, r.status);
+	VMM(&r, "ctl", sock, "quit");
+	EXPECT_STREQ("{\"return\":\"quitting\"}\n", r.out);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 125);
 }

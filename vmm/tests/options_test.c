@@ -105,6 +105,14 @@ FIXTURE_VARIANT_ADD(cmd, unknown_short) {
 	.argv = ARGS("-x", "img"), .ret = -EINVAL, .err = "unknown option" };
 FIXTURE_VARIANT_ADD(cmd, two_images) {
 	.argv = ARGS("a", "b"), .ret = -EINVAL, .err = "after --" };
+FIXTURE_VARIANT_ADD(cmd, window_needs_sevsim) {
+	.argv = ARGS("--sev-sim-window", "0x2000000:16M", "img"), .ret = -EINVAL,
+	.err = "needs --sev-sim" };
+FIXTURE_VARIANT_ADD(cmd, window_unaligned) {
+	.argv = ARGS("--sev-sim", "--sev-sim-window", "0x2001000:16M", "img"), .ret = -EINVAL,
+	.err = "--sev-sim-window" };
+FIXTURE_VARIANT_ADD(cmd, downtime_zero) {
+	.argv = ARGS("--downtime-ms", "0", "img"), .ret = -EINVAL, .err = "--downtime-ms" };
 FIXTURE_VARIANT_ADD(cmd, empty_serial) {
 	.argv = ARGS("--serial", "", "img"), .ret = -EINVAL, .err = "--serial" };
 
@@ -149,6 +157,32 @@ TEST(options, serial_stdio_and_file)
 	EXPECT_NULL(o.serial);
 	ASSERT_EQ(0, options_parse(4, a2, &o, err, sizeof(err)));
 	EXPECT_STREQ("/tmp/x", o.serial);
+}
+
+TEST(options, migration_options)
+{
+	const char *argv[] = { "migctl-vmm", "--sev-sim", "--sev-sim-window=0x2000000:16M",
+			       "--control", "/tmp/s", "--downtime-ms", "50", "--max-rounds=7",
+			       "img", NULL };
+	struct options o;
+	char err[128];
+
+	ASSERT_EQ(0, options_parse(9, (char *const *)argv, &o, err, sizeof(err)));
+	EXPECT_TRUE(o.sevsim);
+	EXPECT_EQ(0x2000000ull, o.window_gpa);
+	EXPECT_EQ(16ull << 20, o.window_size);
+	EXPECT_STREQ("/tmp/s", o.control);
+	EXPECT_EQ(50u, o.downtime_ms);
+	EXPECT_EQ(7u, o.max_rounds);
+	ASSERT_EQ(0, options_parse(2, (char *const *)(const char *[]){ "x", "img", NULL }, &o,
+				   err, sizeof(err)));
+	EXPECT_EQ(300u, o.downtime_ms);
+	EXPECT_EQ(30u, o.max_rounds);
+	EXPECT_FALSE(o.sevsim);
+	/* A destination takes its guest from the stream: no IMAGE. */
+	ASSERT_EQ(0, options_parse(3, (char *const *)(const char *[]){ "x", "--incoming",
+				   "tcp:127.0.0.1:4444", NULL }, &o, err, sizeof(err)));
+	EXPECT_STREQ("tcp:127.0.0.1:4444", o.incoming);
 }
 
 TEST(options, help_probe_version_need_no_image)

@@ -388,3 +388,32 @@ TEST(sevsim, zero_ciphertext_private_page_is_sealed)
 	free(rec);
 	free(m.buf);
 }
+
+/*
+ * The window fields follow the key; a private page outside the window
+ * (key NULL) is sealed and opened without the K transform, so its bytes
+ * arrive unchanged under any destination key.
+ */
+TEST(sevsim, key_page_window_and_plain_private_path)
+{
+	static u8 page[4096], plain[4096], sealed[MIGCTL_SEALED_PAGE_BYTES], out[4096];
+	u8 k[32] = { 7 }, tkey[32] = { 9 };
+	u64 gpa, pages;
+
+	sevsim_key_page_init(page, k, 1);
+	sevsim_key_page_set_window(page, 0x8000000, 0x8000);
+	ASSERT_EQ(0, sevsim_key_page_window(page, &gpa, &pages));
+	EXPECT_EQ(0x8000000ull, gpa);
+	EXPECT_EQ(0x8000ull, pages);
+	EXPECT_EQ(0x8000000ull, ((struct migctl_sevsim_key_page *)page)->window_gpa);
+	EXPECT_EQ(1u, sevsim_key_page_generation(page));
+	EXPECT_EQ(MIGCTL_SEVSIM_KEY_GPA, 0xfeb00000ull);
+
+	for (int i = 0; i < 4096; i++)
+		plain[i] = (u8)(i * 7 + 1);
+	ASSERT_EQ(0, sevsim_fw_export(NULL, tkey, 0x1234, 2, plain, sealed));
+	ASSERT_EQ(0, sevsim_fw_import(NULL, tkey, 0x1234, 2, sealed, out));
+	EXPECT_EQ(0, memcmp(plain, out, 4096));
+	memset(page, 0, sizeof(page));
+	EXPECT_EQ(-EINVAL, sevsim_key_page_window(page, &gpa, &pages));
+}

@@ -1,0 +1,286 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# vmm-suite.sh - vmm-role suite: the sev-sim migration workload migrated live, refused, restored.
+#
+# Every case runs real migctl-vmm processes on 127.0.0.1 with the
+# conformance image's "migrate" scenario (engineer-facing summary in
+# docs/migration-stream.adoc): all vCPUs convert pages between private and
+# shared and write self-checking patterns while the VM migrates; the guest
+# verifies every page after each migration and at the end and prints
+# "corrupted pages: X of Y". KTAP on stdout, kselftest exit codes.
+#
+# Usage: vmm-suite.sh [--faults RUNS]
+#   --faults RUNS  instead of the suite, run the 4-migration case RUNS
+#                  times with each fault build ($O-fault-*/vmm/migctl-vmm,
+#                  made by `make vmm-fault-builds`) and report how many runs
+#                  of each were caught (corrupted pages or a failed workload).
+# Environment: O (build directory, when not run from one), MIGCTL_VMM, MIGCTL_TEST_IMAGE,
+# MIGCTL_VMM_SUITE_FILTER (glob on case names), MIGCTL_VMM_CPUS (default 2),
+# MIGCTL_VMM_MEMORY (default 256M), MIGCTL_VMM_HOPS (default 4),
+# MIGCTL_VMM_LIMIT (seconds a VMM may live, default 150; 90 with --faults),
+# MIGCTL_VMM_FAULTS (the fault builds to run, default all five).
+
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+# Installed by make into $O/conformance/vmm: that tree's VMM (the ASan pass
+# of make check thus runs the sanitized VMM); else $O, else build.
+if [ -e "$here/../guest-image/migctl-test.elf" ]; then
+	O=$(cd "$here/../.." && pwd)
+else
+	O=${O:-build}
+fi
+VMM=${MIGCTL_VMM:-$O/vmm/migctl-vmm}
+IMAGE=${MIGCTL_TEST_IMAGE:-$O/conformance/guest-image/migctl-test.elf}
+MEMLOOP=$O/vmm/tests/images/memloop.elf
+CPUS=${MIGCTL_VMM_CPUS:-2}
+MEM=${MIGCTL_VMM_MEMORY:-256M}
+HOPS=${MIGCTL_VMM_HOPS:-4}
+FILTER=${MIGCTL_VMM_SUITE_FILTER:-*}
+LIMIT=${MIGCTL_VMM_LIMIT:-150}	# seconds any one VMM may live
+
+tmp=$(mktemp -d /tmp/migctl-vmm-suite.XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+port=$((20000 + $$ % 20000))
+next_port() { port=$((port + 1)); }
+
+n=0 failed=0 skipped=0
+ok() { n=$((n + 1)); echo "ok $n $1${2:+ # SKIP $2}"; [ -n "${2:-}" ] && skipped=$((skipped + 1)); }
+notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; echo "# $1: $2"; }
+diag() { echo "# $*"; }
+
+# vmm NAME ARGS...: start a VMM in the background; its pid in $last, output in $tmp/NAME.*
+vmm() {
+	local name=$1; shift
+	: >"$tmp/$name.out"; : >"$tmp/$name.err"	# no output of an earlier run
+	timeout -k 5 $LIMIT "$VMM" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	last=$!
+	pids+=("$last")
+}
+
+# A destination for the workload VM on the next port: its URI in $uri.
+dest() {
+	local name=$1; shift
+	next_port
+	uri=tcp:127.0.0.1:$port
+	vmm "$name" --incoming "$uri" --sev-sim --memory "$MEM" --cpus "$CPUS" --stats \
+		--control "$tmp/$name.sock" "$@"
+}
+
+wait_sock() {	# wait until a control socket answers
+	for _ in $(seq 50); do
+		"$VMM" ctl "$1" query-status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+wait_listen() {	# wait until the destination listens
+	for _ in $(seq 50); do
+		grep -q "waiting for a migration" "$tmp/$1.err" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# migrate SOCK URI: run the migration to its end; reply JSON in $reply.
+migrate() {
+	reply=$("$VMM" ctl "$1" migrate --wait "$2" 2>&1)
+	case "$reply" in *'"status":"completed"'*) return 0 ;; esac
+	return 1
+}
+
+corrupted() {	# the guest's last count of corrupted pages in file $1, or "none"
+	sed -n 's/.*corrupted pages: \([0-9]*\) of.*/\1/p' "$1" | tail -1 | grep . || echo none
+}
+
+workload() {	# the guest command line of the workload
+	echo "cpus=$CPUS test=migrate $*"
+}
+
+need_workload() {
+	[ -e "$IMAGE" ] || { echo "no image"; return 1; }
+	"$VMM" "$IMAGE" -- test=help 2>/dev/null | grep -q "migrate " || {
+		echo "the image has no migrate scenario"; return 1; }
+}
+
+# Source boots the workload with migrate.count=HOPS; HOPS live migrations
+# over TCP, each to a fresh VMM on the next port. Sets $why on failure.
+hops() {
+	local cur=src sock="$tmp/src.sock" i
+	vmm src --sev-sim --memory "$MEM" --cpus "$CPUS" --stats --control "$sock" "$IMAGE" -- \
+		$(workload migrate.count="$HOPS")
+	wait_sock "$sock" || { why="source has no control socket"; return 1; }
+	for i in $(seq "$HOPS"); do
+		sleep 1.5	# let the workload convert and write under this key
+		dest "d$i"
+		wait_listen "d$i" || { why="d$i does not listen"; return 1; }
+		if ! migrate "$sock" "$uri"; then
+			why="hop $i ($cur -> d$i): $reply"
+			return 1
+		fi
+		diag "hop $i: $cur -> d$i: $(echo "$reply" | sed 's/.*"stats"://; s/}}$/}/')"
+		if ! wait_sock "$tmp/d$i.sock"; then
+			kill -0 "$last" 2>/dev/null && { why="d$i has no control socket"; return 1; }
+			# The migrated guest is already gone: its failure, not the harness's.
+			wait "$last"; rc=$?
+			why="d$i ended (exit $rc) right after hop $i: $(tail -n1 "$tmp/d$i.err")"
+			return 2
+		fi
+		cur=d$i sock="$tmp/d$i.sock"
+	done
+	wait "$last"
+	rc=$?
+	return 0
+}
+
+# Covers: V-1, V-2, V-3, V-4, V-5, V-9
+case_hops() {
+	local why="" rc=0 c
+	hops || { notok "$1" "$why"; return; }
+	c=$(corrupted "$tmp/d$HOPS.out")
+	diag "$(grep -h 'migrate: .*generation' "$tmp"/d*.out | tail -"$CPUS" | sed 's/^ *# //' | tr '\n' ' ')"
+	if [ "$rc" = 0 ] && [ "$c" = 0 ]; then
+		diag "$HOPS migrations, $CPUS vCPUs, corrupted pages: 0"
+		ok "$1"
+	else
+		notok "$1" "exit $rc, corrupted pages: $c"
+	fi
+}
+
+# Snapshot to a file (the source stops), restore from it: same verdict.
+# Covers: V-5, V-9
+case_snapshot() {
+	local sock="$tmp/snap-src.sock" c rc
+	vmm snap-src --sev-sim --memory "$MEM" --cpus "$CPUS" --control "$sock" "$IMAGE" -- \
+		$(workload migrate.count=1)
+	local src=$last
+	wait_sock "$sock" || { notok "$1" "source has no control socket"; return; }
+	sleep 1.5
+	if ! migrate "$sock" "file:$tmp/snap.bin"; then notok "$1" "snapshot: $reply"; return; fi
+	wait "$src"; rc=$?
+	[ "$rc" = 0 ] || { notok "$1" "the source exited $rc after the snapshot"; return; }
+	diag "snapshot: $(stat -c %s "$tmp/snap.bin") bytes"
+	vmm snap-dst --incoming "file:$tmp/snap.bin" --sev-sim --memory "$MEM" --cpus "$CPUS"
+	wait "$last"; rc=$?
+	c=$(corrupted "$tmp/snap-dst.out")
+	if [ "$rc" = 0 ] && [ "$c" = 0 ]; then
+		ok "$1"
+	else
+		notok "$1" "restore exit $rc, corrupted pages: $c ($(tail -1 "$tmp/snap-dst.err"))"
+	fi
+}
+
+# refused NAME WANT SRC-ARGS -- DST-ARGS: a migration the destination (or
+# the source) refuses; the source keeps running and its guest's own check
+# passes afterwards. GUEST is "workload" (READY, iterations) or "memloop".
+refused() {
+	local name=$1 want=$2 guest=$3 dst=$4; shift 4
+	local sock="$tmp/$name.sock" rc src
+	if [ "$guest" = memloop ]; then
+		vmm "$name" --sev-sim --memory "$MEM" --cpus 1 --control "$sock" "$MEMLOOP"
+	else
+		vmm "$name" --sev-sim --memory "$MEM" --cpus "$CPUS" --control "$sock" "$IMAGE" -- \
+			$(workload migrate.count=0 migrate.iters=1500)
+	fi
+	src=$last
+	wait_sock "$sock" || { notok "$name" "source has no control socket"; return; }
+	sleep 1
+	if [ "$dst" = none ]; then
+		next_port
+		uri=tcp:127.0.0.1:$port	# nobody listens there
+	else
+		dest "$name-dst" $dst
+		wait_listen "$name-dst" || { notok "$name" "destination does not listen"; return; }
+	fi
+	if migrate "$sock" "$uri"; then notok "$name" "migrated: $reply"; return; fi
+	diag "$(echo "$reply" | sed 's/.*"error":"\([^"]*\)".*/\1/')"
+	case "$reply" in *"$want"*) ;; *) notok "$name" "no '$want' in: $reply"; return ;; esac
+	"$VMM" ctl "$sock" query-status | grep -q '"status":"running"' ||
+		{ notok "$name" "the source is not running after the refusal"; return; }
+	wait "$src"; rc=$?
+	if [ "$guest" = memloop ]; then
+		grep -q "memloop ok" "$tmp/$name.out" || rc="$rc (no 'memloop ok')"
+	else
+		[ "$(corrupted "$tmp/$name.out")" = 0 ] || rc="$rc (corrupted $(corrupted "$tmp/$name.out"))"
+	fi
+	if [ "$rc" = 0 ]; then ok "$name"; else notok "$name" "source guest: exit $rc"; fi
+}
+
+run_case() {	# name function [args]
+	local name=$1
+	# shellcheck disable=SC2254
+	case "$name" in $FILTER) ;; *) return ;; esac
+	"$2" "$name" "${@:3}"
+}
+
+fault_selftest() {
+	local runs=$1 f caught valid
+	LIMIT=${MIGCTL_VMM_LIMIT:-90}	# a broken migration may leave a hung guest
+	echo "KTAP version 1"
+	echo "1..$(echo ${MIGCTL_VMM_FAULTS:-x x x x x} | wc -w)"
+	for f in ${MIGCTL_VMM_FAULTS:-no-changed-set status-first no-final-round no-pause-wait \
+		 status-after-resume}; do
+		caught=0 valid=0
+		VMM=$O-fault-$f/vmm/migctl-vmm
+		if [ ! -x "$VMM" ]; then ok "fault-$f" "not built: make vmm-fault-builds"; continue; fi
+		for r in $(seq "$runs"); do
+			why="" rc=1
+			hops
+			case $? in
+			0) c=$(corrupted "$tmp/d$HOPS.out") ;;
+			2) c="guest failed: $why" ;;
+			*) c="failed: $why" ;;
+			esac
+			# A refused connection is the harness's failure, not the fault's.
+			case "$c" in *"cannot connect"*|*"does not listen"*|*"no control socket"*)
+				diag "fault $f run $r: not counted: $c"; continue ;; esac
+			valid=$((valid + 1))
+			if [ "$rc" != 0 ] || [ "$c" != 0 ]; then caught=$((caught + 1)); fi
+			diag "fault $f run $r: exit $rc, corrupted pages: $c"
+			for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+			wait 2>/dev/null
+			pids=()
+		done
+		diag "fault $f: caught $caught of $valid runs"
+		if [ "$valid" -gt 0 ] && [ "$caught" = "$valid" ]; then ok "fault-$f"; else
+			notok "fault-$f" "caught $caught of $valid runs"; fi
+	done
+	[ "$failed" = 0 ]
+	exit $?
+}
+
+[ "${1:-}" = --faults ] && fault_selftest "${2:-3}"
+
+echo "KTAP version 1"
+if ! reason=$(need_workload); then
+	echo "1..0 # SKIP $reason"
+	exit 4
+fi
+plan=0
+for c in migrate-"${HOPS}"x-tcp snapshot-restore refuse-sevsim-not-ready refuse-version-skew \
+	 refuse-memory-mismatch refuse-destination-gone; do
+	# shellcheck disable=SC2254
+	case "$c" in $FILTER) plan=$((plan + 1)) ;; esac
+done
+echo "1..$plan"
+run_case migrate-${HOPS}x-tcp case_hops
+run_case snapshot-restore case_snapshot
+# Covers: V-6, V-9
+run_case refuse-sevsim-not-ready refused "not READY" memloop ""
+# Covers: V-8, V-9
+run_case refuse-version-skew refused "version skew" workload "--migctl v1"
+# Covers: V-8, V-9
+run_case refuse-memory-mismatch refused "memory layout mismatch" workload "--memory 128M"
+# Covers: V-9
+run_case refuse-destination-gone refused "Connection refused" workload none
+echo "# Totals: pass:$((n - failed - skipped)) fail:$failed skip:$skipped"
+[ "$failed" = 0 ] || exit 1
+[ "$skipped" = "$n" ] && exit 4
+exit 0

@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* send.c - the source side of a migration: pre-copy, pause, state, END. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "migctl-host.h"
+#include "channel.h"
+#include "fault.h"
+#include "send.h"
+#include "sevsim.h"
+#include "state.h"
+#include "../sevsim_vm.h"
+#include "../vcpu.h"
+#include "../vm.h"
+
+#define SEND_PAGE	4096ull
+
+struct send_ctx {
+	const struct migrate_send_args *a;
+	struct vm *vm;
+	struct migctl_host_log *log;
+	struct migrate_writer *w;
+	struct migrate_stats *st;
+	u64 *dirty[MEM_MAX_BANKS];	/* pending: dirty pages */
+	u64 *chg[MEM_MAX_BANKS];	/* pending: status changed (C) */
+	u64 *tmp;			/* one fetch, before it is merged */
+	u64 *snap[MEM_MAX_BANKS];	/* MIGCTL_FAULT_STATUS_FIRST: S at fetch */
+	u8 tkey[MIGCTL_STREAM_KEY_BYTES];
+	u64 round;
+	u64 gen0;			/* protocol state generation at the start */
+	u64 t0, t_pause;
+	u64 t_fetch;			/* the last dirty-log fetch */
+	bool paused;
+	char *err;
+	size_t errlen;
+};
+
+static u64 send_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000ull;
+}
+
+static int send_fail(struct send_ctx *c, int ret, const char *fmt, const char *arg)
+{
+	snprintf(c->err, c->errlen, fmt, arg);
+	return ret;
+}
+
+static int send_alloc(struct send_ctx *c)
+{
+	struct mem *mem = &c->vm->mem;
+	u64 max = 0;
+
+	for (int b = 0; b < mem->nr_banks; b++) {
+		u64 words = mem_dirty_words(mem, b);
+
+		c->dirty[b] = calloc(words, 8);
+		c->chg[b] = calloc(words, 8);
+		c->snap[b] = calloc(words, 8);
+		if (!c->dirty[b] || !c->chg[b] || !c->snap[b])
+			return -ENOMEM;
+		max = words > max ? words : max;
+	}
+	c->tmp = calloc(max, 8);
+	return c->tmp ? 0 : -ENOMEM;
+}
+
+static void send_free(struct send_ctx *c)
+{
+	for (int b = 0; b < MEM_MAX_BANKS; b++) {
+		free(c->dirty[b]);
+		free(c->chg[b]);
+		free(c->snap[b]);
+	}
+	free(c->tmp);
+}
+
+/* S of every page of bank @b into snap[b] (the faulty order only). */
+static void __attribute__((unused)) send_snapshot_status(struct send_ctx *c, int b)
+{
+	const struct mem_bank *bank = &c->vm->mem.banks[b];
+	u64 first = bank->gpa >> 12, n = bank->size >> 12;
+
+	for (u64 i = 0; i < n; i++) {
+		if (migctl_host_log_get(c->log, first + i) == 1)
+			c->snap[b][i / 64] |= 1ull << (i % 64);
+		else
+			c->snap[b][i / 64] &= ~(1ull << (i % 64));
+	}
+}
+
+/*
+ * V-2: fetch-and-clear the dirty log of every bank FIRST, THEN
+ * fetch-and-clear C, merging both into the pending sets.
+ * Return: pending pages, or -errno.
+ */
+static s64 send_collect(struct send_ctx *c)
+{
+	struct mem *mem = &c->vm->mem;
+	s64 total = 0;
+	int ret;
+
+	c->t_fetch = send_now_ms();
+	for (int b = 0; b < mem->nr_banks; b++) {
+#ifdef MIGCTL_FAULT_STATUS_FIRST
+		send_snapshot_status(c, b);
+#endif
+		ret = mem_dirty_fetch(mem, c->vm->fd, b, c->tmp);
+		if (ret)
+			return ret;
+		for (u64 i = 0; i < mem_dirty_words(mem, b); i++)
+			c->dirty[b][i] |= c->tmp[i];
+	}
+#if !defined(MIGCTL_FAULT_NO_CHANGED_SET) && !defined(MIGCTL_FAULT_STATUS_FIRST)
+	for (int b = 0; b < mem->nr_banks; b++) {
+		u64 words = mem_dirty_words(mem, b);
+
+		if (migctl_host_log_fetch_changed(c->log, b, c->tmp, words) < 0)
+			return -EINVAL;
+		for (u64 i = 0; i < words; i++)
+			c->chg[b][i] |= c->tmp[i];
+	}
+#endif
+	for (int b = 0; b < mem->nr_banks; b++)
+		for (u64 i = 0; i < mem_dirty_words(mem, b); i++)
+			total += __builtin_popcountll(c->dirty[b][i] | c->chg[b][i]);
+	return total;
+}
+
+static bool send_page_is_zero(const void *page)
+{
+	const u64 *p = page;
+	u64 acc = 0;
+
+	for (unsigned int i = 0; i < SEND_PAGE / sizeof(u64); i++)
+		acc |= p[i];
+	return !acc;
+}
+
+/* One page down the path of its status, read now (V-2). */
+static int send_page(struct send_ctx *c, int b, u64 i)
+{
+	const struct sevsim_vm *sev = c->a->sev;
+	u64 gfn = (c->vm->mem.banks[b].gpa >> 12) + i;
+	const void *page = mem_gpa_to_hva(&c->vm->mem, gfn << 12, SEND_PAGE);
+	u8 sealed[MIGCTL_SEALED_PAGE_BYTES];
+	bool private;
+	int ret;
+
+#ifdef MIGCTL_FAULT_STATUS_FIRST
+	private = c->snap[b][i / 64] >> (i % 64) & 1;
+#else
+	private = migctl_host_log_get(c->log, gfn) == 1;
+#endif
+	/*
+	 * Outside the window a private page holds its plaintext, so a zero
+	 * page's plaintext is zero and ZERO says the same as the firmware
+	 * path would: idle private RAM costs no sealing.
+	 */
+	if (!sev || !private || (!sevsim_vm_in_window(sev, gfn) && send_page_is_zero(page)))
+		return sevsim_send_page(c->w, c->round, gfn, page, false, NULL, NULL);
+	ret = sevsim_fw_export(sevsim_vm_in_window(sev, gfn) ? sev->key : NULL, c->tkey, gfn,
+			       c->round, page, sealed);
+	return ret ?: migrate_writer_ram(c->w, c->round, gfn, MIGCTL_PAGE_PRIVATE, sealed);
+}
+
+/* Send the pending set as round c->round and end the round. */
+static int send_round(struct send_ctx *c)
+{
+	struct mem *mem = &c->vm->mem;
+	int ret;
+
+	for (int b = 0; b < mem->nr_banks; b++) {
+		for (u64 wi = 0; wi < mem_dirty_words(mem, b); wi++) {
+			u64 bits = c->dirty[b][wi] | c->chg[b][wi];
+
+			c->st->pages_status_resent +=
+				__builtin_popcountll(c->chg[b][wi] & ~c->dirty[b][wi]);
+			c->dirty[b][wi] = c->chg[b][wi] = 0;
+			while (bits) {
+				ret = send_page(c, b, wi * 64 + __builtin_ctzll(bits));
+				if (ret)
+					return ret;
+				bits &= bits - 1;
+			}
+		}
+	}
+	c->st->rounds++;
+	return migrate_writer_round(c->w, c->round);
+}
+
+/* Round 0: dirty logging on, C cleared, then every page (V-2). */
+static int send_first_round(struct send_ctx *c)
+{
+	struct mem *mem = &c->vm->mem;
+	s64 ret = mem_dirty_log(mem, c->vm->fd, true);
+
+	if (ret)
+		return send_fail(c, ret, "cannot turn on dirty logging: %s", strerror(-ret));
+	ret = send_collect(c);
+	if (ret < 0)
+		return ret;
+	for (int b = 0; b < mem->nr_banks; b++) {
+		u64 n = mem->banks[b].size >> 12;
+
+		memset(c->chg[b], 0, mem_dirty_words(mem, b) * 8);
+		for (u64 i = 0; i < n; i++)
+			c->dirty[b][i / 64] |= 1ull << (i % 64);
+	}
+	return send_round(c);
+}
+
+/* V-7: an opt-out (or any change of the negotiated state) fails the migration. */
+static int send_check_optout(struct send_ctx *c)
+{
+	struct migctl_host_state hs;
+
+	migctl_host_state(c->a->host, &hs);
+	if (hs.generation == c->gen0)
+		return 0;
+	return send_fail(c, -ECANCELED, "%s", hs.ready ?
+			 "the guest renegotiated during the migration (V-7)" :
+			 "the guest opted out during the migration (V-7)");
+}
+
+static void send_report(struct send_ctx *c, u64 remaining, u64 dt_ms, u64 dirty)
+{
+	struct migrate_stream_stats ws;
+	struct migrate_progress p;
+	u64 el = send_now_ms() - c->t0;
+
+	migrate_writer_stats(c->w, &ws);
+	c->st->remaining = remaining;
+	c->st->dirty_rate = dt_ms ? dirty * 1000 / dt_ms : 0;
+	p = (struct migrate_progress){ c->round, ws.bytes, remaining, c->st->dirty_rate,
+				       el ? ws.bytes * 1000 / el : 0, el };
+	if (c->a->progress)
+		c->a->progress(c->a->opaque, &p);
+}
+
+/* Pre-copy rounds until the rest fits the downtime target or the round limit. */
+static int send_precopy(struct send_ctx *c)
+{
+	int ret = send_first_round(c);
+
+	while (!ret) {
+		struct migrate_stream_stats ws;
+		u64 now, bw, est_ms, prev = c->t_fetch;
+		s64 n;
+
+		if (atomic_load(c->a->cancel))
+			return send_fail(c, -ECANCELED, "%s", "cancelled");
+		ret = send_check_optout(c);
+		if (ret)
+			return ret;
+		n = send_collect(c);
+		if (n < 0)
+			return n;
+		now = send_now_ms();
+		migrate_writer_stats(c->w, &ws);
+		send_report(c, n, now - prev, n);
+		bw = ws.bytes * 1000 / (now - c->t0 + 1);
+		est_ms = bw ? n * SEND_PAGE * 1000 / bw : 0;
+		if (est_ms <= c->a->downtime_ms || c->round + 1 >= c->a->max_rounds)
+			return 0;
+		c->round++;
+		ret = send_round(c);
+	}
+	return ret;
+}
+
+/* Pause (V-3), final round (V-4), then everything that is not RAM. */
+static int send_stop_and_copy(struct send_ctx *c)
+{
+	const struct migrate_send_args *a = c->a;
+	struct migctl_host_state hs;
+	s64 n;
+	int ret;
+
+	if (!a->user_paused) {
+		ret = vm_pause(c->vm);
+		if (ret)
+			return send_fail(c, ret, "%s", "the VM ended during the migration");
+	}
+	c->paused = true;
+	c->t_pause = send_now_ms();
+	ret = send_check_optout(c);
+	if (ret)
+		return ret;
+	migctl_host_state(a->host, &hs);
+	if (a->sev && !hs.ready)
+		return send_fail(c, -ECANCELED, "%s", "the guest is not READY at the pause (V-7)");
+	c->round++;
+#ifndef MIGCTL_FAULT_NO_FINAL_ROUND
+	n = send_collect(c);
+	if (n < 0)
+		return n;
+	ret = send_round(c);
+	if (ret)
+		return ret;
+#else
+	(void)n;
+#endif
+	ret = migrate_state_send(c->w, c->vm, a->host, a->sev);
+	if (ret)
+		return send_fail(c, ret, "cannot save the VM state: %s", strerror(-ret));
+	if (atomic_load(a->cancel))
+		return send_fail(c, -ECANCELED, "%s", "cancelled");
+	return migrate_writer_end(c->w);
+}
+
+static int send_config(struct send_ctx *c)
+{
+	const struct migrate_send_args *a = c->a;
+	struct migrate_config cfg;
+	char reason[MIGCTL_REPLY_REASON_MAX + 1];
+	int ret;
+
+	migrate_local_config(c->vm, a->host, a->sev, &cfg);
+	if (a->sev) {
+		ret = sevsim_key_generate(c->tkey);
+		if (ret)
+			return send_fail(c, ret, "getrandom: %s", strerror(-ret));
+		memcpy(cfg.transport_key, c->tkey, sizeof(c->tkey));
+		cfg.sevsim_generation = sevsim_vm_generation(c->vm);
+	}
+	ret = migrate_writer_config(c->w, &cfg);
+	if (ret)
+		return send_fail(c, ret, "cannot send the configuration: %s", strerror(-ret));
+	if (!a->bidirectional)
+		return 0;
+	ret = migrate_chan_recv_reply(a->fd, a->reply_timeout_ms, reason, sizeof(reason));
+	if (ret == MIGCTL_REPLY_ACCEPT)
+		return 0;
+	if (ret == MIGCTL_REPLY_REFUSE || ret == MIGCTL_REPLY_FAIL)
+		return send_fail(c, -ECONNREFUSED, "the destination refused: %s", reason);
+	return send_fail(c, ret < 0 ? ret : -EBADMSG, "no answer to the configuration: %s",
+			 ret < 0 ? strerror(-ret) : "unexpected reply");
+}
+
+/* After END: the destination's verdict. */
+static int send_wait_done(struct send_ctx *c)
+{
+	char reason[MIGCTL_REPLY_REASON_MAX + 1];
+	int ret;
+
+	if (!c->a->bidirectional)
+		return 0;
+	ret = migrate_chan_recv_reply(c->a->fd, c->a->reply_timeout_ms, reason, sizeof(reason));
+	if (ret == MIGCTL_REPLY_DONE)
+		return 0;
+	if (ret == MIGCTL_REPLY_FAIL || ret == MIGCTL_REPLY_REFUSE)
+		return send_fail(c, -EPROTO, "the destination failed: %s", reason);
+	/* The two-party window: it may run the guest already (stream doc, Session). */
+	return send_fail(c, -EINPROGRESS, "no answer after END (%s): outcome unknown, "
+			 "the VM stays paused", strerror(ret < 0 ? -ret : EBADMSG));
+}
+
+static int send_all(struct send_ctx *c)
+{
+	const char *why;
+	int ret;
+
+	if (!migctl_host_migratable(c->a->host, &why))
+		return send_fail(c, -EPERM, "not migrating: %s (V-6)", why);
+	ret = send_alloc(c);
+	if (ret)
+		return send_fail(c, ret, "%s", "out of memory");
+	ret = migrate_writer_create(&migrate_io_fd, MIGRATE_IO_FD(c->a->fd), &c->w);
+	if (ret)
+		return send_fail(c, ret, "%s", "out of memory");
+	ret = send_config(c);
+	if (!ret)
+		ret = send_precopy(c);
+	if (!ret)
+		ret = send_stop_and_copy(c);
+	if (ret && !c->err[0])
+		send_fail(c, ret, "sending the stream: %s", strerror(-ret));
+	return ret ?: send_wait_done(c);
+}
+
+int migrate_send(const struct migrate_send_args *a, struct migrate_stats *st, char *err,
+		 size_t errlen)
+{
+	struct send_ctx c = { .a = a, .vm = a->vm, .log = migctl_host_log(a->host), .st = st,
+			      .err = err, .errlen = errlen };
+	struct migctl_host_state hs;
+	struct migrate_stream_stats ws = { 0 };
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	err[0] = '\0';
+	c.t0 = send_now_ms();
+	migctl_host_state(a->host, &hs);
+	c.gen0 = hs.generation;
+	ret = send_all(&c);
+	if (c.w)
+		migrate_writer_stats(c.w, &ws);
+	st->bytes = ws.bytes;
+	st->pages_zero = ws.pages_zero;
+	st->pages_raw = ws.pages_raw;
+	st->pages_private = ws.pages_private;
+	st->total_ms = send_now_ms() - c.t0;
+	st->downtime_ms = c.paused ? send_now_ms() - c.t_pause : 0;
+	if (c.vm->mem.banks[0].flags & KVM_MEM_LOG_DIRTY_PAGES)
+		mem_dirty_log(&c.vm->mem, c.vm->fd, false);
+	/* V-9: every failure before END is certain, and the guest runs on. */
+	if (ret && ret != -EINPROGRESS && c.paused && !a->user_paused)
+		vm_resume(c.vm);
+	migrate_writer_destroy(c.w);
+	send_free(&c);
+	return ret;
+}
+
+/*
+ * The template without the fields KVM fills from the host CPU the ioctl
+ * happened to run on (initial APIC IDs): equal VMs on one host must match.
+ */
+static void send_cpuid_digest(struct vm *vm, u8 out[MIGCTL_STREAM_DIGEST_BYTES])
+{
+	u32 n = vm->cpuid->nent;
+	struct kvm_cpuid_entry2 *e = malloc(n * sizeof(*e) + 1);
+
+	if (!e) {
+		memset(out, 0xff, MIGCTL_STREAM_DIGEST_BYTES);	/* never matches */
+		return;
+	}
+	memcpy(e, vm->cpuid->entries, n * sizeof(*e));
+	for (u32 i = 0; i < n; i++) {
+		if (e[i].function == 1)
+			e[i].ebx &= 0x00ffffffu;
+		else if (e[i].function == 0xb || e[i].function == 0x1f)
+			e[i].edx = 0;
+	}
+	migrate_cpuid_digest(e, n, out);
+	free(e);
+}
+
+void migrate_local_config(struct vm *vm, struct migctl_host *host,
+			  const struct sevsim_vm *sev, struct migrate_config *cfg)
+{
+	struct migctl_host_saved saved;
+	struct migctl_host_state hs;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->nr_regions = vm->mem.nr_banks;
+	for (int b = 0; b < vm->mem.nr_banks; b++)
+		cfg->regions[b] = (struct migrate_region){ vm->mem.banks[b].gpa,
+							   vm->mem.banks[b].size };
+	cfg->nr_vcpus = vm->cfg.nr_cpus;
+	cfg->page_size = SEND_PAGE;
+	cfg->sevsim = sev != NULL;
+	migctl_host_export(host, &saved);
+	migctl_host_state(host, &hs);
+	if (hs.enabled) {
+		cfg->offer_min = saved.min_version;
+		cfg->offer_max = saved.max_version;
+		cfg->offer_features = saved.features;
+	}
+	cfg->protocol_ctl = hs.ready ? hs.control : 0;
+	send_cpuid_digest(vm, cfg->cpuid_digest);
+}
+
+int migrate_stats_json(const struct migrate_stats *st, char *buf, size_t len)
+{
+	return snprintf(buf, len,
+			"{\"total_ms\":%llu,\"downtime_ms\":%llu,\"bytes\":%llu,"
+			"\"pages_zero\":%llu,\"pages_raw\":%llu,\"pages_private\":%llu,"
+			"\"pages_status_resent\":%llu,\"rounds\":%llu,\"remaining\":%llu,"
+			"\"dirty_rate\":%llu}",
+			(unsigned long long)st->total_ms, (unsigned long long)st->downtime_ms,
+			(unsigned long long)st->bytes, (unsigned long long)st->pages_zero,
+			(unsigned long long)st->pages_raw, (unsigned long long)st->pages_private,
+			(unsigned long long)st->pages_status_resent,
+			(unsigned long long)st->rounds, (unsigned long long)st->remaining,
+			(unsigned long long)st->dirty_rate);
+}

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* state.c - the non-RAM state of a migrating VM: status log, devices, vCPUs. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migctl-host.h"
+#include "state.h"
+#include "stream.h"
+#include "stream-priv.h"
+#include "../sevsim_vm.h"
+#include "../vcpu.h"
+#include "../vm.h"
+
+struct migrate_staged {
+	void *status;
+	size_t status_len;
+	bool have_saved, have_vm, have_sevsim;
+	struct migctl_host_saved saved;
+	struct vm_state vm;
+	u64 window_gpa, window_pages;
+	u32 nr_vcpus;
+	bool *have_vcpu;
+	struct vcpu_state *vcpus;
+};
+
+static int state_send_status(struct migrate_writer *w, struct migctl_host *host)
+{
+	struct migctl_host_log *log = migctl_host_log(host);
+	size_t len = migctl_host_log_stream_size(log), used;
+	void *buf = malloc(len);
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = migctl_host_log_save(log, buf, len, &used);
+	if (!ret)
+		ret = migrate_writer_status(w, buf, used);
+	free(buf);
+	return ret;
+}
+
+int migrate_state_send(struct migrate_writer *w, struct vm *vm, struct migctl_host *host,
+		       const struct sevsim_vm *sev)
+{
+	u8 saved[MIGCTL_HOST_SAVED_SIZE], win[16];
+	struct migctl_host_saved s;
+	struct vm_state vs;
+	struct vcpu_state *cs;
+	int ret = state_send_status(w, host);
+
+	if (ret)
+		return ret;
+	migctl_host_export(host, &s);
+	migctl_host_saved_encode(&s, saved);
+	ret = migrate_writer_device(w, "migctl", saved, sizeof(saved));
+	if (!ret && sev) {
+		put_le64(win, sev->window_gpa);
+		put_le64(win + 8, sev->window_pages);
+		ret = migrate_writer_device(w, "sevsim", win, sizeof(win));
+	}
+	if (!ret)
+		ret = vm_save_state(vm, &vs);
+	if (!ret)
+		ret = migrate_writer_device(w, "vm", &vs, sizeof(vs));
+	if (ret)
+		return ret;
+	cs = malloc(sizeof(*cs));
+	if (!cs)
+		return -ENOMEM;
+	for (int i = 0; !ret && i < vm->nr_vcpus; i++) {
+		ret = vcpu_save(vm->vcpus[i], cs);
+		if (!ret)
+			ret = migrate_writer_vcpu(w, i, cs, sizeof(*cs));
+	}
+	free(cs);
+	return ret;
+}
+
+struct migrate_staged *migrate_staged_create(u32 nr_vcpus)
+{
+	struct migrate_staged *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->nr_vcpus = nr_vcpus;
+	s->have_vcpu = calloc(nr_vcpus, sizeof(bool));
+	s->vcpus = calloc(nr_vcpus, sizeof(struct vcpu_state));
+	if (!s->have_vcpu || !s->vcpus) {
+		migrate_staged_destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+void migrate_staged_destroy(struct migrate_staged *s)
+{
+	if (!s)
+		return;
+	free(s->status);
+	free(s->have_vcpu);
+	free(s->vcpus);
+	free(s);
+}
+
+int migrate_staged_status(struct migrate_staged *s, const void *blob, size_t len)
+{
+	free(s->status);
+	s->status = malloc(len);
+	if (!s->status)
+		return -ENOMEM;
+	memcpy(s->status, blob, len);
+	s->status_len = len;
+	return 0;
+}
+
+int migrate_staged_device(struct migrate_staged *s, const char *name, const void *blob,
+			  size_t len, char *err, size_t errlen)
+{
+	if (!strcmp(name, "migctl")) {
+		if (migctl_host_saved_decode(blob, len, &s->saved))
+			goto bad;
+		s->have_saved = true;
+	} else if (!strcmp(name, "sevsim")) {
+		if (len != 16)
+			goto bad;
+		s->window_gpa = get_le64(blob);
+		s->window_pages = get_le64((const u8 *)blob + 8);
+		s->have_sevsim = true;
+	} else if (!strcmp(name, "vm")) {
+		if (len != sizeof(s->vm))
+			goto bad;
+		memcpy(&s->vm, blob, len);
+		s->have_vm = true;
+	} else {
+		snprintf(err, errlen, "unknown device '%s' in the stream", name);
+		return -EBADMSG;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "device '%s': malformed state (%zu bytes)", name, len);
+	return -EBADMSG;
+}
+
+int migrate_staged_vcpu(struct migrate_staged *s, u32 index, const void *blob, size_t len,
+			char *err, size_t errlen)
+{
+	if (index >= s->nr_vcpus || len != sizeof(struct vcpu_state)) {
+		snprintf(err, errlen, "vCPU %u: malformed state (%zu bytes, this VMM's is %zu)",
+			 index, len, sizeof(struct vcpu_state));
+		return -EBADMSG;
+	}
+	memcpy(&s->vcpus[index], blob, len);
+	s->have_vcpu[index] = true;
+	return 0;
+}
+
+int migrate_staged_apply_status(struct migrate_staged *s, struct migctl_host *host,
+				const struct sevsim_vm *sev, char *err, size_t errlen)
+{
+	const char *why = "";
+
+	if (!s->status || !s->have_saved) {
+		snprintf(err, errlen, "the stream lacks the status log or the protocol state");
+		return -EBADMSG;
+	}
+	if (sev && (!s->have_sevsim || s->window_gpa != sev->window_gpa ||
+		    s->window_pages != sev->window_pages)) {
+		snprintf(err, errlen, "sev-sim window mismatch: source %#llx+%llu pages, "
+			 "here %#llx+%llu pages (use the same --sev-sim-window)",
+			 (unsigned long long)s->window_gpa, (unsigned long long)s->window_pages,
+			 (unsigned long long)sev->window_gpa,
+			 (unsigned long long)sev->window_pages);
+		return -EINVAL;
+	}
+	if (migctl_host_log_load(migctl_host_log(host), s->status, s->status_len)) {
+		snprintf(err, errlen, "the status log does not load (corrupt or another layout)");
+		return -EINVAL;
+	}
+	if (migctl_host_import(host, &s->saved, &why)) {
+		snprintf(err, errlen, "the protocol state does not import: %s", why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int migrate_staged_apply_cpus(struct migrate_staged *s, struct vm *vm, char *err,
+			      size_t errlen)
+{
+	int ret;
+
+	if (!s->have_vm) {
+		snprintf(err, errlen, "the stream lacks the VM state");
+		return -EBADMSG;
+	}
+	ret = vm_restore_state(vm, &s->vm);
+	if (ret) {
+		snprintf(err, errlen, "cannot restore the clock and irqchips: %s", strerror(-ret));
+		return ret;
+	}
+	for (u32 i = 0; i < s->nr_vcpus; i++) {
+		ret = s->have_vcpu[i] ? vcpu_restore(vm->vcpus[i], &s->vcpus[i]) : -EBADMSG;
+		if (ret) {
+			snprintf(err, errlen, "cannot restore vCPU %u: %s", i, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* migration.c - migctl-vmm's outgoing and incoming migrations (process level). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+
+#include "migctl-host.h"
+#include "migration.h"
+#include "migrate/channel.h"
+#include "migrate/recv.h"
+#include "migrate/send.h"
+#include "proto.h"
+#include "vm.h"
+#include "vmm.h"
+
+#define MIGRATION_CONNECT_MS	5000
+#define MIGRATION_REPLY_MS	60000
+#define MIGRATION_ACCEPT_MS	600000
+
+enum migration_status { MIG_NONE, MIG_ACTIVE, MIG_COMPLETED, MIG_FAILED, MIG_UNKNOWN };
+
+struct migrate_job {
+	struct vmm *v;
+	pthread_t thread;
+	bool joinable;
+	pthread_mutex_t lock;
+	enum migration_status status;
+	struct migrate_uri uri;
+	char uri_text[160];
+	atomic_bool cancel;
+	struct migrate_progress last;
+	struct migrate_stats stats;
+	char error[512];
+	int done_fd;
+};
+
+static const char *const migration_names[] = { "none", "active", "completed", "failed",
+					       "unknown" };
+
+static void migration_progress(void *opaque, const struct migrate_progress *p)
+{
+	struct migrate_job *j = opaque;
+
+	pthread_mutex_lock(&j->lock);
+	j->last = *p;
+	pthread_mutex_unlock(&j->lock);
+	if (!isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "\rmigctl-vmm: round %llu  %.1f MiB sent  dirty %llu pages/s  "
+		"remaining %llu pages  ETA %llu ms   ", (unsigned long long)p->round,
+		p->bytes / 1048576.0, (unsigned long long)p->dirty_rate,
+		(unsigned long long)p->remaining,
+		(unsigned long long)(p->bandwidth ? p->remaining * 4096000 / p->bandwidth : 0));
+}
+
+static int migration_open(struct migrate_job *j, char *err, size_t errlen)
+{
+	int fd;
+
+	if (j->uri.kind == MIGRATE_URI_FILE)
+		return migrate_chan_open_file(&j->uri, true, err, errlen);
+	fd = migrate_chan_connect(&j->uri, MIGRATION_CONNECT_MS, err, errlen);
+	if (fd >= 0)
+		migrate_chan_set_timeout(fd, MIGRATION_REPLY_MS);
+	return fd;
+}
+
+static void *migration_thread(void *arg)
+{
+	struct migrate_job *j = arg;
+	struct vmm *v = j->v;
+	struct migrate_send_args a = {
+		.vm = v->vm, .host = proto_host(v->proto), .sev = v->sevsim ? &v->sev : NULL,
+		.bidirectional = migrate_uri_is_bidirectional(&j->uri),
+		.downtime_ms = v->opt.downtime_ms, .max_rounds = v->opt.max_rounds,
+		.reply_timeout_ms = MIGRATION_REPLY_MS, .cancel = &j->cancel,
+		.user_paused = vm_is_paused(v->vm), .progress = migration_progress, .opaque = j,
+	};
+	struct migrate_stats st = { 0 };
+	char err[512] = "", json[512];
+	int ret, fd = migration_open(j, err, sizeof(err));
+
+	a.fd = fd;
+	ret = fd < 0 ? fd : migrate_send(&a, &st, err, sizeof(err));
+	if (!ret && !a.bidirectional && fsync(fd))
+		snprintf(err, sizeof(err), "snapshot %.400s: %s", j->uri.path,
+			 strerror(ret = errno));
+	if (fd >= 0)
+		close(fd);
+	if (isatty(STDERR_FILENO))
+		fputc('\n', stderr);
+	migrate_stats_json(&st, json, sizeof(json));
+	pthread_mutex_lock(&j->lock);
+	j->stats = st;
+	j->status = !ret ? MIG_COMPLETED : ret == -EINPROGRESS ? MIG_UNKNOWN : MIG_FAILED;
+	snprintf(j->error, sizeof(j->error), "%s", err);
+	pthread_mutex_unlock(&j->lock);
+	if (ret)
+		fprintf(stderr, "migctl-vmm: migration to %s failed: %s%s\n", j->uri_text, err,
+			ret == -EINPROGRESS ? "" : "; the VM keeps running");
+	if (v->opt.stats)
+		fprintf(stderr, "# migration: %s\n", json);
+	if (!ret) {
+		snprintf(v->migrated_to, sizeof(v->migrated_to), "%s", j->uri_text);
+		vm_end(v->vm, VM_END_MIGRATED, 0);
+	}
+	eventfd_write(j->done_fd, 1);
+	return NULL;
+}
+
+int migration_start(struct vmm *v, const char *uri, char *err, size_t errlen)
+{
+	struct migrate_job *j = v->job;
+	int ret;
+
+	const char *why;
+
+	if (j && migration_active(v)) {
+		snprintf(err, errlen, "a migration is already active");
+		return -EBUSY;
+	}
+	/* V-6 before anything else: no connection, nothing sent. */
+	if (!migctl_host_migratable(proto_host(v->proto), &why)) {
+		snprintf(err, errlen, "not migrating: %s (V-6)", why);
+		return -EPERM;
+	}
+	migration_destroy(v);
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	j->v = v;
+	pthread_mutex_init(&j->lock, NULL);
+	j->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ret = migrate_uri_parse(uri, &j->uri, err, errlen);
+	if (!ret && (j->uri.kind == MIGRATE_URI_TCP && !j->uri.port)) {
+		snprintf(err, errlen, "tcp: needs a port to connect to");
+		ret = -EINVAL;
+	}
+	if (ret || j->done_fd < 0) {
+		if (j->done_fd >= 0)
+			close(j->done_fd);
+		free(j);
+		return ret ?: -EMFILE;
+	}
+	snprintf(j->uri_text, sizeof(j->uri_text), "%s", uri);
+	j->status = MIG_ACTIVE;
+	v->job = j;
+	ret = -pthread_create(&j->thread, NULL, migration_thread, j);
+	if (ret) {
+		j->status = MIG_FAILED;
+		snprintf(err, errlen, "cannot start the migration thread");
+		return ret;
+	}
+	j->joinable = true;
+	return 0;
+}
+
+bool migration_active(struct vmm *v)
+{
+	bool active;
+
+	if (!v->job)
+		return false;
+	pthread_mutex_lock(&v->job->lock);
+	active = v->job->status == MIG_ACTIVE;
+	pthread_mutex_unlock(&v->job->lock);
+	return active;
+}
+
+int migration_cancel(struct vmm *v)
+{
+	if (!migration_active(v))
+		return -ENOENT;
+	atomic_store(&v->job->cancel, true);
+	return 0;
+}
+
+int migration_query(struct vmm *v, char *buf, size_t len)
+{
+	struct migrate_job *j = v->job;
+	char stats[512];
+	int n;
+
+	if (!j)
+		return snprintf(buf, len, "{\"status\":\"none\"}");
+	pthread_mutex_lock(&j->lock);
+	migrate_stats_json(&j->stats, stats, sizeof(stats));
+	n = snprintf(buf, len, "{\"status\":\"%s\",\"uri\":\"%s\",\"round\":%llu,"
+		     "\"bytes\":%llu,\"remaining\":%llu,\"stats\":%s", migration_names[j->status],
+		     j->uri_text, (unsigned long long)j->last.round,
+		     (unsigned long long)j->last.bytes, (unsigned long long)j->last.remaining,
+		     stats);
+	if (j->error[0] && n >= 0 && (size_t)n < len) {
+		char esc[512];
+		size_t k = 0;
+
+		for (const char *p = j->error; *p && k < sizeof(esc) - 2; p++)
+			if (*p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+				esc[k++] = *p;
+		esc[k] = '\0';
+		n += snprintf(buf + n, len - n, ",\"error\":\"%s\"", esc);
+	}
+	if (n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, "}");
+	pthread_mutex_unlock(&j->lock);
+	return n;
+}
+
+int migration_wait_fd(struct vmm *v)
+{
+	return v->job ? v->job->done_fd : -1;
+}
+
+void migration_destroy(struct vmm *v)
+{
+	struct migrate_job *j = v->job;
+
+	if (!j)
+		return;
+	if (j->joinable) {
+		atomic_store(&j->cancel, true);
+		pthread_join(j->thread, NULL);
+	}
+	close(j->done_fd);
+	pthread_mutex_destroy(&j->lock);
+	free(j);
+	v->job = NULL;
+}
+
+static int migration_start_vcpus(void *opaque)
+{
+	struct vmm *v = opaque;
+
+	return vm_start(v->vm);
+}
+
+/* The stream's channel on the destination: an accepted socket or the file. */
+static int migration_accept(const struct migrate_uri *u, const char *uri)
+{
+	char err[512];
+	int lfd, fd;
+
+	if (u->kind == MIGRATE_URI_FILE) {
+		fd = migrate_chan_open_file(u, false, err, sizeof(err));
+		goto out;
+	}
+	lfd = migrate_chan_listen(u, err, sizeof(err));
+	if (lfd < 0) {
+		fd = lfd;
+		goto out;
+	}
+	fprintf(stderr, "migctl-vmm: waiting for a migration on %s\n", uri);
+	fd = migrate_chan_accept(lfd, MIGRATION_ACCEPT_MS, err, sizeof(err));
+	close(lfd);
+	if (u->kind == MIGRATE_URI_UNIX)
+		unlink(u->path);
+	if (fd >= 0)
+		migrate_chan_set_timeout(fd, MIGRATION_REPLY_MS);
+out:
+	if (fd < 0)
+		fprintf(stderr, "migctl-vmm: incoming %s: %s\n", uri, err);
+	return fd;
+}
+
+int migration_incoming(struct vmm *v, const char *uri)
+{
+	struct migrate_uri *u = calloc(1, sizeof(*u));
+	struct migrate_stream_stats st;
+	char err[512];
+	int fd, ret;
+
+	if (!u)
+		return -ENOMEM;
+	ret = migrate_uri_parse(uri, u, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "migctl-vmm: --incoming %s: %s\n", uri, err);
+		free(u);
+		return ret;
+	}
+	fd = migration_accept(u, uri);
+	if (fd < 0) {
+		free(u);
+		return fd;
+	}
+	struct migrate_recv_args a = {
+		.vm = v->vm, .host = proto_host(v->proto), .sev = v->sevsim ? &v->sev : NULL,
+		.fd = fd, .bidirectional = migrate_uri_is_bidirectional(u),
+		.start = migration_start_vcpus, .opaque = v,
+	};
+	ret = migrate_recv(&a, &st, err, sizeof(err));
+	close(fd);
+	free(u);
+	if (ret)
+		fprintf(stderr, "migctl-vmm: incoming migration failed: %s\n", err);
+	else if (v->opt.stats)
+		fprintf(stderr, "# incoming: {\"bytes\":%llu,\"pages_zero\":%llu,\"pages_raw\":%llu,"
+			"\"pages_private\":%llu,\"rounds\":%llu}\n", (unsigned long long)st.bytes,
+			(unsigned long long)st.pages_zero, (unsigned long long)st.pages_raw,
+			(unsigned long long)st.pages_private, (unsigned long long)st.rounds);
+	return ret;
+}

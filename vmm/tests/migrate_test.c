@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* migrate_test.c - two VMs in one process: send, receive, compare RAM and status. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "migctl.h"
+#include "migctl-host.h"
+#include "test.h"
+#include "../boot.h"
+#include "../dev/exitport.h"
+#include "../dev/serial.h"
+#include "../migrate/recv.h"
+#include "../migrate/send.h"
+#include "../migrate/sevsim.h"
+#include "../proto.h"
+#include "../sevsim_vm.h"
+#include "../vcpu.h"
+#include "../vm.h"
+#include "run.h"
+
+#define MT_MEM		(64ull << 20)
+#define MT_PAGES	64	/* window pages the test writes itself */
+
+/* One side: a VM with its protocol engine and (optionally) sev-sim. */
+struct side {
+	struct vm *vm;
+	struct proto *proto;
+	struct serial *serial;
+	struct sevsim_vm sev;
+	bool sevsim;
+	int null_fd;
+};
+
+static int side_create(struct side *s, bool sevsim, u64 mem)
+{
+	struct vm_config cfg = { .mem_size = mem, .nr_cpus = 1, .irqchip = true };
+	struct proto_config pc = { .max_version = MIGCTL_VERSION_2, .features = MIGCTL_F_ALL,
+				   .msr_works = true, .encrypted = sevsim };
+	const char *note;
+	char err[128];
+
+	memset(s, 0, sizeof(*s));
+	s->null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	s->sevsim = sevsim;
+	if (vm_create(&s->vm, &cfg) || proto_create(s->vm, &pc, &s->proto, &note) ||
+	    serial_create(s->vm, s->null_fd, &s->serial) || exitport_init(s->vm))
+		return -1;
+	if (sevsim && (sevsim_vm_window(s->vm, 0, 0, &s->sev, err, sizeof(err)) ||
+		       sevsim_vm_setup(s->vm, &s->sev, 1)))
+		return -1;
+	return vm_create_vcpus(s->vm);
+}
+
+static void side_destroy(struct side *s)
+{
+	/* The vCPUs stop before the engine their exits use goes. */
+	vm_end(s->vm, VM_END_ERROR, 0);
+	vm_join(s->vm);
+	proto_destroy(s->proto);
+	vm_destroy(s->vm);
+	serial_destroy(s->serial);
+	close(s->null_fd);
+}
+
+/* Boot hang.elf (prints, then halts for ever) so that pausing has vCPUs to park. */
+static int side_boot(struct side *s)
+{
+	struct vcpu_flat32 st = { .ebx = BOOT_START_INFO };
+	static u8 buf[1 << 16];
+	struct boot_image img;
+	const char *why;
+	int fd = open(run_image("hang"), O_RDONLY);
+	ssize_t len = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
+
+	if (fd >= 0)
+		close(fd);
+	if (len <= 0 || boot_parse_elf(buf, len, s->vm->mem.banks, s->vm->mem.nr_banks, &img, &why) ||
+	    boot_load(&s->vm->mem, buf, &img, ""))
+		return -1;
+	st.eip = img.entry;
+	return vcpu_set_flat32(s->vm->vcpus[0], &st) ?: vm_start(s->vm);
+}
+
+struct recv_job {
+	struct side *dst;
+	int fd;
+	int ret;
+	bool started;
+	char err[512];
+};
+
+/* The destination "runs" by recording it: the test compares memory untouched. */
+static int recv_start(void *opaque)
+{
+	((struct recv_job *)opaque)->started = true;
+	return 0;
+}
+
+static void *recv_thread(void *arg)
+{
+	struct recv_job *j = arg;
+	struct migrate_recv_args a = {
+		.vm = j->dst->vm, .host = proto_host(j->dst->proto),
+		.sev = j->dst->sevsim ? &j->dst->sev : NULL, .fd = j->fd, .bidirectional = true,
+		.start = recv_start, .opaque = j,
+	};
+
+	j->ret = migrate_recv(&a, NULL, j->err, sizeof(j->err));
+	return NULL;
+}
+
+/* Migrate src to dst over a socket pair; returns migrate_send()'s result. */
+static int migrate_pair(struct side *src, struct side *dst, struct recv_job *j,
+			struct migrate_stats *st, char *err, size_t errlen,
+			void (*progress)(void *opaque, const struct migrate_progress *p))
+{
+	atomic_bool cancel = false;
+	struct migrate_send_args a = {
+		.vm = src->vm, .host = proto_host(src->proto), .sev = src->sevsim ? &src->sev : NULL,
+		.bidirectional = true, .downtime_ms = 300, .max_rounds = 30,
+		.reply_timeout_ms = 10000, .cancel = &cancel, .progress = progress,
+		.opaque = src,
+	};
+	pthread_t t;
+	int sv[2], ret;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	*j = (struct recv_job){ .dst = dst, .fd = sv[1] };
+	pthread_create(&t, NULL, recv_thread, j);
+	a.fd = sv[0];
+	ret = migrate_send(&a, st, err, errlen);
+	close(sv[0]);
+	pthread_join(t, NULL);
+	close(sv[1]);
+	return ret;
+}
+
+/*
+ * A guest paused and resumed (the pause path must leave nothing behind),
+ * then migrated: the destination's RAM equals the paused source's, byte
+ * for byte, and the stream carried the protocol state.
+ */
+/* Covers: V-3, V-4, V-5, V-9 */
+TEST(migrate, ram_equal_after_pause_resume)
+{
+	struct side src, dst;
+	struct migrate_stats st;
+	struct recv_job j;
+	char err[512];
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	ASSERT_EQ(0, side_create(&src, false, MT_MEM));
+	ASSERT_EQ(0, side_create(&dst, false, MT_MEM));
+	ASSERT_EQ(0, side_boot(&src));
+	memset((u8 *)src.vm->mem.host + (8 << 20), 0xa5, 1 << 20);
+	ASSERT_EQ(0, vm_pause(src.vm));
+	vm_resume(src.vm);
+	ASSERT_EQ(0, migrate_pair(&src, &dst, &j, &st, err, sizeof(err), NULL));
+	EXPECT_EQ(0, j.ret);
+	EXPECT_TRUE(j.started);
+	EXPECT_TRUE(vm_is_paused(src.vm));	/* the caller stops it after DONE */
+	EXPECT_EQ(0, memcmp(src.vm->mem.host, dst.vm->mem.host, MT_MEM));
+	EXPECT_TRUE(st.pages_zero > 0 && st.pages_raw >= 256);
+	EXPECT_EQ(0u, st.pages_private);
+	test_diag("%llu bytes, %llu rounds", (unsigned long long)st.bytes,
+		  (unsigned long long)st.rounds);
+	side_destroy(&src);
+	side_destroy(&dst);
+}
+
+#define MT_CTL		MIGCTL_CTL_VALUE(MIGCTL_VERSION_2, MIGCTL_F_MSR_PSC)
+#define MT_OUTSIDE	(4ull << 20)	/* a private page outside the window */
+
+static void mt_plain(u8 *page, u64 gpa)
+{
+	for (int k = 0; k < 4096; k++)
+		page[k] = (u8)(gpa >> 12) ^ (u8)k ^ 0x3c;
+}
+
+/*
+ * The test plays the guest: READY, even window pages private (ciphertext
+ * under K), odd ones shared (plaintext), one private page outside the
+ * window (plaintext: nothing is encrypted there).
+ */
+static void mt_fill(struct side *s)
+{
+	struct migctl_host_log *log = migctl_host_log(proto_host(s->proto));
+	u8 *kp = s->vm->mem.extra;
+
+	for (u64 i = 0; i < MT_PAGES; i++) {
+		u64 gpa = s->sev.window_gpa + i * 4096;
+		u8 *page = mem_gpa_to_hva(&s->vm->mem, gpa, 4096);
+
+		mt_plain(page, gpa);
+		if (i & 1)
+			migctl_host_log_set(log, gpa >> 12, 1, false);
+		else
+			sevsim_prf_page_xor(kp + 16, gpa, page);
+	}
+	mt_plain(mem_gpa_to_hva(&s->vm->mem, MT_OUTSIDE, 4096), MT_OUTSIDE);
+}
+
+/*
+ * Private pages in the window went through the firmware path and read
+ * correctly under the destination's fresh K'; shared pages went raw; the
+ * status log, READY and a new key page generation arrived before the
+ * guest could run.
+ */
+/* Covers: V-2, V-5, H-13 */
+TEST(migrate, sevsim_private_pages_under_new_key)
+{
+	struct side src, dst;
+	struct migrate_stats st;
+	struct migctl_host_state hs;
+	struct recv_job j;
+	u8 want[4096], got[4096];
+	char err[512];
+	int bad = 0;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	ASSERT_EQ(0, side_create(&src, true, MT_MEM));
+	ASSERT_EQ(0, side_create(&dst, true, MT_MEM));
+	ASSERT_EQ(0, side_boot(&src));
+	ASSERT_EQ(MIGCTL_HOST_ACCEPT, migctl_host_msr_write(proto_host(src.proto), 0,
+							    MIGCTL_MSR_CONTROL, MT_CTL));
+	mt_fill(&src);
+	ASSERT_EQ(0, migrate_pair(&src, &dst, &j, &st, err, sizeof(err), NULL));
+	ASSERT_EQ(0, j.ret);
+	EXPECT_NE(0, memcmp(src.sev.key, dst.sev.key, 32));
+	for (u64 i = 0; i < MT_PAGES; i++) {
+		u64 gpa = dst.sev.window_gpa + i * 4096;
+
+		memcpy(got, mem_gpa_to_hva(&dst.vm->mem, gpa, 4096), 4096);
+		if (!(i & 1))
+			sevsim_prf_page_xor((u8 *)dst.vm->mem.extra + 16, gpa, got);
+		mt_plain(want, gpa);
+		bad += memcmp(want, got, 4096) != 0;
+		EXPECT_EQ(!(i & 1), migctl_host_log_get(migctl_host_log(proto_host(dst.proto)),
+						       gpa >> 12));
+	}
+	EXPECT_EQ(0, bad);
+	mt_plain(want, MT_OUTSIDE);
+	EXPECT_EQ(0, memcmp(want, mem_gpa_to_hva(&dst.vm->mem, MT_OUTSIDE, 4096), 4096));
+	EXPECT_EQ(2u, sevsim_vm_generation(dst.vm));
+	migctl_host_state(proto_host(dst.proto), &hs);
+	EXPECT_TRUE(hs.ready);
+	EXPECT_EQ(MT_CTL, hs.control);
+	EXPECT_TRUE(st.pages_private > 0);
+	side_destroy(&src);
+	side_destroy(&dst);
+}
+
+/* An encrypted VM whose guest never opted in is not migrated; it keeps running. */
+/* Covers: V-6, V-9 */
+TEST(migrate, sevsim_not_ready_refused)
+{
+	struct side src, dst;
+	struct migrate_stats st;
+	struct recv_job j;
+	char err[512];
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	ASSERT_EQ(0, side_create(&src, true, MT_MEM));
+	ASSERT_EQ(0, side_create(&dst, true, MT_MEM));
+	ASSERT_EQ(0, side_boot(&src));
+	EXPECT_EQ(-EPERM, migrate_pair(&src, &dst, &j, &st, err, sizeof(err), NULL));
+	test_diag("%s", err);
+	EXPECT_TRUE(strstr(err, "not READY"));
+	EXPECT_FALSE(vm_is_paused(src.vm));
+	EXPECT_FALSE(j.started);
+	EXPECT_EQ(0u, st.bytes);
+	side_destroy(&src);
+	side_destroy(&dst);
+}
+
+/* The guest writes 0 to the control MSR between two pre-copy rounds. */
+static void mt_opt_out(void *opaque, const struct migrate_progress *p)
+{
+	struct side *src = opaque;
+
+	if (p->round == 0)
+		migctl_host_msr_write(proto_host(src->proto), 0, MIGCTL_MSR_CONTROL, 0);
+}
+
+/* Covers: V-7, V-9 */
+TEST(migrate, opt_out_midway_fails_cleanly)
+{
+	struct side src, dst;
+	struct migrate_stats st;
+	struct recv_job j;
+	char err[512];
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	ASSERT_EQ(0, side_create(&src, true, MT_MEM));
+	ASSERT_EQ(0, side_create(&dst, true, MT_MEM));
+	ASSERT_EQ(0, side_boot(&src));
+	ASSERT_EQ(MIGCTL_HOST_ACCEPT, migctl_host_msr_write(proto_host(src.proto), 0,
+							    MIGCTL_MSR_CONTROL, MT_CTL));
+	EXPECT_EQ(-ECANCELED, migrate_pair(&src, &dst, &j, &st, err, sizeof(err), mt_opt_out));
+	test_diag("%s; destination: %s", err, j.err);
+	EXPECT_TRUE(strstr(err, "opted out"));
+	EXPECT_FALSE(vm_is_paused(src.vm));
+	EXPECT_FALSE(j.started);
+	EXPECT_NE(0, j.ret);
+	side_destroy(&src);
+	side_destroy(&dst);
+}
+
+/* A destination with less RAM refuses before the source pauses. */
+/* Covers: V-8, V-9 */
+TEST(migrate, memory_mismatch_refused)
+{
+	struct side src, dst;
+	struct migrate_stats st;
+	struct recv_job j;
+	char err[512];
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	ASSERT_EQ(0, side_create(&src, false, MT_MEM));
+	ASSERT_EQ(0, side_create(&dst, false, MT_MEM / 2));
+	ASSERT_EQ(0, side_boot(&src));
+	EXPECT_EQ(-ECONNREFUSED, migrate_pair(&src, &dst, &j, &st, err, sizeof(err), NULL));
+	test_diag("%s", err);
+	EXPECT_TRUE(strstr(err, "memory layout mismatch"));
+	EXPECT_FALSE(vm_is_paused(src.vm));
+	EXPECT_FALSE(j.started);
+	side_destroy(&src);
+	side_destroy(&dst);
+}

@@ -154,6 +154,9 @@ static void format_one(struct fmt_out *o, char conv, const struct fmt_spec *f, v
 		c = (char)va_arg(*ap, int);
 		out_padded(o, f, &c, 1, false);
 		break;
+	case '%':
+		out_char(o, '%');
+		break;
 	default:
 		out_char(o, '%');
 		if (conv)

@@ -203,6 +203,30 @@ trap_stubs:
 	.set v, v + 1
 	.endr
 
+/*
+ * INT3 (a DPL-3 gate): from ring 3 a system call, RAX the number, RDI, RSI,
+ * RDX the arguments, RAX the result. RCX, RDX, RSI, RDI and R8-R11 are the
+ * caller's to lose (user.h) and the C code keeps the rest, so no trap frame
+ * is built: ring 0 is emulated on our test KVM and every saved register
+ * costs an emulated memory access. From ring 0 it is an unexpected #BP.
+ */
+	.globl syscall_stub
+syscall_stub:
+	testb	$3, 8(%rsp)		/* the interrupted CS */
+	jz	1f
+	cld
+	movq	%rdx, %rcx
+	movq	%rsi, %rdx
+	movq	%rdi, %rsi
+	movq	%rax, %rdi
+	subq	$8, %rsp		/* the CPU pushed 5 words: realign for the call */
+	call	syscall_dispatch
+	addq	$8, %rsp
+	iretq
+1:	pushq	$0
+	pushq	$VEC_SYSCALL
+	jmp	trap_common
+
 /* The wake-up IPI and the timer only end a HLT: acknowledge and return. */
 	.globl irq_wake_stub, irq_spurious_stub
 irq_wake_stub:
@@ -287,7 +311,7 @@ user_run:
 
 /*
  * System calls are INT3 from ring 3 (a DPL-3 gate), answered by
- * trap_handle() and IRETQ. On our test KVM SYSCALL from ring 3 reaches
+ * syscall_stub and IRETQ. On our test KVM SYSCALL from ring 3 reaches
  * LSTAR still at CPL 3, SYSRETQ raises #GP and INT 0x80 raises #UD, while
  * exceptions from ring 3 and IRETQ to ring 3 work. GS always holds this
  * CPU's struct percpu with a null GS selector, which IRETQ keeps.

@@ -4,14 +4,20 @@
 GUEST_IMAGE_DIR	 := conformance/guest-image
 GUEST_IMAGE	 := $(O)/$(GUEST_IMAGE_DIR)/migctl-test.elf
 GUEST_IMAGE_LDS	 := $(GUEST_IMAGE_DIR)/migctl-test.ld
-GUEST_IMAGE_OBJS := $(O)/$(GUEST_IMAGE_DIR)/entry.o \
+GUEST_IMAGE_OBJS := $(O)/$(GUEST_IMAGE_DIR)/entry.o $(O)/$(GUEST_IMAGE_DIR)/sevsim_prf.o \
 		    $(patsubst %.c,$(O)/%.o,$(wildcard $(GUEST_IMAGE_DIR)/*.c))
 # GUEST_CFLAGS only, also when SAN=1: a bare-metal kernel has no sanitizer runtime.
-GUEST_IMAGE_CFLAGS := $(GUEST_CFLAGS) -Iguest -Iguest/arch/x86 -I$(GUEST_IMAGE_DIR) \
+GUEST_IMAGE_CFLAGS := $(GUEST_CFLAGS) -Iguest -Iguest/arch/x86 -I$(GUEST_IMAGE_DIR) -Ivmm/migrate \
 		      -fno-tree-loop-distribute-patterns
 GUEST_IMAGE_RUN	 := $(O)/$(GUEST_IMAGE_DIR)/run-host-suite.sh
 
 $(O)/$(GUEST_IMAGE_DIR)/%.o: $(GUEST_IMAGE_DIR)/%.c
+	$(quiet) CC $@
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(GUEST_IMAGE_CFLAGS) -c -o $@ $<
+
+# The sev-sim keystream the VMM uses too, built freestanding for the image's ring-3 tasks.
+$(O)/$(GUEST_IMAGE_DIR)/sevsim_prf.o: vmm/migrate/sevsim_prf.c
 	$(quiet) CC $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(GUEST_IMAGE_CFLAGS) -c -o $@ $<

@@ -10,6 +10,7 @@
 static const char *const params_help[] = {
 	"usage: test=GLOB[,GLOB...] cpus=N expect=off|v1|v2|any hc=0|1|any",
 	"       features=msr-psc,list|none|any iters=N",
+	"       migrate.count=K migrate.iters=N migrate.pages=P migrate.run=R",
 	"  test=     scenarios to run (default *); test=help prints this",
 	"  cpus=     CPUs to start through INIT-SIPI-SIPI, 1..16 (default 1)",
 	"  expect=   what the host must offer: off (nothing), v1 (control MSR",
@@ -17,6 +18,13 @@ static const char *const params_help[] = {
 	"  hc=       whether the host must offer hypercall 12 (CPUID bit 16)",
 	"  features= the v2 features the host must offer",
 	"  iters=    notifications per CPU in smp-notify (default 64)",
+	"  migrate.count=  migrate: finish after K migrations seen (0: run",
+	"                  migrate.iters conversions per CPU instead; default 0)",
+	"  migrate.iters=  migrate: conversions per CPU (default 2000)",
+	"  migrate.pages=  migrate: pages per CPU (default: the window / cpus)",
+	"  migrate.run=    migrate: pages per conversion, 1..64 (default 4)",
+	"  migrate.fault=write-first  migrate: write before notifying (breaks G-10:",
+	"                  a migration must then find corrupted pages)",
 	"exit code (port 0xf4): 0 pass, 1 fail, 4 skip",
 };
 
@@ -118,6 +126,19 @@ static bool parse_token(struct params *p, const char *k, u32 klen, const char *v
 		return parse_u32(v, vlen, &p->cpus) && p->cpus >= 1 && p->cpus <= MAX_CPUS;
 	if (str_eq(k, klen, "iters"))
 		return parse_u32(v, vlen, &p->iters) && p->iters >= 1;
+	if (str_eq(k, klen, "migrate.count"))
+		return parse_u32(v, vlen, &p->migrate_count);
+	if (str_eq(k, klen, "migrate.iters"))
+		return parse_u32(v, vlen, &p->migrate_iters) && p->migrate_iters >= 1;
+	if (str_eq(k, klen, "migrate.pages"))
+		return parse_u32(v, vlen, &p->migrate_pages) && p->migrate_pages >= 1;
+	if (str_eq(k, klen, "migrate.fault")) {
+		p->migrate_write_first = str_eq(v, vlen, "write-first");
+		return p->migrate_write_first || str_eq(v, vlen, "none");
+	}
+	if (str_eq(k, klen, "migrate.run"))
+		return parse_u32(v, vlen, &p->migrate_run) && p->migrate_run >= 1 &&
+		       p->migrate_run <= 64;
 	if (str_eq(k, klen, "features"))
 		return parse_features(v, vlen, &p->expect_features);
 	if (str_eq(k, klen, "hc")) {
@@ -140,7 +161,8 @@ int params_parse(struct params *p, const char *s, char *bad, u32 bad_size)
 	u32 i, k, eq;
 
 	*p = (struct params){ .test = "*", .cpus = 1, .expect_hc = PARAMS_ANY,
-			      .expect_features = PARAMS_ANY, .iters = 64 };
+			      .expect_features = PARAMS_ANY, .iters = 64,
+			      .migrate_iters = 2000, .migrate_run = 4 };
 	for (i = 0; s[i];) {
 		while (s[i] == ' ')
 			i++;

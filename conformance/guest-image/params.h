@@ -18,6 +18,13 @@
  *   hc=0|1|any           whether the host is supposed to offer hypercall 12
  *   features=LIST|none|any  offered v2 features expected: msr-psc,list
  *   iters=N              notifications per CPU in smp-notify (default 64)
+ *   migrate.count=K      migrate: finish after K migrations (key generation
+ *                        changes); 0 (default) runs migrate.iters instead
+ *   migrate.iters=N      migrate: conversions per CPU when count is 0 (default 2000)
+ *   migrate.pages=P      migrate: pages per CPU (default: the window / cpus)
+ *   migrate.run=R        migrate: pages per conversion, 1..64 (default 4)
+ *   migrate.fault=write-first  migrate: write pages before notifying their
+ *                        conversion (breaks G-10; the suite's own power test)
  *   kexec.resume=...     internal: set by the simulated kexec
  */
 
@@ -38,6 +45,11 @@ struct params {
 	s32 expect_hc;		/* 0, 1 or PARAMS_ANY */
 	s32 expect_features;	/* MIGCTL_F_* mask or PARAMS_ANY */
 	u32 iters;
+	u32 migrate_count;
+	u32 migrate_iters;
+	u32 migrate_pages;	/* 0: sized to the sev-sim window */
+	u32 migrate_run;
+	bool migrate_write_first;
 	/* Internal, set by the simulated kexec for the kernel it starts. */
 	bool resumed;
 	u32 kexec_stage;

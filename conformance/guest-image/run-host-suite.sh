@@ -31,7 +31,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # name, host, vCPUs, what the host offers (--migctl and expect=), v2 features
-# (--features and features=, "-" for the default), the image's test= glob
+# (--features and features=, "-" for the default), the image's test= glob.
+# Host vmm-sevsim is migctl-vmm with --sev-sim: the migration workload runs
+# (without a migration: every page must verify).
 RUNS="vmm-off-cpus1 vmm 1 off - *
 vmm-off-cpus4 vmm 4 off - *
 vmm-v1-cpus1 vmm 1 v1 - *
@@ -41,6 +43,7 @@ vmm-v2-cpus4 vmm 4 v2 - *
 vmm-v2-no-features-cpus4 vmm 4 v2 none *
 vmm-v2-msr-psc-cpus2 vmm 2 v2 msr-psc *
 vmm-off-elision-stats vmm 1 off - elision
+vmm-sevsim-migrate-cpus2 vmm-sevsim 2 v2 - migrate
 qemu-cpus1 qemu 1 off - *
 qemu-cpus4 qemu 4 off - *"
 
@@ -65,8 +68,10 @@ result() {	# status name [reason]
 host_missing() {
 	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
 		echo "/dev/kvm is not accessible"
-	elif [ "$1" = vmm ] && [ ! -x "$VMM" ]; then
+	elif [ "${1%-sevsim}" = vmm ] && [ ! -x "$VMM" ]; then
 		echo "migctl-vmm not built ($VMM)"
+	elif [ "$1" = vmm-sevsim ] && ! "$VMM" --help 2>/dev/null | grep -q -- --sev-sim; then
+		echo "this migctl-vmm has no --sev-sim"
 	elif [ "$1" = qemu ] && ! command -v "$QEMU" >/dev/null; then
 		echo "$QEMU not installed (apt-get install qemu-system-x86)"
 	fi
@@ -88,18 +93,22 @@ probe_vmm() {
 }
 
 run_host() {	# host cpus mode features test
-	local args=("cpus=$2" "expect=$3" "test=$5") feat=()
+	local args=("cpus=$2" "expect=$3" "test=$5") feat=() sev=()
 
 	# The image checks bit 16 against the probe: scenarios needing it skip when 0.
-	[ "$1" = vmm ] && [ "$3" != off ] && args+=("hc=$vmm_hc")
+	[ "${1%-sevsim}" = vmm ] && [ "$3" != off ] && args+=("hc=$vmm_hc")
+	if [ "$1" = vmm-sevsim ]; then
+		sev=(--sev-sim)
+		args+=("migrate.iters=300")
+	fi
 
 	if [ "$4" != - ]; then
 		args+=("features=$4")
 		feat=(--features "$4")
 	fi
-	if [ "$1" = vmm ]; then
-		timeout -k 5 "$TIMEOUT" "$VMM" --cpus "$2" --migctl "$3" "${feat[@]}" --stats \
-			--timeout "$TIMEOUT" "$IMAGE" -- "${args[@]}"
+	if [ "${1%-sevsim}" = vmm ]; then
+		timeout -k 5 "$TIMEOUT" "$VMM" --cpus "$2" --migctl "$3" "${feat[@]}" "${sev[@]}" \
+			--stats --timeout "$TIMEOUT" "$IMAGE" -- "${args[@]}"
 	else
 		timeout -k 5 "$TIMEOUT" "$QEMU" -accel kvm -cpu host,-arch-capabilities -M q35 \
 			-m 64M -smp "$2" -nodefaults -display none -no-reboot -serial stdio \
@@ -110,7 +119,7 @@ run_host() {	# host cpus mode features test
 
 # The guest's verdict from the host's exit status: pass, skip or fail.
 verdict() {	# host status
-	case "$1:$2" in
+	case "${1%-sevsim}:$2" in
 	vmm:0 | qemu:1) echo pass ;;
 	vmm:4 | qemu:9) echo skip ;;
 	*) echo fail ;;

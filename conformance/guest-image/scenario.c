@@ -20,6 +20,7 @@ static const struct scenario *const scenarios[] = {
 	&sc_suspend,
 	&sc_kexec,
 	&sc_smp_notify,
+	&sc_migrate,
 };
 
 #define NR_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
@@ -87,18 +88,21 @@ static void scenario_cleanup(struct scenario_env *env)
 
 void scenario_run_all(struct scenario_env *env, u32 first, bool resumed)
 {
-	const char *why;
+	const struct scenario *sc;
+	const char *why, *name;
 	u32 i, num = 0;
 
 	for (i = 0; i < NR_SCENARIOS; i++) {
-		if (!selected(env->params->test, scenarios[i]->name))
+		sc = scenarios[i];
+		if (!selected(env->params->test, sc->name))
 			continue;
 		if (++num < first)
 			continue;
+		name = sc->case_name ? sc->case_name : sc->name;
 		if (!(resumed && num == first))
-			ktap_case_begin(scenarios[i]->name);
-		why = scenarios[i]->run(env);
+			ktap_case_begin(name);
+		why = sc->run(env);
 		scenario_cleanup(env);
-		ktap_case_end(scenarios[i]->name, why);
+		ktap_case_end(name, why);
 	}
 }

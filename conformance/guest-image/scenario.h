@@ -24,7 +24,8 @@ struct scenario_env {
  * scenario leaves the host not READY (it may opt in, it opts out again).
  */
 struct scenario {
-	const char *name;
+	const char *name;		/* what test= selects */
+	const char *case_name;		/* the KTAP case name, if not name */
 	const char *summary;
 	const char *(*run)(struct scenario_env *env);
 };
@@ -32,7 +33,7 @@ struct scenario {
 /* The sc-*.c files. */
 extern const struct scenario sc_discovery, sc_no_support, sc_negotiate, sc_ctl_invalid,
 	sc_ctl_readback, sc_hc_validate, sc_psc_validate, sc_elision, sc_opt_out, sc_kexec,
-	sc_suspend, sc_smp_notify;
+	sc_suspend, sc_smp_notify, sc_migrate;
 
 /* Lists the scenarios as KTAP diagnostics. */
 void scenario_print_list(void);

@@ -20,6 +20,7 @@
 #define LAPIC_LVT_LINT1		0x360
 #define LVT_MASKED		0x10000
 #define LAPIC_TIMER_INIT	0x380
+#define LAPIC_TIMER_CUR		0x390
 #define LAPIC_TIMER_DIV		0x3e0
 #define ICR_INIT		0x00004500
 #define ICR_SIPI		0x00004600
@@ -30,6 +31,8 @@
 /* KVM's LAPIC timer counts nanoseconds: one tick of the wait loop is ~1 ms. */
 #define WAIT_TICK		1000000u
 #define WAIT_TICKS_MAX		10000u
+/* Calibration interval of the TSC against the LAPIC timer (ticks = ns). */
+#define CALIBRATE_TICKS		10000000u
 
 struct tss {
 	u32 reserved0;
@@ -287,4 +290,31 @@ void smp_stop(void)
 u64 smp_user_stack_top(void)
 {
 	return (u64)user_stacks + USTACK_SIZE * (this_cpu()->index + 1);
+}
+
+static u64 rdtsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return lo | (u64)hi << 32;
+}
+
+u64 smp_tsc_hz(void)
+{
+	u32 start, now;
+	u64 t0, t1;
+
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+	lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
+	start = lapic_read(LAPIC_TIMER_CUR);
+	t0 = rdtsc();
+	do
+		now = lapic_read(LAPIC_TIMER_CUR);
+	while (start - now < CALIBRATE_TICKS && now);
+	t1 = rdtsc();
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	if (start == now)
+		return 0;
+	return (t1 - t0) * 1000000000ull / (start - now);
 }

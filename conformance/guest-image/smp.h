@@ -31,6 +31,13 @@ void smp_run(smp_work_fn fn, void *arg);
 /* The same on one CPU (the boot CPU runs it directly). */
 void smp_run_on(u32 cpu, smp_work_fn fn, void *arg);
 
+/*
+ * TSC ticks per second, measured on the calling CPU against the LAPIC timer
+ * (which KVM counts in nanoseconds at divide 1); 0 if the timer stands still.
+ * Takes about 10 ms.
+ */
+u64 smp_tsc_hz(void);
+
 /* The stack ring-3 tasks of this CPU run on. */
 u64 smp_user_stack_top(void);
 

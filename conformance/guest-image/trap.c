@@ -8,7 +8,6 @@
 #include "machine.h"
 #include "migctl-x86.h"
 #include "smp.h"
-#include "user.h"
 
 struct idt_gate {
 	u16 off_lo;
@@ -26,7 +25,7 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "frame matches entry.S");
 /* Built by the boot CPU before any other CPU starts, then read-only. */
 static struct idt_gate idt[256];
 
-extern const char trap_stubs[], irq_wake_stub[], irq_spurious_stub[];
+extern const char trap_stubs[], irq_wake_stub[], irq_spurious_stub[], syscall_stub[];
 
 static void idt_set(unsigned int vec, const void *handler, u8 dpl)
 {
@@ -46,7 +45,8 @@ void trap_init(void)
 	unsigned int v;
 
 	for (v = 0; v < 32; v++)
-		idt_set(v, trap_stubs + 16 * v, v == VEC_SYSCALL ? 3 : 0);
+		idt_set(v, trap_stubs + 16 * v, 0);
+	idt_set(VEC_SYSCALL, syscall_stub, 3);
 	idt_set(VEC_WAKE, irq_wake_stub, 0);
 	idt_set(VEC_TIMER, irq_wake_stub, 0);
 	idt_set(VEC_SPURIOUS, irq_spurious_stub, 0);
@@ -72,10 +72,6 @@ void trap_handle(struct trap_frame *f)
 	const char *name = f->vector < 32 && trap_names[f->vector] ? trap_names[f->vector] : "?";
 	u64 cr2;
 
-	if (f->vector == VEC_SYSCALL && (f->cs & 3) == 3) {
-		f->rax = syscall_dispatch(f->rax, f->rdi, f->rsi, f->rdx);
-		return;
-	}
 	/* RDMSR/WRMSR/VMCALL/VMMCALL of the guest library report the vector instead. */
 	if (!(f->cs & 3) && migctl_x86_fixup(&f->rip, &f->rax, f->vector))
 		return;

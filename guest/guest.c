@@ -230,6 +230,10 @@ static bool guest_try_value(struct migctl_guest *g, u64 value)
 
 	if (migctl_guest__ctl_write(g, value))
 		return false;
+#ifdef MIGCTL_FAULT_NO_READ_BACK
+	/* Fault switch: no confirmation read (breaks G-7). */
+	return true;
+#endif
 	if (!guest_ctl_read(g, &back) && back == value)
 		return true;
 	migctl_guest__ctl_write(g, 0);
@@ -258,6 +262,11 @@ static int guest_opt_in_locked(struct migctl_guest *g)
 	}
 
 	value = version >= MIGCTL_VERSION_2 ? MIGCTL_CTL_VALUE(version, features) : MIGCTL_VERSION_1;
+#ifdef MIGCTL_FAULT_GUEST_RESERVED_BITS
+	/* Fault switch: a reserved bit in the choice (breaks G-6). */
+	if (version >= MIGCTL_VERSION_2)
+		value |= 1ull << 1;
+#endif
 	if (guest_try_value(g, value))
 		goto ready;
 	if (version == MIGCTL_VERSION_1 || g->host_min > MIGCTL_VERSION_1 ||
@@ -309,6 +318,14 @@ static int guest_opt_out_locked(struct migctl_guest *g, u32 reason)
 		return guest_give_up(g);
 	if (g->state != MIGCTL_GUEST_READY)
 		return 0;
+#ifdef MIGCTL_FAULT_NO_OPT_OUT_KEXEC
+	/* Fault switch: kexec without opting out (breaks G-11). */
+	if (reason == MIGCTL_GUEST_OUT_KEXEC) {
+		g->state = MIGCTL_GUEST_OPTED_OUT;
+		g->out_reason = reason;
+		return 0;
+	}
+#endif
 	/* Even if the write faults, this guest no longer behaves as READY. */
 	ret = migctl_guest__ctl_write(g, 0);
 	g->state = MIGCTL_GUEST_OPTED_OUT;
@@ -367,6 +384,10 @@ static int guest_reset_ctl(struct migctl_guest *g)
 	}
 	if (g->state == MIGCTL_GUEST_READY)
 		g->state = MIGCTL_GUEST_AVAILABLE;
+#ifdef MIGCTL_FAULT_NO_OPT_OUT_KEXEC
+	/* Fault switch: reset while the old kernel's READY stays (breaks G-13). */
+	value = 0;
+#endif
 	if (value && migctl_guest__ctl_write(g, 0)) {
 		g->state = MIGCTL_GUEST_UNAVAILABLE;
 		return -MIGCTL_GUEST_EIO;

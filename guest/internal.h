@@ -4,6 +4,7 @@
 #define MIGCTL_GUEST_INTERNAL_H
 
 #include "migctl-guest.h"
+#include "fault.h"
 
 #define MIGCTL_GUEST_BIT(n)		(1u << (n))
 #define MIGCTL_GUEST_HC_BIT		MIGCTL_GUEST_BIT(MIGCTL_KVM_FEATURE_HC_MAP_GPA_RANGE)

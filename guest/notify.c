@@ -36,6 +36,10 @@ u32 migctl_guest__transports(const struct migctl_guest *g)
 		return 0;
 	if ((g->kvm_features & MIGCTL_GUEST_HC_BIT) && !(g->flags & MIGCTL_GUEST_NO_HYPERCALL))
 		t |= MIGCTL_GUEST_T_HYPERCALL;
+#ifdef MIGCTL_FAULT_NO_ELISION
+	/* Fault switch: hypercalls without bit 16 (breaks G-4, G-8). */
+	t |= MIGCTL_GUEST_T_HYPERCALL;
+#endif
 	if (notify_features(g) & MIGCTL_F_MSR_PSC)
 		t |= MIGCTL_GUEST_T_MSR_PSC;
 	return t & ~g->disabled;
@@ -97,6 +101,10 @@ static int notify_hypercall(struct migctl_guest *g, u64 a0, u64 a1, u64 a2, u64 
 			g->counters.faults++;
 		else
 			g->counters.enosys++;
+#ifdef MIGCTL_FAULT_NO_ELISION
+		/* Fault switch: keep calling a host that does not listen (breaks G-8). */
+		return 0;
+#endif
 		g->disabled |= MIGCTL_GUEST_T_HYPERCALL;
 		return NOTIFY_GONE;
 	}

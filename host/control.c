@@ -2,6 +2,7 @@
 /* control.c - the control MSR: VM-wide READY, version and features. */
 #include "host-priv.h"
 #include "control.h"
+#include "fault.h"
 
 const char *migctl_host_ctl_check(const struct migctl_host *h, u64 val)
 {
@@ -9,8 +10,10 @@ const char *migctl_host_ctl_check(const struct migctl_host *h, u64 val)
 
 	if (!val)
 		return NULL;
+#ifndef MIGCTL_FAULT_ACCEPT_RESERVED_MSR	/* fault switch: breaks H-4 */
 	if (val & MIGCTL_CTL_RESERVED)
 		return "reserved bits set";
+#endif
 	if (!(val & MIGCTL_CTL_READY))
 		return "READY clear with other bits set";
 	/* An upstream (version 1) guest writes 1: field 0 means version 1. */

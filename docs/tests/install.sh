@@ -20,7 +20,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 stage=$tmp/stage
 root=$stage$PREFIX
 n=0 failed=0 skipped=0
-plan=9
+plan=10
 
 result() {	# ok|fail|skip name [why]
 	n=$((n + 1))
@@ -60,7 +60,8 @@ else
 	sed 's/^/# /' "$tmp/install.log" | tail -n 20
 	result fail make_install "make install failed"
 	for t in installed_files shared_library pkgconfig_metadata headers_compile_alone \
-		 host_program_shared host_program_static guest_program_freestanding make_uninstall; do
+		 host_program_shared host_program_static guest_program_freestanding \
+		 conformance_installed make_uninstall; do
 		result skip "$t" "make install failed"
 	done
 	echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:$skipped error:0"
@@ -68,7 +69,8 @@ else
 fi
 
 # 2: what lands where. Everything below the prefix, in the usual places.
-expected="bin/migctl-vmm
+expected="bin/migctl-conformance
+bin/migctl-vmm
 include/migctl/arch/x86/migctl-x86.h
 include/migctl/logstream.h
 include/migctl/migctl-guest.h
@@ -83,19 +85,33 @@ lib/libmigctl-host.so.0
 lib/libmigctl-host.so.$VERSION
 lib/pkgconfig/migctl-guest.pc
 lib/pkgconfig/migctl-host.pc
+libexec/migctl/conformance/checker/tests/checker_api_test
+libexec/migctl/conformance/checker/tests/checker_good_test
+libexec/migctl/conformance/checker/tests/checker_refguest_test
+libexec/migctl/conformance/checker/tests/checker_rules_test
+libexec/migctl/conformance/guest-image/migctl-test.elf
+libexec/migctl/conformance/guest-image/run-host-suite.sh
+libexec/migctl/conformance/guest/guest_discovery_test
+libexec/migctl/conformance/guest/guest_lifecycle_test
+libexec/migctl/conformance/guest/guest_negotiation_test
+libexec/migctl/conformance/guest/guest_notify_test
+libexec/migctl/conformance/guest/guest_smp_test
+libexec/migctl/conformance/lib/runner
 share/doc/migctl/conformance.html
 share/doc/migctl/guest-embedding.html
 share/doc/migctl/host-integration.html
 share/doc/migctl/index.html
+share/doc/migctl/migctl-conformance.1.html
 share/doc/migctl/migctl-vmm.1.html
 share/doc/migctl/migctl.html
 share/doc/migctl/quickstart.html
+share/man/man1/migctl-conformance.1
 share/man/man1/migctl-vmm.1"
 (cd "$stage" && find . \( -type f -o -type l \) | sed 's|^\./||' | sort) > "$tmp/all"
 sed -n "s|^${PREFIX#/}/||p" "$tmp/all" > "$tmp/files"
 missing=$(echo "$expected" | sort | comm -23 - "$tmp/files")
 outside=$(grep -v "^${PREFIX#/}/" "$tmp/all")
-stray=$(grep -v -E '^(bin/|include/migctl/|lib/|share/man/man1/|share/doc/migctl/)' "$tmp/files")
+stray=$(grep -v -E '^(bin/|include/migctl/|lib/|libexec/migctl/|share/man/man1/|share/doc/migctl/)' "$tmp/files")
 echo "# $(wc -l < "$tmp/files") files installed"
 if [ -z "$missing$outside$stray" ]; then
 	result ok installed_files
@@ -255,7 +271,20 @@ else
 	result fail guest_program_freestanding "build or run failed (status $st)"
 fi
 
-# 9: make uninstall leaves no file behind.
+# 9: the installed migctl-conformance runs the installed guest-role suite
+# (MIGCTL_LIBEXECDIR points it into the staged tree).
+out=$(MIGCTL_LIBEXECDIR=$root/libexec/migctl "$root/bin/migctl-conformance" --role guest 2>&1)
+st=$?
+verdict=$(echo "$out" | grep -m1 '^# verdict: guest role')
+echo "${verdict:-# no verdict line}"
+if [ "$st" -eq 0 ] && echo "$verdict" | grep -q 'spec version [0-9]*): PASS'; then
+	result ok conformance_installed
+else
+	echo "$out" | tail -n 5 | sed 's/^/# /'
+	result fail conformance_installed "migctl-conformance --role guest: exit status $st"
+fi
+
+# 10: make uninstall leaves no file behind.
 if pmake uninstall >"$tmp/uninstall.log" 2>&1; then
 	left=$(cd "$stage" && find . \( -type f -o -type l \) | sed 's|^\./||')
 	if [ -z "$left" ]; then

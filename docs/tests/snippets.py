@@ -115,7 +115,7 @@ def check_scenarios():
                 covers[m.group(1)] = rules
     rows = {}
     for line in read('docs/conformance.adoc'):
-        m = re.match(r'^\| `([a-z0-9-]+)` \|.*\| (H-[0-9, H-]+)$', line)
+        m = re.match(r'^\| `([a-z0-9-]+)` \|.*\| ([GHV]-[0-9, GHV-]+)$', line)
         if m:
             rows[m.group(1)] = m.group(2)
     diags = ['scenario %s has no row' % s for s in sorted(set(covers) - set(rows))]

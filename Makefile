@@ -88,7 +88,7 @@ include spec/spec.mk
 -include fuzz/fuzz.mk
 
 # Tree-wide rules: SPDX and purpose lines, headers that compile alone.
-TESTS		+= scripts/tests/lint.sh
+TESTS		+= scripts/tests/lint.sh scripts/tests/demo-test.sh
 
 all: $(ALL)
 

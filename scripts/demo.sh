@@ -93,7 +93,7 @@ wait "$src" 2>/dev/null
 wait "$dst"
 rc=$?
 say "destination: the guest after the migration"
-grep -E 'READY with|generation|corrupted pages|^ok|^not ok' "$tmp/dst.out" | sed 's/^/   /' | tail -8
+grep -E 'control MSR still reads|verified|corrupted pages|^ok|^not ok' "$tmp/dst.out" | sed 's/^/   /' | tail -8
 echo "   destination protocol counters: $(grep -m1 '# stats:' "$tmp/dst.err" | sed 's/# stats: //')"
 echo "   guest verdict: exit $rc ($([ $rc -eq 0 ] && echo pass || echo FAIL))"
 

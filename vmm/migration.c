@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 
 #include "migctl-host.h"
 #include "migration.h"
@@ -239,8 +241,37 @@ static int migration_start_vcpus(void *opaque)
 	return vm_start(v->vm);
 }
 
+/*
+ * SIGINT/SIGTERM are blocked for the signalfd: a destination still waiting
+ * for its source must watch that too, or only SIGKILL would stop it.
+ * Return: 0 the listening socket is readable (or the wait timed out, which
+ * migrate_chan_accept() reports), -EINTR a signal came, -errno.
+ */
+static int migration_wait_source(struct vmm *v, int lfd)
+{
+	struct pollfd p[2] = {
+		{ .fd = lfd, .events = POLLIN },
+		{ .fd = v->sig_fd, .events = POLLIN },
+	};
+	struct signalfd_siginfo si;
+	int ret;
+
+	do
+		ret = poll(p, v->sig_fd >= 0 ? 2 : 1, MIGRATION_ACCEPT_MS);
+	while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		return -errno;
+	if (ret == 0 || (p[0].revents & POLLIN) || v->sig_fd < 0 || !(p[1].revents & POLLIN))
+		return 0;
+	if (read(v->sig_fd, &si, sizeof(si)) != sizeof(si))
+		return 0;
+	fprintf(stderr, "migctl-vmm: stopped by %s while waiting for a migration\n",
+		strsignal(si.ssi_signo));
+	return -EINTR;
+}
+
 /* The stream's channel on the destination: an accepted socket or the file. */
-static int migration_accept(const struct migrate_uri *u, const char *uri)
+static int migration_accept(struct vmm *v, const struct migrate_uri *u, const char *uri)
 {
 	char err[512];
 	int lfd, fd;
@@ -255,10 +286,16 @@ static int migration_accept(const struct migrate_uri *u, const char *uri)
 		goto out;
 	}
 	fprintf(stderr, "migctl-vmm: waiting for a migration on %s\n", uri);
-	fd = migrate_chan_accept(lfd, MIGRATION_ACCEPT_MS, err, sizeof(err));
+	fd = migration_wait_source(v, lfd);
+	if (!fd)
+		fd = migrate_chan_accept(lfd, MIGRATION_ACCEPT_MS, err, sizeof(err));
+	else if (fd != -EINTR)
+		snprintf(err, sizeof(err), "poll: %s", strerror(-fd));
 	close(lfd);
 	if (u->kind == MIGRATE_URI_UNIX)
 		unlink(u->path);
+	if (fd == -EINTR)
+		return fd;	/* already reported */
 	if (fd >= 0)
 		migrate_chan_set_timeout(fd, MIGRATION_REPLY_MS);
 out:
@@ -282,7 +319,7 @@ int migration_incoming(struct vmm *v, const char *uri)
 		free(u);
 		return ret;
 	}
-	fd = migration_accept(u, uri);
+	fd = migration_accept(v, u, uri);
 	if (fd < 0) {
 		free(u);
 		return fd;

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -161,14 +162,59 @@ int vcpu_run_once(struct vcpu *vcpu)
 	return -errno;
 }
 
+/*
+ * KVM_GET_VCPU_EVENTS never reports a queued software exception (INT3,
+ * INTO): KVM expects the guest to execute the instruction again. Where
+ * KVM itself delivers events from ring 3 to ring 0 (PVM), RIP is already
+ * past the INT3 when a kick ends KVM_RUN with the #BP still queued, so a
+ * state saved then would lose the guest's system call. A KVM_RUN entered
+ * with a kick already pending injects the queued events into the guest
+ * state and returns -EINTR before any guest instruction runs; it also
+ * finishes a pending MSR, I/O or hypercall exit, as immediate_exit would.
+ */
 int vcpu_complete(struct vcpu *vcpu)
 {
-	int ret;
+	static const struct timespec now;
+	sigset_t kick, old;
+	int ret = 0;
 
-	vcpu->run->immediate_exit = 1;
-	ret = ioctl(vcpu->fd, KVM_RUN, 0);
+	sigemptyset(&kick);
+	sigaddset(&kick, VCPU_KICK_SIGNAL);
+	/* Blocked here, pending: only KVM_RUN's own mask lets it through. */
+	pthread_sigmask(SIG_BLOCK, &kick, &old);
+	do {
+		pthread_kill(pthread_self(), VCPU_KICK_SIGNAL);
+		vcpu->run->immediate_exit = 0;
+		if (ioctl(vcpu->fd, KVM_RUN, 0) == 0) {
+			ret = 1;	/* an exit came first: the caller handles it */
+			break;
+		}
+		if (errno != EINTR && errno != EAGAIN) {
+			ret = -errno;
+			break;
+		}
+		/* A kick meanwhile set immediate_exit: nothing was injected. */
+	} while (vcpu->run->immediate_exit && !atomic_load(&vcpu->vm->stopping));
 	vcpu->run->immediate_exit = 0;
-	if (ret < 0 && errno != EINTR)
+	while (sigtimedwait(&kick, NULL, &now) == VCPU_KICK_SIGNAL)
+		;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}
+
+/* KVM_RUN's signal mask: the thread's, with the kick always deliverable. */
+static int vcpu_set_run_sigmask(struct vcpu *vcpu)
+{
+	struct {
+		struct kvm_signal_mask hdr;
+		u8 set[8];	/* the kernel's sigset_t */
+	} req = { .hdr.len = 8 };
+	sigset_t set;
+
+	pthread_sigmask(SIG_SETMASK, NULL, &set);
+	sigdelset(&set, VCPU_KICK_SIGNAL);
+	memcpy(req.set, &set, sizeof(req.set));
+	if (ioctl(vcpu->fd, KVM_SET_SIGNAL_MASK, &req) < 0)
 		return -errno;
 	return 0;
 }
@@ -303,11 +349,23 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	ret = vcpu_set_run_sigmask(vcpu);
+	if (ret) {
+		fprintf(stderr, "migctl-vmm: vcpu %d: KVM_SET_SIGNAL_MASK: %s\n", vcpu->id,
+			strerror(-ret));
+		vm_end(vm, VM_END_ERROR, ret);
+		return NULL;
+	}
 
 	while (!atomic_load(&vm->stopping)) {
 		if (atomic_load(&vm->pause_req)) {
-			/* V-3: no half-done exit while parked. */
-			vcpu_complete(vcpu);
+			/* V-3: no half-done exit or queued event while parked. */
+			ret = vcpu_complete(vcpu);
+			if (ret > 0) {
+				if (!vcpu_handle_exit(vcpu))
+					break;
+				continue;
+			}
 			vm_park(vm);
 			continue;
 		}

@@ -86,8 +86,13 @@ int vcpu_run_once(struct vcpu *vcpu);
 
 /**
  * vcpu_complete() - finish the instruction of a pending MSR, I/O or
- * hypercall exit without running guest code (KVM_RUN with immediate_exit),
- * so that a saved vCPU state holds no half-done exit.
+ * hypercall exit and let KVM inject its queued events, without running
+ * guest code (one KVM_RUN with a kick pending), so that a saved vCPU state
+ * holds no half-done exit and no event KVM_GET_VCPU_EVENTS cannot report.
+ * Call only from the vCPU's own thread (vcpu_start()).
+ *
+ * Return: 0, 1 when KVM returned an exit first (handle it, call again),
+ * or -errno.
  */
 int vcpu_complete(struct vcpu *vcpu);
 

@@ -297,6 +297,22 @@ TEST_F(signal, stops_vcpus)
 	EXPECT_TRUE(strstr(self->r.err, variant->name));
 }
 
+/* The destination stops on SIGINT/SIGTERM while no source has connected. */
+TEST_F(signal, stops_incoming_wait)
+{
+	struct run_opts o = { .signal_after_err = "waiting for a migration",
+			      .kill_sig = variant->sig };
+	char uri[64];
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	snprintf(uri, sizeof(uri), "unix:/tmp/migctl-incoming-%d.sock", getpid());
+	run_vmm(&self->r, &o, (const char *const[]){ "--incoming", uri, NULL });
+	EXPECT_EQ(125, self->r.status);
+	EXPECT_TRUE(strstr(self->r.err, variant->name));
+	EXPECT_TRUE(strstr(self->r.err, "while waiting for a migration"));
+	EXPECT_EQ(-1, access(uri + 5, F_OK));	/* the socket file is removed */
+}
+
 static void write_file(const char *path, const void *buf, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);

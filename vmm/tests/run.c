@@ -113,7 +113,9 @@ void run_vmm(struct run *r, const struct run_opts *o, const char *const *args)
 			drain(po[0], r->out, &lo, &oo);
 		if (p[1].revents)
 			drain(pe[0], r->err, &le, &eo);
-		if (o && o->signal_after && !signalled && strstr(r->out, o->signal_after)) {
+		if (o && !signalled &&
+		    ((o->signal_after && strstr(r->out, o->signal_after)) ||
+		     (o->signal_after_err && strstr(r->err, o->signal_after_err)))) {
 			kill(pid, o->kill_sig);
 			signalled = true;
 		}

@@ -19,6 +19,7 @@ struct run {
 
 struct run_opts {
 	const char *signal_after;	/* send kill_sig once stdout holds this */
+	const char *signal_after_err;	/* or once stderr holds this */
 	int kill_sig;
 	void (*child_setup)(void);	/* runs in the child before exec */
 };

@@ -76,6 +76,31 @@ static bool control_get_true(const char *line, const char *key)
 	return !strncmp(p, "true", 4);
 }
 
+/* The unsigned value of "key"; -ENOENT if absent, -EINVAL if not in [min, max]. */
+static int control_get_uint(const char *line, const char *key, unsigned long min,
+			    unsigned long max, unsigned int *out)
+{
+	char pat[40], *end;
+	const char *p;
+	unsigned long n;
+
+	snprintf(pat, sizeof(pat), "\"%s\"", key);
+	p = strstr(line, pat);
+	if (!p)
+		return -ENOENT;
+	p += strlen(pat);
+	while (*p == ' ' || *p == ':')
+		p++;
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(p, &end, 10);
+	if (errno || n < min || n > max)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
 static void control_error(char *out, const char *msg)
 {
 	size_t k = snprintf(out, CONTROL_REPLY_MAX, "{\"error\":\"");
@@ -92,6 +117,9 @@ static void control_status(struct vmm *v, char *out)
 	struct migctl_host_counters cnt;
 	struct migctl_host_state st;
 
+	static const char *const incoming[] = { "", "incoming-waiting", "incoming-receiving" };
+	int in = atomic_load(&v->incoming);
+
 	migctl_host_state(h, &st);
 	migctl_host_counters(h, &cnt);
 	snprintf(out, CONTROL_REPLY_MAX,
@@ -99,7 +127,7 @@ static void control_status(struct vmm *v, char *out)
 		 "\"features\":%u,\"generation\":%llu,\"sevsim\":%s,\"sevsim_generation\":%llu,"
 		 "\"requests_ok\":%llu,\"pages\":%llu,\"ctl_accepted\":%llu,"
 		 "\"ctl_rejected\":%llu,\"migration\":\"%s\"}",
-		 atomic_load(&v->vm->stopping) ? "ended" :
+		 in ? incoming[in] : atomic_load(&v->vm->stopping) ? "ended" :
 		 vm_is_paused(v->vm) ? "paused" : "running", st.ready ? "true" : "false",
 		 (unsigned long long)st.control, st.version, st.features,
 		 (unsigned long long)st.generation, v->sevsim ? "true" : "false",
@@ -107,6 +135,36 @@ static void control_status(struct vmm *v, char *out)
 		 (unsigned long long)cnt.pages, (unsigned long long)cnt.ctl_accepted,
 		 (unsigned long long)cnt.ctl_rejected,
 		 migration_active(v) ? "active" : "idle");
+}
+
+/*
+ * set-parameters: "downtime_ms", "max_rounds" and "max_bandwidth_mib" for
+ * the next migration, as --downtime-ms, --max-rounds and --max-bandwidth;
+ * all or none applied. The running migration keeps the values it started
+ * with.
+ */
+static void control_parameters(struct vmm *v, const char *line, char *out)
+{
+	unsigned int dt = v->opt.downtime_ms, rounds = v->opt.max_rounds;
+	unsigned int bw = v->opt.max_bandwidth;
+	int r1 = control_get_uint(line, "downtime_ms", 1, OPTIONS_MAX_DOWNTIME_MS, &dt);
+	int r2 = control_get_uint(line, "max_rounds", 1, OPTIONS_MAX_ROUNDS, &rounds);
+	int r3 = control_get_uint(line, "max_bandwidth_mib", 0, OPTIONS_MAX_BANDWIDTH, &bw);
+
+	if (r1 == -EINVAL || r2 == -EINVAL || r3 == -EINVAL) {
+		control_error(out, "set-parameters: downtime_ms must be 1..600000, "
+			      "max_rounds 1..10000, max_bandwidth_mib 0..1000000");
+		return;
+	}
+	if (migration_active(v)) {
+		control_error(out, "a migration is active: set parameters before it starts");
+		return;
+	}
+	v->opt.downtime_ms = dt;
+	v->opt.max_rounds = rounds;
+	v->opt.max_bandwidth = bw;
+	snprintf(out, CONTROL_REPLY_MAX, "{\"return\":{\"downtime_ms\":%u,\"max_rounds\":%u,"
+		 "\"max_bandwidth_mib\":%u}}", dt, rounds, bw);
 }
 
 /* One request; returns false when the reply is deferred (migrate with wait). */
@@ -127,6 +185,8 @@ static bool control_dispatch(struct control *c, struct control_client *cl, const
 			return !(cl->waiting = true);
 		else
 			snprintf(out, CONTROL_REPLY_MAX, "{\"return\":\"migration started\"}");
+	} else if (!strcmp(cmd, "set-parameters")) {
+		control_parameters(v, line, out);
 	} else if (!strcmp(cmd, "query-migrate")) {
 		migration_query(v, out, CONTROL_REPLY_MAX);
 	} else if (!strcmp(cmd, "cancel")) {
@@ -148,6 +208,8 @@ static bool control_dispatch(struct control *c, struct control_client *cl, const
 	} else if (!strcmp(cmd, "query-status")) {
 		control_status(v, out);
 	} else if (!strcmp(cmd, "quit")) {
+		if (atomic_load(&v->incoming) != VMM_INCOMING_NONE)
+			migration_quit_incoming(v);
 		vm_end(v->vm, VM_END_QUIT, 0);
 		snprintf(out, CONTROL_REPLY_MAX, "{\"return\":\"quitting\"}");
 	} else {

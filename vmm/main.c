@@ -9,12 +9,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 
 #include "migctl.h"
 #include "boot.h"
+#include "checkguest.h"
 #include "control.h"
 #include "dev/exitport.h"
 #include "dev/serial.h"
@@ -115,6 +117,7 @@ static void vmm_setup_vm(struct vmm *v)
 		.msr_works = v->probe.msr_filter,
 		.trace = v->opt.trace,
 		.encrypted = v->opt.sevsim,
+		.check_guest = v->opt.check_guest,
 	};
 	char err[160];
 	const char *note;
@@ -131,6 +134,9 @@ static void vmm_setup_vm(struct vmm *v)
 		fprintf(stderr, "migctl-vmm: note: %s\n", note);
 	if (serial_create(v->vm, v->serial_fd, &v->serial) || exitport_init(v->vm))
 		die("cannot register the serial port and the exit port");
+	/* --check-guest without --serial: the guest's lines are diagnostics of its KTAP. */
+	if (v->opt.check_guest && !v->opt.serial)
+		serial_set_prefix(v->serial, "# guest: ");
 	if (!v->opt.sevsim)
 		return;
 	v->sevsim = true;
@@ -257,7 +263,8 @@ static void vmm_signals(struct vmm *v)
 
 static void vmm_open_serial(struct vmm *v)
 {
-	v->serial_fd = STDOUT_FILENO;
+	/* --check-guest: stdout carries the checker's KTAP. */
+	v->serial_fd = v->opt.check_guest ? STDERR_FILENO : STDOUT_FILENO;
 	if (!v->opt.serial)
 		return;
 	v->serial_fd = open(v->opt.serial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -272,8 +279,32 @@ static void vmm_incoming(struct vmm *v)
 
 	if (ret)
 		die("cannot create %d vCPUs: %s", v->opt.cpus, strerror(-ret));
-	if (migration_incoming(v, v->opt.incoming))
+	if (migration_incoming(v, v->opt.incoming)) {
+		control_destroy(v->control);	/* removes the socket */
 		exit(VMM_EXIT_FAILURE);
+	}
+}
+
+static struct checkguest *vmm_check_guest(struct vmm *v)
+{
+	struct checkguest *cg;
+	int ret;
+
+	if (!v->opt.check_guest)
+		return NULL;
+	ret = checkguest_create(v->vm, v->proto, &cg);
+	if (ret)
+		die("cannot set up --check-guest: %s", strerror(-ret));
+	return cg;
+}
+
+/* --check-guest: the verdict is the checker's; a failed VMM stays 125. */
+static int vmm_check_verdict(struct vmm *v, struct checkguest *cg, int result)
+{
+	int verdict = checkguest_finish(cg, v->vm, stdout);
+
+	checkguest_destroy(cg);
+	return result == VMM_EXIT_FAILURE ? result : verdict;
 }
 
 static void vmm_control(struct vmm *v)
@@ -286,7 +317,8 @@ static void vmm_control(struct vmm *v)
 
 int main(int argc, char **argv)
 {
-	struct vmm v = { 0 };
+	struct vmm v = { .incoming_lock = PTHREAD_MUTEX_INITIALIZER, .incoming_fd = -1 };
+	struct checkguest *check;
 	char err[256];
 	int result;
 
@@ -312,25 +344,32 @@ int main(int argc, char **argv)
 		vmm_check_memory(v.opt.memory);
 	}
 	vmm_signals(&v);
+	v.quit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (v.quit_fd < 0)
+		die("eventfd: %s", strerror(errno));
 	vmm_run_probe(&v);
 	vmm_open_serial(&v);
 	if (v.opt.incoming)
 		vmm_check_memory(v.opt.memory);
 	vmm_setup_vm(&v);
+	check = vmm_check_guest(&v);
 	if (v.opt.incoming) {
+		vmm_control(&v);	/* answers while the stream comes in */
 		vmm_incoming(&v);
 	} else {
 		vmm_boot(&v);
 		if (vm_start(v.vm))
 			die("cannot start the vCPU threads");
+		vmm_control(&v);
 	}
-	vmm_control(&v);
 	vmm_wait(&v);
 	control_destroy(v.control);
 	vm_join(v.vm);
 	migration_destroy(&v);
 	serial_flush(v.serial);
 	result = vmm_result(&v);
+	if (check)
+		result = vmm_check_verdict(&v, check, result);
 	if (v.opt.stats)
 		proto_print_stats(v.proto, stderr);
 	proto_destroy(v.proto);

@@ -142,10 +142,37 @@ u64 mem_ram_size(const struct mem *mem)
 	return total;
 }
 
-int mem_dirty_log(struct mem *mem, int vm_fd, bool on)
+/*
+ * Manual protect: KVM_GET_DIRTY_LOG no longer write-protects what it
+ * returns; KVM_CLEAR_DIRTY_LOG does, for the pages the VMM names. The cap
+ * is VM-wide and stays on; enabling it twice is harmless.
+ */
+static int mem_manual_protect(int vm_fd)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+		.args[0] = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE,
+	};
+	int have = ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2);
+
+	if (have <= 0 || !(have & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE))
+		return -EOPNOTSUPP;
+	if (ioctl(vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+		return -errno;
+	return 0;
+}
+
+int mem_dirty_log(struct mem *mem, int vm_fd, bool on, enum mem_dirty_mode mode)
 {
 	int ret = 0, i;
 
+	if (on && mode != MEM_DIRTY_GET && !mem->manual_protect) {
+		ret = mem_manual_protect(vm_fd);
+		if (ret && mode == MEM_DIRTY_MANUAL)
+			return ret;
+		mem->manual_protect = !ret;
+		ret = 0;
+	}
 	for (i = 0; i < mem->nr_banks && !ret; i++) {
 		u32 old = mem->banks[i].flags;
 
@@ -170,14 +197,42 @@ u64 mem_dirty_words(const struct mem *mem, int bank)
 	return ((mem->banks[bank].size >> 12) + 63) / 64;
 }
 
+/* Re-protects the pages set in @bitmap, in chunks that skip clean ones. */
+static int mem_dirty_clear(struct mem *mem, int vm_fd, int bank, u64 *bitmap)
+{
+	const u64 chunk = 4096;		/* words: 256 Ki pages, 1 GiB */
+	u64 words = mem_dirty_words(mem, bank), pages = mem->banks[bank].size >> 12;
+
+	for (u64 w = 0; w < words; w += chunk) {
+		u64 n = words - w < chunk ? words - w : chunk;
+		struct kvm_clear_dirty_log clr = {
+			.slot = mem->banks[bank].slot,
+			.first_page = w * 64,
+			.dirty_bitmap = bitmap + w,
+		};
+		bool any = false;
+
+		for (u64 i = 0; i < n && !any; i++)
+			any = bitmap[w + i] != 0;
+		if (!any)
+			continue;
+		/* A multiple of 64 pages, or up to the end of the slot. */
+		clr.num_pages = w + n == words ? pages - w * 64 : n * 64;
+		if (ioctl(vm_fd, KVM_CLEAR_DIRTY_LOG, &clr) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 int mem_dirty_fetch(struct mem *mem, int vm_fd, int bank, u64 *bitmap)
 {
-	struct kvm_dirty_log log = { .slot = mem->banks[bank].slot, .dirty_bitmap = bitmap };
+	struct kvm_dirty_log log = { .dirty_bitmap = bitmap };
 
 	if (bank < 0 || bank >= mem->nr_banks ||
 	    !(mem->banks[bank].flags & KVM_MEM_LOG_DIRTY_PAGES))
 		return -EINVAL;
+	log.slot = mem->banks[bank].slot;
 	if (ioctl(vm_fd, KVM_GET_DIRTY_LOG, &log) < 0)
 		return -errno;
-	return 0;
+	return mem->manual_protect ? mem_dirty_clear(mem, vm_fd, bank, bitmap) : 0;
 }

@@ -38,6 +38,7 @@ struct mem {
 	int nr_banks;
 	u8 *extra;		/* the extra page, NULL if none */
 	gpa_t extra_gpa;
+	bool manual_protect;	/* KVM_CLEAR_DIRTY_LOG re-protects fetched pages */
 };
 
 /**
@@ -83,20 +84,35 @@ void mem_destroy(struct mem *mem);
  */
 void *mem_gpa_to_hva(const struct mem *mem, gpa_t gpa, u64 len);
 
+/* How mem_dirty_log() turns logging on: what the VMM prefers, what it got. */
+enum mem_dirty_mode {
+	MEM_DIRTY_AUTO,		/* manual protect where KVM offers it */
+	MEM_DIRTY_MANUAL,	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 only */
+	MEM_DIRTY_GET,		/* KVM_GET_DIRTY_LOG clears and protects */
+};
+
 /**
  * mem_dirty_log() - turn KVM dirty page logging on or off for every bank.
+ * @mode: for @on; MEM_DIRTY_AUTO enables KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2
+ *        when KVM offers it and falls back to plain KVM_GET_DIRTY_LOG;
+ *        MEM_DIRTY_MANUAL fails with -EOPNOTSUPP without it.
+ *
+ * mem->manual_protect tells the caller which one is in use.
  *
  * Return: 0 or -errno; on error the banks keep their previous flags.
  */
-int mem_dirty_log(struct mem *mem, int vm_fd, bool on);
+int mem_dirty_log(struct mem *mem, int vm_fd, bool on, enum mem_dirty_mode mode);
 
 /**
  * mem_dirty_fetch() - fetch and clear the dirty bitmap of @bank
  * @bitmap: one bit per 4 KiB page of the bank, mem_dirty_words() u64s
  *
- * KVM_GET_DIRTY_LOG returns the pages written since the last fetch and
- * write-protects them again in one step, so a write racing the fetch is
- * either in this bitmap or in the next one (V-2 relies on that).
+ * Returns the pages written since the last fetch and write-protects them
+ * again before returning: KVM_GET_DIRTY_LOG does both in one step, or,
+ * with manual protect, KVM_GET_DIRTY_LOG reads and KVM_CLEAR_DIRTY_LOG
+ * re-protects exactly the pages read. Either way a write racing the fetch
+ * is in this bitmap or in the next one (V-2 relies on that), and the
+ * caller reads the pages only after this returns.
  */
 int mem_dirty_fetch(struct mem *mem, int vm_fd, int bank, u64 *bitmap);
 

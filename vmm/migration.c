@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 
 #include "migctl-host.h"
@@ -80,6 +81,8 @@ static void *migration_thread(void *arg)
 		.vm = v->vm, .host = proto_host(v->proto), .sev = v->sevsim ? &v->sev : NULL,
 		.bidirectional = migrate_uri_is_bidirectional(&j->uri),
 		.downtime_ms = v->opt.downtime_ms, .max_rounds = v->opt.max_rounds,
+		.dirty_log = v->opt.dirty_log,
+		.max_bandwidth = (u64)v->opt.max_bandwidth << 20,
 		.reply_timeout_ms = MIGRATION_REPLY_MS, .cancel = &j->cancel,
 		.user_paused = vm_is_paused(v->vm), .progress = migration_progress, .opaque = j,
 	};
@@ -238,30 +241,54 @@ static int migration_start_vcpus(void *opaque)
 {
 	struct vmm *v = opaque;
 
+	atomic_store(&v->incoming, VMM_INCOMING_NONE);
 	return vm_start(v->vm);
+}
+
+void migration_quit_incoming(struct vmm *v)
+{
+	pthread_mutex_lock(&v->incoming_lock);
+	if (v->quit_fd >= 0)
+		eventfd_write(v->quit_fd, 1);
+	if (v->incoming_fd >= 0)
+		shutdown(v->incoming_fd, SHUT_RDWR);
+	pthread_mutex_unlock(&v->incoming_lock);
+}
+
+static void migration_set_incoming_fd(struct vmm *v, int fd)
+{
+	pthread_mutex_lock(&v->incoming_lock);
+	v->incoming_fd = fd;
+	pthread_mutex_unlock(&v->incoming_lock);
 }
 
 /*
  * SIGINT/SIGTERM are blocked for the signalfd: a destination still waiting
- * for its source must watch that too, or only SIGKILL would stop it.
+ * for its source must watch that too, or only SIGKILL would stop it, and
+ * so must it watch a quit from its control socket.
  * Return: 0 the listening socket is readable (or the wait timed out, which
- * migrate_chan_accept() reports), -EINTR a signal came, -errno.
+ * migrate_chan_accept() reports), -EINTR a signal or quit came, -errno.
  */
 static int migration_wait_source(struct vmm *v, int lfd)
 {
-	struct pollfd p[2] = {
+	struct pollfd p[3] = {
 		{ .fd = lfd, .events = POLLIN },
+		{ .fd = v->quit_fd, .events = POLLIN },
 		{ .fd = v->sig_fd, .events = POLLIN },
 	};
 	struct signalfd_siginfo si;
 	int ret;
 
 	do
-		ret = poll(p, v->sig_fd >= 0 ? 2 : 1, MIGRATION_ACCEPT_MS);
+		ret = poll(p, 3, MIGRATION_ACCEPT_MS);
 	while (ret < 0 && errno == EINTR);
 	if (ret < 0)
 		return -errno;
-	if (ret == 0 || (p[0].revents & POLLIN) || v->sig_fd < 0 || !(p[1].revents & POLLIN))
+	if (p[1].revents & POLLIN) {
+		fprintf(stderr, "migctl-vmm: stopped by quit while waiting for a migration\n");
+		return -EINTR;
+	}
+	if (ret == 0 || (p[0].revents & POLLIN) || v->sig_fd < 0 || !(p[2].revents & POLLIN))
 		return 0;
 	if (read(v->sig_fd, &si, sizeof(si)) != sizeof(si))
 		return 0;
@@ -319,17 +346,23 @@ int migration_incoming(struct vmm *v, const char *uri)
 		free(u);
 		return ret;
 	}
+	atomic_store(&v->incoming, VMM_INCOMING_WAITING);
 	fd = migration_accept(v, u, uri);
 	if (fd < 0) {
+		atomic_store(&v->incoming, VMM_INCOMING_NONE);
 		free(u);
 		return fd;
 	}
+	migration_set_incoming_fd(v, fd);
+	atomic_store(&v->incoming, VMM_INCOMING_RECEIVING);
 	struct migrate_recv_args a = {
 		.vm = v->vm, .host = proto_host(v->proto), .sev = v->sevsim ? &v->sev : NULL,
 		.fd = fd, .bidirectional = migrate_uri_is_bidirectional(u),
 		.start = migration_start_vcpus, .opaque = v,
 	};
 	ret = migrate_recv(&a, &st, err, sizeof(err));
+	atomic_store(&v->incoming, VMM_INCOMING_NONE);
+	migration_set_incoming_fd(v, -1);
 	close(fd);
 	free(u);
 	if (ret)

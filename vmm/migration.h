@@ -41,4 +41,11 @@ void migration_destroy(struct vmm *v);
  */
 int migration_incoming(struct vmm *v, const char *uri);
 
+/**
+ * migration_quit_incoming() - stop a destination that has no guest running
+ * yet: wake its wait for a source and cut the stream it is receiving, so
+ * that migration_incoming() fails without resuming anything.
+ */
+void migration_quit_incoming(struct vmm *v);
+
 #endif /* MIGCTL_VMM_MIGRATION_H */

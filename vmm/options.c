@@ -169,10 +169,22 @@ static int options_value(struct options *o, const char *name, const char *val,
 			goto bad;
 		o->control = val;
 	} else if (!strcmp(name, "downtime-ms")) {
-		if (options_parse_uint(val, 1, 600000, &o->downtime_ms))
+		if (options_parse_uint(val, 1, OPTIONS_MAX_DOWNTIME_MS, &o->downtime_ms))
 			goto bad;
 	} else if (!strcmp(name, "max-rounds")) {
-		if (options_parse_uint(val, 1, 10000, &o->max_rounds))
+		if (options_parse_uint(val, 1, OPTIONS_MAX_ROUNDS, &o->max_rounds))
+			goto bad;
+	} else if (!strcmp(name, "max-bandwidth")) {
+		if (options_parse_uint(val, 0, OPTIONS_MAX_BANDWIDTH, &o->max_bandwidth))
+			goto bad;
+	} else if (!strcmp(name, "dirty-log")) {
+		if (!strcmp(val, "auto"))
+			o->dirty_log = MEM_DIRTY_AUTO;
+		else if (!strcmp(val, "manual"))
+			o->dirty_log = MEM_DIRTY_MANUAL;
+		else if (!strcmp(val, "get"))
+			o->dirty_log = MEM_DIRTY_GET;
+		else
 			goto bad;
 	} else if (!strcmp(name, "timeout")) {
 		if (options_parse_uint(val, 1, OPTIONS_MAX_TIMEOUT, &u))
@@ -192,7 +204,7 @@ static bool options_flag(struct options *o, const char *name)
 {
 	struct { const char *name; bool *flag; } flags[] = {
 		{ "trace", &o->trace }, { "stats", &o->stats }, { "probe", &o->probe },
-		{ "sev-sim", &o->sevsim },
+		{ "sev-sim", &o->sevsim }, { "check-guest", &o->check_guest },
 		{ "help", &o->help }, { "version", &o->version },
 	};
 
@@ -211,6 +223,11 @@ static int options_check(struct options *o, char *err, size_t errlen)
 		return 0;
 	if (o->window_size && !o->sevsim) {
 		snprintf(err, errlen, "--sev-sim-window needs --sev-sim");
+		return -EINVAL;
+	}
+	if (o->check_guest && o->incoming) {
+		snprintf(err, errlen, "--check-guest judges a guest from its boot, not an "
+			 "--incoming one");
 		return -EINVAL;
 	}
 	if (!o->image && !o->incoming) {
@@ -317,12 +334,21 @@ const char *options_usage(void)
 	"  --incoming URI     destination: wait for a migration stream on tcp:HOST:PORT,\n"
 	"                     unix:PATH or file:PATH (restore), then run the guest\n"
 	"  --control PATH     JSON-lines control socket (migrate, query-migrate, cancel,\n"
-	"                     stop, cont, query-status, quit); see 'ctl'\n"
+	"                     set-parameters, stop, cont, query-status, quit); see 'ctl'\n"
 	"  --downtime-ms N    pre-copy ends when the rest fits N ms (default 300)\n"
-	"  --max-rounds N     or after N pre-copy rounds (default 30)\n"	"  ctl ... --wait     (client) answer a migrate when it has ended\n"
+	"  --max-rounds N     or after N pre-copy rounds (default 30)\n"
+	"  --max-bandwidth MIB  pre-copy at most MIB MiB/s (default 0: unlimited)\n"
+	"  --dirty-log MODE   auto (manual protect where KVM has it), manual\n"
+	"                     (KVM_CLEAR_DIRTY_LOG, else the migration fails) or get\n"
+	"                     (KVM_GET_DIRTY_LOG alone); default auto\n"
+	"  ctl ... --wait     (client) answer a migrate when it has ended\n"
 	"  --trace            one line on stderr per protocol exchange (MSR, hypercall)\n"
 	"                     and the protocol CPUID leaves installed; CPUID itself\n"
 	"                     never exits on KVM, so guest CPUID reads are not traced\n"
+	"  --check-guest      judge the guest's protocol use by the spec's guest rules:\n"
+	"                     KTAP on stdout (one case per judged G rule), the serial\n"
+	"                     output on stderr as '# guest: ' lines unless --serial;\n"
+	"                     exit 0 when no rule was broken, 1 otherwise\n"
 	"  --stats            one '# stats: key=value ...' line on stderr at exit, and\n"
 	"                     the JSON record of each outgoing migration\n"
 	"  --probe            print what this KVM can do (hypercall exits, MSR filter)\n"

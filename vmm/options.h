@@ -8,7 +8,12 @@
 
 #include <migctl/types.h>
 
+#include "mem.h"
+
 #define OPTIONS_CMDLINE_MAX	3840	/* the PVH boot area's room, with NUL */
+#define OPTIONS_MAX_DOWNTIME_MS	600000
+#define OPTIONS_MAX_ROUNDS	10000
+#define OPTIONS_MAX_BANDWIDTH	1000000	/* MiB/s */
 #define OPTIONS_DEFAULT_MEMORY	(64ull << 20)
 #define OPTIONS_MAX_CPUS	64
 #define OPTIONS_DEFAULT_DOWNTIME_MS	300
@@ -36,7 +41,10 @@ struct options {
 	const char *control;	/* control socket path */
 	unsigned int downtime_ms;
 	unsigned int max_rounds;
+	unsigned int max_bandwidth;	/* MiB/s of pre-copy, 0: unlimited */
+	enum mem_dirty_mode dirty_log;	/* how a migration logs dirty pages */
 	bool trace;
+	bool check_guest;	/* judge the guest's protocol use (G rules) */
 	bool stats;
 	bool probe;
 	bool help;

@@ -14,6 +14,7 @@ struct proto {
 	struct vm *vm;
 	struct migctl_host *host;
 	struct proto_config cfg;
+	struct proto_observer obs;
 	u32 psc_msr;		/* 0 when the MSR transport is not offered */
 	atomic_ullong exits;
 	atomic_ullong ctl_reads, ctl_writes, psc_reads, psc_writes, other_msr;
@@ -54,6 +55,9 @@ static int proto_msr(void *opaque, int cpu, bool write, u32 index, u64 *data)
 				cpu, index, proto_result(r),
 				(unsigned long long)(r == MIGCTL_HOST_ACCEPT ? *data : 0));
 	}
+	if (p->obs.msr)
+		p->obs.msr(p->obs.arg, cpu, write, index,
+			   write ? in : r == MIGCTL_HOST_ACCEPT ? *data : 0, r != MIGCTL_HOST_ACCEPT);
 	return r == MIGCTL_HOST_ACCEPT ? 0 : -EPERM;
 }
 
@@ -70,6 +74,8 @@ static u64 proto_hypercall(void *opaque, int cpu, u64 nr, u64 a0, u64 a1, u64 a2
 			"a2=%#llx result=%lld\n", cpu, (unsigned long long)nr,
 			(unsigned long long)a0, (unsigned long long)a1,
 			(unsigned long long)a2, (long long)ret);
+	if (p->obs.hypercall)
+		p->obs.hypercall(p->obs.arg, cpu, nr, a0, a1, a2, ret);
 	return (u64)ret;
 }
 
@@ -170,12 +176,39 @@ static int proto_engine(struct proto *p, u32 max_version, u32 features, bool hyp
 	return migctl_host_create(&hc, &p->host);
 }
 
+/*
+ * The MSRs the filter sends to user space, ascending: the engine's, and
+ * with check_guest the rest of 0x4b564d09..0x4b564dff except the blocks
+ * with other known users (spec rationale on the PSC MSR index), so that a
+ * guest using an index the leaf did not name is seen; those get #GP.
+ */
+static int proto_trap_msrs(struct proto *p, u32 msrs[VM_MAX_FILTER_MSRS])
+{
+	u32 own[MIGCTL_HOST_MSR_INDICES_MAX], index, off;
+	unsigned int nown = migctl_host_msr_indices(p->host, own), i;
+	int n = 0;
+
+	for (index = MIGCTL_MSR_KVM_FIRST; index <= MIGCTL_MSR_KVM_LAST; index++) {
+		bool trap = false;
+
+		off = index - MIGCTL_MSR_KVM_FIRST;
+		for (i = 0; i < nown; i++)
+			trap |= own[i] == index;
+		if (p->cfg.check_guest && index > MIGCTL_MSR_KVM_UPSTREAM_LAST &&
+		    !(off >= 0x10 && off <= 0x13) && off < 0xf0)
+			trap = true;
+		if (trap && n < VM_MAX_FILTER_MSRS)
+			msrs[n++] = index;
+	}
+	return n;
+}
+
 static int proto_offer(struct proto *p, const char **note)
 {
 	const struct proto_config *pc = &p->cfg;
-	u32 msrs[MIGCTL_HOST_MSR_INDICES_MAX];
+	u32 msrs[VM_MAX_FILTER_MSRS];
 	bool hc = pc->hypercall_works && pc->max_version;
-	unsigned int n;
+	int n;
 	int ret;
 
 	if (pc->max_version && !pc->msr_works) {
@@ -189,7 +222,7 @@ static int proto_offer(struct proto *p, const char **note)
 	ret = proto_engine(p, pc->max_version, pc->features, hc);
 	if (ret)
 		return ret;
-	n = migctl_host_msr_indices(p->host, msrs);
+	n = proto_trap_msrs(p, msrs);
 	if (!n || !vm_set_msr_filter(p->vm, msrs, n))
 		return 0;
 	if (pc->max_version)
@@ -228,6 +261,11 @@ void proto_destroy(struct proto *p)
 		p->vm->exit_ops = (struct vm_exit_ops){ 0 };
 	migctl_host_destroy(p->host);
 	free(p);
+}
+
+void proto_observe(struct proto *p, const struct proto_observer *obs)
+{
+	p->obs = *obs;
 }
 
 struct migctl_host *proto_host(struct proto *p)

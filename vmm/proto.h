@@ -19,6 +19,14 @@ struct proto_config {
 	bool msr_works;		/* probe: filtered MSR exits delivered */
 	bool trace;		/* one stderr line per exchange */
 	bool encrypted;		/* sev-sim: RAM starts private (H-13), V-6 applies */
+	bool check_guest;	/* also trap the free rest of the KVM MSR range (#GP) */
+};
+
+/* Sees every protocol exit after the host answered (--check-guest). */
+struct proto_observer {
+	void *arg;
+	void (*msr)(void *arg, int cpu, bool write, u32 index, u64 val, bool gp);
+	void (*hypercall)(void *arg, int cpu, u64 nr, u64 a0, u64 a1, u64 a2, s64 ret);
 };
 
 /**
@@ -37,6 +45,13 @@ int proto_create(struct vm *vm, const struct proto_config *pc, struct proto **ou
 
 /** proto_destroy() - free the engine (after the vCPUs stopped). */
 void proto_destroy(struct proto *p);
+
+/**
+ * proto_observe() - show every MSR and hypercall exit to @obs, with the
+ * answer the guest gets, in the vCPU's thread before it re-enters. Set it
+ * before the vCPUs run.
+ */
+void proto_observe(struct proto *p, const struct proto_observer *obs);
 
 /** proto_host() - the engine, for migration. */
 struct migctl_host *proto_host(struct proto *p);

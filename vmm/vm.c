@@ -186,12 +186,26 @@ int vm_enable_hypercall_exit(struct vm *vm)
 
 int vm_set_msr_filter(struct vm *vm, const u32 *msrs, int n)
 {
-	static const u8 deny;	/* one MSR, bit clear: exit to user space */
+	/* Bits clear: every MSR of a range exits to user space. */
+	static const u64 deny[VM_MAX_FILTER_MSRS / 64];
 	struct kvm_msr_filter filter = { .flags = KVM_MSR_FILTER_DEFAULT_ALLOW };
-	int ret;
+	int ret, i, j, nr = 0;
 
-	if (n < 1 || n > VM_MAX_FILTER_MSRS || n > KVM_MSR_FILTER_MAX_RANGES)
+	if (n < 1 || n > VM_MAX_FILTER_MSRS)
 		return -EINVAL;
+	/* Consecutive indices share one of KVM's few ranges. */
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && msrs[j] == msrs[j - 1] + 1; j++)
+			;
+		if (nr == KVM_MSR_FILTER_MAX_RANGES)
+			return -EINVAL;
+		filter.ranges[nr++] = (struct kvm_msr_filter_range){
+			.flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+			.nmsrs = j - i,
+			.base = msrs[i],
+			.bitmap = (u8 *)deny,
+		};
+	}
 	if (!vm_check_ext(vm, KVM_CAP_X86_USER_SPACE_MSR) ||
 	    !vm_check_ext(vm, KVM_CAP_X86_MSR_FILTER))
 		return -ENOTSUP;
@@ -199,13 +213,6 @@ int vm_set_msr_filter(struct vm *vm, const u32 *msrs, int n)
 	if (ret)
 		return ret;
 	vm->caps.user_space_msr = true;
-	for (int i = 0; i < n; i++)
-		filter.ranges[i] = (struct kvm_msr_filter_range){
-			.flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
-			.nmsrs = 1,
-			.base = msrs[i],
-			.bitmap = (u8 *)&deny,
-		};
 	if (ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &filter) < 0)
 		return -errno;
 	vm->caps.msr_filter = true;

@@ -14,7 +14,7 @@
 
 #define VM_MAX_CPUS		64
 #define VM_MAX_IOPORTS		8
-#define VM_MAX_FILTER_MSRS	4
+#define VM_MAX_FILTER_MSRS	256
 
 struct vcpu;
 
@@ -123,7 +123,8 @@ int vm_enable_hypercall_exit(struct vm *vm);
  *
  * Enables KVM_CAP_X86_USER_SPACE_MSR with KVM_MSR_EXIT_REASON_FILTER and
  * installs a default-allow filter denying @msrs (read and write), so each
- * access exits as KVM_EXIT_X86_RDMSR/WRMSR. Return: 0 or -errno.
+ * access exits as KVM_EXIT_X86_RDMSR/WRMSR. Runs of consecutive indices
+ * take one filter range each (KVM has 16). Return: 0 or -errno.
  */
 int vm_set_msr_filter(struct vm *vm, const u32 *msrs, int n);
 

@@ -15,7 +15,12 @@ include vmm/migrate/migrate.mk
 VMM_MIGRATION_OBJS := $(addprefix $(O)/vmm/,migrate/send.o migrate/recv.o migrate/state.o \
 			migration.o control.o) $(VMM_MIGRATE_OBJS)
 
-$(VMM_BIN): $(O)/vmm/main.o $(VMM_CORE_OBJS) $(VMM_MIGRATION_OBJS) $(MIGCTL_HOST_LIB)
+# --check-guest: the guest-rule checker (conformance/checker/checker.mk builds it).
+VMM_CHECK_LIB	:= $(O)/conformance/checker/libmigctl-check.a
+$(O)/vmm/checkguest.o: ALL_CFLAGS += -Iconformance/checker
+
+$(VMM_BIN): $(O)/vmm/main.o $(O)/vmm/checkguest.o $(VMM_CORE_OBJS) $(VMM_MIGRATION_OBJS) \
+	    $(MIGCTL_HOST_LIB) $(VMM_CHECK_LIB)
 	$(quiet) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MIGCTL_HOST_LDLIBS) $(VMM_MIGRATE_LDLIBS) $(VMM_LDLIBS)
 

@@ -54,6 +54,11 @@ n=0 failed=0 skipped=0
 ok() { n=$((n + 1)); echo "ok $n $1${2:+ # SKIP $2}"; [ -n "${2:-}" ] && skipped=$((skipped + 1)); }
 notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; echo "# $1: $2"; }
 diag() { echo "# $*"; }
+show() {	# what a VMM and its guest said about a failure, as diagnostics
+	{ grep -A 4 "not ok" "$tmp/$1.out" | head -n 24; tail -n 2 "$tmp/$1.out"; } 2>/dev/null |
+		sed "s/^/# $1 guest: /"
+	tail -n 4 "$tmp/$1.err" 2>/dev/null | sed "s/^/# $1 vmm: /"
+}
 
 # vmm NAME ARGS...: start a VMM in the background; its pid in $last, output in $tmp/NAME.*
 vmm() {
@@ -151,6 +156,7 @@ case_hops() {
 		ok "$1"
 	else
 		notok "$1" "exit $rc, corrupted pages: $c"
+		show "d$HOPS"
 	fi
 }
 
@@ -173,7 +179,8 @@ case_snapshot() {
 	if [ "$rc" = 0 ] && [ "$c" = 0 ]; then
 		ok "$1"
 	else
-		notok "$1" "restore exit $rc, corrupted pages: $c ($(tail -1 "$tmp/snap-dst.err"))"
+		notok "$1" "restore exit $rc, corrupted pages: $c"
+		show snap-dst
 	fi
 }
 
@@ -229,7 +236,7 @@ refused() {
 	wait "$last"; rc=$?
 	[ "$(corrupted "$tmp/$name-retry.out")" = 0 ] ||
 		rc="$rc (corrupted $(corrupted "$tmp/$name-retry.out"))"
-	if [ "$rc" = 0 ]; then ok "$name"; else notok "$name" "retried guest: exit $rc"; fi
+	if [ "$rc" = 0 ]; then ok "$name"; else notok "$name" "retried guest: exit $rc"; show "$name-retry"; fi
 }
 
 # wait_passes NAME N: wait (up to 60 s) until memloop printed N passes, and
@@ -242,6 +249,103 @@ wait_passes() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# ctl SOCK ARGS...: one control request; the reply in $reply, 0 unless an error.
+ctl() {
+	local sock=$1; shift
+	reply=$("$VMM" ctl "$sock" "$@" 2>&1)
+}
+
+# poll_reply TIMEOUT_S PATTERN SOCK ARGS...: repeat a request until the
+# reply matches PATTERN (an extended regex); last reply in $reply.
+poll_reply() {
+	local limit=$1 pat=$2 i
+	shift 2
+	for i in $(seq $((limit * 10))); do
+		ctl "$@"
+		echo "$reply" | grep -Eq "$pat" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# A migration held to 8 MiB/s, watched while it runs and cancelled: query-migrate reports progress mid-flight, the source runs
+# on, the destination ends with an error and without running the guest;
+# then the same source, with sane parameters again, migrates intact.
+# Covers: V-9
+case_cancel() {
+	local name=$1 sock="$tmp/$1.sock" src rc
+	vmm "$name" --sev-sim --memory "$MEM" --cpus "$CPUS" --control "$sock" "$IMAGE" -- \
+		$(workload migrate.count=1)
+	src=$last
+	wait_sock "$sock" || { notok "$name" "source has no control socket"; return; }
+	ctl "$sock" '{"cmd":"set-parameters","max_bandwidth_mib":8}' ||
+		{ notok "$name" "set-parameters: $reply"; return; }
+	dest "$name-dst"
+	local dst=$last
+	wait_listen "$name-dst" || { notok "$name" "destination does not listen"; return; }
+	ctl "$tmp/$name-dst.sock" query-status
+	case "$reply" in *'"status":"incoming-waiting"'*) ;; *)
+		notok "$name" "destination before the stream: $reply"; return ;; esac
+	ctl "$sock" migrate "$uri" || { notok "$name" "migrate: $reply"; return; }
+	if ! poll_reply 60 '"status":"active","uri":"[^"]*","round":0,"bytes":[1-9][0-9]{7}' \
+		"$sock" query-migrate; then
+		notok "$name" "no progress in query-migrate while active: $reply"; return
+	fi
+	diag "mid-flight: $(echo "$reply" | sed 's/,"stats".*//')"
+	ctl "$tmp/$name-dst.sock" query-status
+	case "$reply" in *'"status":"incoming-receiving"'*) ;; *)
+		notok "$name" "destination while receiving: $reply"; return ;; esac
+	ctl "$sock" cancel || { notok "$name" "cancel: $reply"; return; }
+	poll_reply 30 '"status":"failed"' "$sock" query-migrate ||
+		{ notok "$name" "not failed after cancel: $reply"; return; }
+	case "$reply" in *cancelled*) ;; *) notok "$name" "no 'cancelled' in: $reply"; return ;; esac
+	ctl "$sock" query-status
+	case "$reply" in *'"status":"running"'*) ;; *)
+		notok "$name" "the source is not running after the cancel: $reply"; return ;; esac
+	wait "$dst"; rc=$?
+	if [ "$rc" = 0 ] || [ -s "$tmp/$name-dst.out" ]; then
+		notok "$name" "cancelled destination: exit $rc, guest output: $(head -c 80 "$tmp/$name-dst.out")"
+		return
+	fi
+	diag "destination: exit $rc: $(tail -n 1 "$tmp/$name-dst.err")"
+	ctl "$sock" '{"cmd":"set-parameters","max_bandwidth_mib":0}'
+	dest "$name-retry"
+	wait_listen "$name-retry" || { notok "$name" "retry destination does not listen"; return; }
+	migrate "$sock" "$uri" || { notok "$name" "retry after the cancel failed: $reply"; return; }
+	wait "$src"; rc=$?
+	[ "$rc" = 0 ] || { notok "$name" "the source exited $rc after the retry"; return; }
+	wait "$last"; rc=$?
+	[ "$(corrupted "$tmp/$name-retry.out")" = 0 ] ||
+		rc="$rc (corrupted $(corrupted "$tmp/$name-retry.out"))"
+	if [ "$rc" = 0 ]; then ok "$name"; else notok "$name" "retried guest: exit $rc"; show "$name-retry"; fi
+}
+
+# On a terminal the source shows each round: MiB sent, dirty rate,
+# remaining pages, ETA (the VMM's stderr is a pty made by script(1)).
+case_progress() {
+	local name=$1 sock="$tmp/$1.sock"
+	command -v script >/dev/null || { ok "$name" "script(1) not installed"; return; }
+	next_port
+	uri=tcp:127.0.0.1:$port
+	vmm "$name-dst" --incoming "$uri" --memory 64M --control "$tmp/$name-dst.sock"
+	( exec timeout -k 5 $LIMIT script -qefc "$VMM --memory 64M --control $sock $MEMLOOP" \
+		/dev/null >"$tmp/$name.tty" 2>&1 </dev/null ) &
+	pids+=("$!")
+	wait_sock "$sock" || { notok "$name" "source has no control socket"; return; }
+	wait_listen "$name-dst" || { notok "$name" "destination does not listen"; return; }
+	migrate "$sock" "$uri" || true
+	"$VMM" ctl "$tmp/$name-dst.sock" quit >/dev/null 2>&1
+	"$VMM" ctl "$sock" quit >/dev/null 2>&1
+	local line
+	line=$(tr '\r' '\n' <"$tmp/$name.tty" | grep -E 'round [0-9]+ +[0-9.]+ MiB sent +dirty [0-9]+ pages/s +remaining [0-9]+ pages +ETA [0-9]+ ms' | tail -n 1)
+	if [ -n "$line" ]; then
+		diag "terminal: $line"
+		ok "$name"
+	else
+		notok "$name" "no progress line on the terminal: $(tr '\r' '\n' <"$tmp/$name.tty" | tail -n 3 | tr '\n' '|')"
+	fi
 }
 
 run_case() {	# name function [args]
@@ -296,7 +400,7 @@ if ! reason=$(need_workload); then
 fi
 plan=0
 for c in migrate-"${HOPS}"x-tcp snapshot-restore refuse-sevsim-not-ready refuse-version-skew \
-	 refuse-memory-mismatch refuse-destination-gone; do
+	 refuse-memory-mismatch refuse-destination-gone cancel-and-retry progress-on-terminal; do
 	# shellcheck disable=SC2254
 	case "$c" in $FILTER) plan=$((plan + 1)) ;; esac
 done
@@ -311,6 +415,8 @@ run_case refuse-version-skew refused "version skew" workload "--migctl v1"
 run_case refuse-memory-mismatch refused "memory layout mismatch" workload "--memory 128M"
 # Covers: V-9
 run_case refuse-destination-gone refused "Connection refused" workload none
+run_case cancel-and-retry case_cancel
+run_case progress-on-terminal case_progress
 echo "# Totals: pass:$((n - failed - skipped)) fail:$failed skip:$skipped"
 [ "$failed" = 0 ] || exit 1
 [ "$skipped" = "$n" ] && exit 4

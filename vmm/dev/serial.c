@@ -19,8 +19,10 @@ struct serial {
 	int fd;
 	pthread_mutex_t lock;	/* several vCPUs may print */
 	u8 lcr;
+	const char *prefix;	/* put before every line, or NULL */
+	bool midline;		/* the last byte was not a newline */
 	size_t len;
-	char buf[SERIAL_BUF];
+	char buf[SERIAL_BUF + SERIAL_PREFIX_MAX];
 };
 
 static void serial_flush_locked(struct serial *s)
@@ -50,8 +52,12 @@ static void serial_io(void *opaque, int cpu, u16 port, bool out, u32 size, u32 *
 	} else if (reg == SERIAL_LCR) {
 		s->lcr = *data;
 	} else if (reg == SERIAL_THR && !(s->lcr & SERIAL_LCR_DLAB)) {
+		if (!s->midline && s->prefix)
+			for (const char *p = s->prefix; *p; p++)
+				s->buf[s->len++] = *p;
+		s->midline = *data != '\n';
 		s->buf[s->len++] = (char)*data;
-		if (*data == '\n' || s->len == sizeof(s->buf))
+		if (*data == '\n' || s->len >= SERIAL_BUF)
 			serial_flush_locked(s);
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -74,6 +80,17 @@ int serial_create(struct vm *vm, int fd, struct serial **out)
 	}
 	*out = s;
 	return 0;
+}
+
+void serial_set_prefix(struct serial *s, const char *prefix)
+{
+	size_t n = 0;
+
+	while (prefix && prefix[n])
+		n++;
+	pthread_mutex_lock(&s->lock);
+	s->prefix = n && n <= SERIAL_PREFIX_MAX ? prefix : NULL;
+	pthread_mutex_unlock(&s->lock);
 }
 
 void serial_flush(struct serial *s)

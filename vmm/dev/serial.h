@@ -7,6 +7,7 @@
 
 #define SERIAL_COM1_BASE	0x3f8
 #define SERIAL_NR_PORTS		8
+#define SERIAL_PREFIX_MAX	32
 
 struct vm;
 struct serial;
@@ -18,6 +19,13 @@ struct serial;
  * empty); the other registers accept writes and read 0.
  */
 int serial_create(struct vm *vm, int fd, struct serial **out);
+
+/**
+ * serial_set_prefix() - write @prefix (a static string of at most
+ * SERIAL_PREFIX_MAX bytes, NULL for none) before every line of guest output,
+ * e.g. "# " to keep it a KTAP diagnostic beside the VMM's own KTAP.
+ */
+void serial_set_prefix(struct serial *s, const char *prefix);
 
 /** serial_flush() - write out a partial line. */
 void serial_flush(struct serial *s);

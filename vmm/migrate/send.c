@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "migctl-host.h"
@@ -16,6 +17,7 @@
 #include "../vm.h"
 
 #define SEND_PAGE	4096ull
+#define SEND_TICK_PAGES	8192	/* 32 MiB between progress reports */
 
 struct send_ctx {
 	const struct migrate_send_args *a;
@@ -169,12 +171,77 @@ static int send_page(struct send_ctx *c, int b, u64 i)
 	return ret ?: migrate_writer_ram(c->w, c->round, gfn, MIGCTL_PAGE_PRIVATE, sealed);
 }
 
+/* A progress report to the caller: @remaining pages still to send. */
+static void send_progress(struct send_ctx *c, u64 remaining)
+{
+	struct migrate_stream_stats ws;
+	struct migrate_progress p;
+	u64 el = send_now_ms() - c->t0;
+
+	if (!c->a->progress)
+		return;
+	migrate_writer_stats(c->w, &ws);
+	p = (struct migrate_progress){ c->round, ws.bytes, remaining, c->st->dirty_rate,
+				       el ? ws.bytes * 1000 / el : 0, el };
+	c->a->progress(c->a->opaque, &p);
+}
+
+static void send_report(struct send_ctx *c, u64 remaining, u64 dt_ms, u64 dirty)
+{
+	c->st->remaining = remaining;
+	c->st->dirty_rate = dt_ms ? dirty * 1000 / dt_ms : 0;
+	send_progress(c, remaining);
+}
+
+/*
+ * Pre-copy at no more than max_bandwidth bytes/s on average since the
+ * start: sleep off any lead, in slices short enough to see a cancel. The
+ * final round is not throttled, to keep the downtime short.
+ */
+static int send_throttle(struct send_ctx *c)
+{
+	struct migrate_stream_stats ws;
+	u64 bw = c->a->max_bandwidth, due, el;
+
+	if (!bw)
+		return 0;
+	migrate_writer_stats(c->w, &ws);
+	due = ws.bytes * 1000 / bw;
+	while ((el = send_now_ms() - c->t0) < due) {
+		if (atomic_load(c->a->cancel))
+			return send_fail(c, -ECANCELED, "%s", "cancelled");
+		usleep((due - el > 50 ? 50 : due - el) * 1000);
+	}
+	return 0;
+}
+
+/*
+ * Within a round, every SEND_TICK_PAGES pages: progress for query-migrate
+ * and the terminal, and a cancel is seen without waiting for the round
+ * (the first one is all of RAM).
+ */
+static int send_tick(struct send_ctx *c, u64 *sent, u64 total)
+{
+	int ret = send_throttle(c);
+
+	if (ret || ++*sent % SEND_TICK_PAGES)
+		return ret;
+	if (atomic_load(c->a->cancel))
+		return send_fail(c, -ECANCELED, "%s", "cancelled");
+	send_progress(c, total - *sent);
+	return 0;
+}
+
 /* Send the pending set as round c->round and end the round. */
 static int send_round(struct send_ctx *c)
 {
 	struct mem *mem = &c->vm->mem;
+	u64 total = 0, sent = 0;
 	int ret;
 
+	for (int b = 0; b < mem->nr_banks; b++)
+		for (u64 wi = 0; wi < mem_dirty_words(mem, b); wi++)
+			total += __builtin_popcountll(c->dirty[b][wi] | c->chg[b][wi]);
 	for (int b = 0; b < mem->nr_banks; b++) {
 		for (u64 wi = 0; wi < mem_dirty_words(mem, b); wi++) {
 			u64 bits = c->dirty[b][wi] | c->chg[b][wi];
@@ -184,6 +251,8 @@ static int send_round(struct send_ctx *c)
 			c->dirty[b][wi] = c->chg[b][wi] = 0;
 			while (bits) {
 				ret = send_page(c, b, wi * 64 + __builtin_ctzll(bits));
+				if (!ret && !c->paused)
+					ret = send_tick(c, &sent, total);
 				if (ret)
 					return ret;
 				bits &= bits - 1;
@@ -198,10 +267,14 @@ static int send_round(struct send_ctx *c)
 static int send_first_round(struct send_ctx *c)
 {
 	struct mem *mem = &c->vm->mem;
-	s64 ret = mem_dirty_log(mem, c->vm->fd, true);
+	s64 ret = mem_dirty_log(mem, c->vm->fd, true, c->a->dirty_log);
 
+	if (ret == -EOPNOTSUPP)
+		return send_fail(c, ret, "--dirty-log manual: this KVM has no %s",
+				 "KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2");
 	if (ret)
 		return send_fail(c, ret, "cannot turn on dirty logging: %s", strerror(-ret));
+	c->st->manual_protect = mem->manual_protect;
 	ret = send_collect(c);
 	if (ret < 0)
 		return ret;
@@ -228,20 +301,6 @@ static int send_check_optout(struct send_ctx *c)
 			 "the guest opted out during the migration (V-7)");
 }
 
-static void send_report(struct send_ctx *c, u64 remaining, u64 dt_ms, u64 dirty)
-{
-	struct migrate_stream_stats ws;
-	struct migrate_progress p;
-	u64 el = send_now_ms() - c->t0;
-
-	migrate_writer_stats(c->w, &ws);
-	c->st->remaining = remaining;
-	c->st->dirty_rate = dt_ms ? dirty * 1000 / dt_ms : 0;
-	p = (struct migrate_progress){ c->round, ws.bytes, remaining, c->st->dirty_rate,
-				       el ? ws.bytes * 1000 / el : 0, el };
-	if (c->a->progress)
-		c->a->progress(c->a->opaque, &p);
-}
 
 /* Pre-copy rounds until the rest fits the downtime target or the round limit. */
 static int send_precopy(struct send_ctx *c)
@@ -408,7 +467,7 @@ int migrate_send(const struct migrate_send_args *a, struct migrate_stats *st, ch
 	st->total_ms = send_now_ms() - c.t0;
 	st->downtime_ms = c.paused ? send_now_ms() - c.t_pause : 0;
 	if (c.vm->mem.banks[0].flags & KVM_MEM_LOG_DIRTY_PAGES)
-		mem_dirty_log(&c.vm->mem, c.vm->fd, false);
+		mem_dirty_log(&c.vm->mem, c.vm->fd, false, MEM_DIRTY_AUTO);
 	/* V-9: every failure before END is certain, and the guest runs on. */
 	if (ret && ret != -EINPROGRESS && c.paused && !a->user_paused)
 		vm_resume(c.vm);
@@ -472,11 +531,12 @@ int migrate_stats_json(const struct migrate_stats *st, char *buf, size_t len)
 			"{\"total_ms\":%llu,\"downtime_ms\":%llu,\"bytes\":%llu,"
 			"\"pages_zero\":%llu,\"pages_raw\":%llu,\"pages_private\":%llu,"
 			"\"pages_status_resent\":%llu,\"rounds\":%llu,\"remaining\":%llu,"
-			"\"dirty_rate\":%llu}",
+			"\"dirty_rate\":%llu,\"dirty_log\":\"%s\"}",
 			(unsigned long long)st->total_ms, (unsigned long long)st->downtime_ms,
 			(unsigned long long)st->bytes, (unsigned long long)st->pages_zero,
 			(unsigned long long)st->pages_raw, (unsigned long long)st->pages_private,
 			(unsigned long long)st->pages_status_resent,
 			(unsigned long long)st->rounds, (unsigned long long)st->remaining,
-			(unsigned long long)st->dirty_rate);
+			(unsigned long long)st->dirty_rate,
+			st->manual_protect ? "manual-protect" : "get");
 }

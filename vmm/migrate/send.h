@@ -10,6 +10,7 @@
 
 #include <migctl/types.h>
 
+#include "mem.h"
 #include "stream.h"
 
 struct vm;
@@ -26,6 +27,7 @@ struct migrate_stats {
 	u64 rounds;			/* pre-copy rounds, the final one included */
 	u64 remaining;			/* pages of the last set before the pause */
 	u64 dirty_rate;			/* pages/s in the last pre-copy round */
+	bool manual_protect;		/* dirty log: KVM_CLEAR_DIRTY_LOG used */
 };
 
 /* One progress report, after each pre-copy round. */
@@ -46,6 +48,8 @@ struct migrate_send_args {
 	bool bidirectional;		/* socket: wait for ACCEPT and DONE */
 	unsigned int downtime_ms;
 	unsigned int max_rounds;
+	enum mem_dirty_mode dirty_log;
+	u64 max_bandwidth;		/* pre-copy bytes/s, 0: unlimited */
 	int reply_timeout_ms;
 	atomic_bool *cancel;		/* set by another thread to give up */
 	bool user_paused;		/* the VM was paused before: keep it paused on failure */

@@ -5,7 +5,9 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+#include <linux/kvm.h>
 
 #include "migctl.h"
 #include "migctl-host.h"
@@ -62,8 +64,13 @@ static struct vm *new_vm(int cpus, struct serial **serial, int out_fd, const u8 
 	return vm;
 }
 
-/* Boot @name on a fresh VM with @cpus vCPUs; the VM runs when this returns. */
-static struct vm *boot_image(const char *name, int cpus, bool dirty_log, struct serial **serial,
+#define NO_DIRTY_LOG	(-1)
+
+/*
+ * Boot @name on a fresh VM with @cpus vCPUs, dirty logging in mode @dirty
+ * (enum mem_dirty_mode, or NO_DIRTY_LOG); the VM runs when this returns.
+ */
+static struct vm *boot_image(const char *name, int cpus, int dirty, struct serial **serial,
 			     int out_fd, const u8 *go)
 {
 	struct vcpu_flat32 st = { .ebx = BOOT_START_INFO };
@@ -82,7 +89,7 @@ static struct vm *boot_image(const char *name, int cpus, bool dirty_log, struct 
 		return NULL;
 	if (boot_parse_elf(buf, len, vm->mem.banks, vm->mem.nr_banks, &img, &why) ||
 	    boot_load(&vm->mem, buf, &img, "") || vm_create_vcpus(vm) ||
-	    (dirty_log && mem_dirty_log(&vm->mem, vm->fd, true)))
+	    (dirty != NO_DIRTY_LOG && mem_dirty_log(&vm->mem, vm->fd, true, dirty)))
 		goto err;
 	st.eip = img.entry;
 	if (vcpu_set_flat32(vm->vcpus[0], &st) || vm_start(vm))
@@ -106,7 +113,7 @@ TEST(vm, pause_parks_every_vcpu)
 	struct vm *vm;
 
 	REQUIRE(HAVE_KVM, "no /dev/kvm");
-	vm = boot_image("hang", 3, false, &serial, null_fd, &go);
+	vm = boot_image("hang", 3, NO_DIRTY_LOG, &serial, null_fd, &go);
 	ASSERT_NONNULL(vm);
 	for (int round = 0; round < 3; round++) {
 		ASSERT_EQ(0, vm_pause(vm));
@@ -122,41 +129,104 @@ TEST(vm, pause_parks_every_vcpu)
 	close(null_fd);
 }
 
+static bool page_bit(const u64 *bits, u64 pfn)
+{
+	return bits[pfn / 64] & (1ull << (pfn % 64));
+}
+
+/* Both ways of fetching the dirty log the VMM knows: same results. */
+FIXTURE(dirty) {
+	struct serial *serial;
+	int null_fd;
+	struct vm *vm;
+	u64 *bits;
+};
+FIXTURE_VARIANT(dirty) { enum mem_dirty_mode mode; };
+FIXTURE_VARIANT_ADD(dirty, get_dirty_log) { .mode = MEM_DIRTY_GET };
+FIXTURE_VARIANT_ADD(dirty, manual_protect) { .mode = MEM_DIRTY_MANUAL };
+
+FIXTURE_SETUP(dirty)
+{
+	self->null_fd = open("/dev/null", O_WRONLY);
+}
+
+FIXTURE_TEARDOWN(dirty)
+{
+	free(self->bits);
+	if (self->vm)
+		vm_destroy(self->vm);
+	serial_destroy(self->serial);
+	close(self->null_fd);
+}
+
+/* Boots @image with the variant's mode; skips where KVM lacks manual protect. */
+static void dirty_boot(struct fixture_dirty *self,
+		       const struct fixture_variant_dirty *variant, const char *image)
+{
+	static const u8 go = 1;
+	int kvm = open("/dev/kvm", O_RDWR);
+	int have = kvm < 0 ? 0 : ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2);
+
+	if (kvm >= 0)
+		close(kvm);
+	REQUIRE(variant->mode != MEM_DIRTY_MANUAL || have > 0,
+		"KVM has no KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2");
+	self->vm = boot_image(image, 1, variant->mode, &self->serial, self->null_fd, &go);
+	ASSERT_NONNULL(self->vm);
+	EXPECT_EQ(variant->mode == MEM_DIRTY_MANUAL, self->vm->mem.manual_protect);
+	self->bits = calloc(mem_dirty_words(&self->vm->mem, 1), sizeof(u64));
+	ASSERT_NONNULL(self->bits);
+}
+
 /*
  * Dirty logging sees the guest's own writes (its stack page, 0x8f000, for
  * the call in hello) and not the VMM's (the image it loaded), and a fetch
- * clears what it returned.
+ * clears what it returned: with manual protect only because the VMM
+ * clears it (KVM_GET_DIRTY_LOG alone would return the page again).
  */
 /* Covers: V-2 */
-TEST(mem, dirty_log_fetch_and_clear)
+TEST_F(dirty, fetch_and_clear)
 {
-	static const u8 go = 1;
-	struct serial *serial = NULL;
-	int null_fd = open("/dev/null", O_WRONLY);
-	struct vm *vm;
-	u64 *bits, words;
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	dirty_boot(self, variant, "hello");
+	ASSERT_EQ(1, vm_wait(self->vm, 10000, -1));
+	vm_join(self->vm);
+	ASSERT_EQ((int)VM_END_GUEST, (int)self->vm->end_kind);
+
+	ASSERT_EQ(0, mem_dirty_fetch(&self->vm->mem, self->vm->fd, 0, self->bits));
+	EXPECT_TRUE(page_bit(self->bits, 0x8f));
+	EXPECT_FALSE(page_bit(self->bits, 0x6));		/* start_info: VMM-written */
+	ASSERT_EQ(0, mem_dirty_fetch(&self->vm->mem, self->vm->fd, 0, self->bits));
+	EXPECT_FALSE(page_bit(self->bits, 0x8f));
+	ASSERT_EQ(0, mem_dirty_log(&self->vm->mem, self->vm->fd, false, variant->mode));
+	EXPECT_EQ(-EINVAL, mem_dirty_fetch(&self->vm->mem, self->vm->fd, 0, self->bits));
+}
+
+/*
+ * A page fetched is write-protected again: memloop rewrites its area
+ * (0x200000..0x20ffff, in the bank at 1 MiB) on every pass, and each of
+ * several fetches in a row finds the area's pages dirty anew while pages
+ * it never writes stay clean.
+ */
+/* Covers: V-2 */
+TEST_F(dirty, rewrites_are_logged_again)
+{
+	int seen = 0;
 
 	REQUIRE(HAVE_KVM, "no /dev/kvm");
-	vm = boot_image("hello", 1, true, &serial, null_fd, &go);
-	ASSERT_NONNULL(vm);
-	ASSERT_EQ(1, vm_wait(vm, 10000, -1));
-	vm_join(vm);
-	ASSERT_EQ((int)VM_END_GUEST, (int)vm->end_kind);
-
-	words = mem_dirty_words(&vm->mem, 0);
-	bits = calloc(words, sizeof(*bits));
-	ASSERT_NONNULL(bits);
-	ASSERT_EQ(0, mem_dirty_fetch(&vm->mem, vm->fd, 0, bits));
-	EXPECT_TRUE(bits[0x8f / 64] & (1ull << (0x8f % 64)));
-	EXPECT_FALSE(bits[0x6 / 64] & (1ull << 0x6));		/* start_info: VMM-written */
-	ASSERT_EQ(0, mem_dirty_fetch(&vm->mem, vm->fd, 0, bits));
-	EXPECT_FALSE(bits[0x8f / 64] & (1ull << (0x8f % 64)));
-	ASSERT_EQ(0, mem_dirty_log(&vm->mem, vm->fd, false));
-	EXPECT_EQ(-EINVAL, mem_dirty_fetch(&vm->mem, vm->fd, 0, bits));
-	free(bits);
-	vm_destroy(vm);
-	serial_destroy(serial);
-	close(null_fd);
+	dirty_boot(self, variant, "memloop");
+	for (int tries = 0; tries < 1000 && seen < 4; tries++) {
+		ASSERT_EQ(MEM_HIGH_START, self->vm->mem.banks[1].gpa);
+		ASSERT_EQ(0, mem_dirty_fetch(&self->vm->mem, self->vm->fd, 1, self->bits));
+		EXPECT_FALSE(page_bit(self->bits, 0x200));	/* 3 MiB: never written */
+		if (page_bit(self->bits, 0x100) && page_bit(self->bits, 0x10f))
+			seen++;
+		usleep(10000);
+	}
+	test_diag("%d fetches in a row found the rewritten area", seen);
+	EXPECT_EQ(4, seen);
+	vm_end(self->vm, VM_END_GUEST, 0);
+	vm_join(self->vm);
 }
 
 /* Read @fd until @want arrived (or 10 s passed); true if it did. */

@@ -113,6 +113,11 @@ FIXTURE_VARIANT_ADD(cmd, window_unaligned) {
 	.err = "--sev-sim-window" };
 FIXTURE_VARIANT_ADD(cmd, downtime_zero) {
 	.argv = ARGS("--downtime-ms", "0", "img"), .ret = -EINVAL, .err = "--downtime-ms" };
+FIXTURE_VARIANT_ADD(cmd, dirty_log_unknown) {
+	.argv = ARGS("--dirty-log", "ring", "img"), .ret = -EINVAL, .err = "--dirty-log" };
+FIXTURE_VARIANT_ADD(cmd, bandwidth_too_big) {
+	.argv = ARGS("--max-bandwidth", "1000001", "img"), .ret = -EINVAL,
+	.err = "--max-bandwidth" };
 FIXTURE_VARIANT_ADD(cmd, empty_serial) {
 	.argv = ARGS("--serial", "", "img"), .ret = -EINVAL, .err = "--serial" };
 
@@ -163,11 +168,13 @@ TEST(options, migration_options)
 {
 	const char *argv[] = { "migctl-vmm", "--sev-sim", "--sev-sim-window=0x2000000:16M",
 			       "--control", "/tmp/s", "--downtime-ms", "50", "--max-rounds=7",
-			       "img", NULL };
+			       "--dirty-log=get", "--max-bandwidth", "64", "img", NULL };
 	struct options o;
 	char err[128];
 
-	ASSERT_EQ(0, options_parse(9, (char *const *)argv, &o, err, sizeof(err)));
+	ASSERT_EQ(0, options_parse(12, (char *const *)argv, &o, err, sizeof(err)));
+	EXPECT_EQ((int)MEM_DIRTY_GET, (int)o.dirty_log);
+	EXPECT_EQ(64u, o.max_bandwidth);
 	EXPECT_TRUE(o.sevsim);
 	EXPECT_EQ(0x2000000ull, o.window_gpa);
 	EXPECT_EQ(16ull << 20, o.window_size);
@@ -178,11 +185,31 @@ TEST(options, migration_options)
 				   err, sizeof(err)));
 	EXPECT_EQ(300u, o.downtime_ms);
 	EXPECT_EQ(30u, o.max_rounds);
+	EXPECT_EQ((int)MEM_DIRTY_AUTO, (int)o.dirty_log);
+	EXPECT_EQ(0u, o.max_bandwidth);
 	EXPECT_FALSE(o.sevsim);
 	/* A destination takes its guest from the stream: no IMAGE. */
 	ASSERT_EQ(0, options_parse(3, (char *const *)(const char *[]){ "x", "--incoming",
 				   "tcp:127.0.0.1:4444", NULL }, &o, err, sizeof(err)));
 	EXPECT_STREQ("tcp:127.0.0.1:4444", o.incoming);
+}
+
+TEST(options, check_guest)
+{
+	char *a1[] = { "migctl-vmm", "--check-guest", "img", NULL };
+	char *a2[] = { "migctl-vmm", "--check-guest", "--incoming", "unix:/tmp/x", NULL };
+	struct options o;
+	char err[128];
+
+	ASSERT_EQ(0, options_parse(2, (char *[]){ "migctl-vmm", "img", NULL }, &o, err,
+				   sizeof(err)));
+	EXPECT_FALSE(o.check_guest);
+	ASSERT_EQ(0, options_parse(3, a1, &o, err, sizeof(err)));
+	EXPECT_TRUE(o.check_guest);
+	/* The checker follows a guest from its boot, not a migrated one. */
+	EXPECT_EQ(-EINVAL, options_parse(4, a2, &o, err, sizeof(err)));
+	EXPECT_TRUE(strstr(err, "--check-guest"));
+	EXPECT_TRUE(strstr(options_usage(), "--check-guest"));
 }
 
 TEST(options, help_probe_version_need_no_image)

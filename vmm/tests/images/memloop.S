@@ -6,9 +6,10 @@
  * Pass p writes addr + p to every dword of [AREA, AREA + SIZE) after
  * checking that it holds addr + p - 1 (pass 0 writes without checking).
  * A migration or a refused one anywhere in between must keep the area and
- * the registers exact. The image runs until it is stopped, printing one
- * '.' per pass so that a test can count passes, or prints "memloop bad"
- * and exits 1 at the first difference.
+ * the registers exact. The image runs until it is stopped, printing a
+ * line "." per pass (a whole line: the VMM's serial port writes out line
+ * by line) so that a test can count passes, or prints "memloop bad" and
+ * exits 1 at the first difference.
  */
 #define AREA	0x200000
 #define SIZE	0x10000
@@ -35,6 +36,8 @@ pass:
 	jne 1b
 	movw $COM1, %dx
 	movb $'.', %al
+	outb %al, %dx
+	movb $'\n', %al
 	outb %al, %dx
 	incl %ebp
 	jmp pass

@@ -145,7 +145,6 @@ hops() {
 	return 0
 }
 
-# Covers: V-1, V-2, V-3, V-4, V-5, V-9
 case_hops() {
 	local why="" rc=0 c
 	hops || { notok "$1" "$why"; return; }
@@ -161,7 +160,6 @@ case_hops() {
 }
 
 # Snapshot to a file (the source stops), restore from it: same verdict.
-# Covers: V-5, V-9
 case_snapshot() {
 	local sock="$tmp/snap-src.sock" c rc
 	vmm snap-src --sev-sim --memory "$MEM" --cpus "$CPUS" --control "$sock" "$IMAGE" -- \
@@ -273,7 +271,6 @@ poll_reply() {
 # A migration held to 8 MiB/s, watched while it runs and cancelled: query-migrate reports progress mid-flight, the source runs
 # on, the destination ends with an error and without running the guest;
 # then the same source, with sane parameters again, migrates intact.
-# Covers: V-9
 case_cancel() {
 	local name=$1 sock="$tmp/$1.sock" src rc
 	vmm "$name" --sev-sim --memory "$MEM" --cpus "$CPUS" --control "$sock" "$IMAGE" -- \
@@ -399,13 +396,15 @@ if ! reason=$(need_workload); then
 	exit 4
 fi
 plan=0
-for c in migrate-"${HOPS}"x-tcp snapshot-restore refuse-sevsim-not-ready refuse-version-skew \
+for c in migrate-tcp snapshot-restore refuse-sevsim-not-ready refuse-version-skew \
 	 refuse-memory-mismatch refuse-destination-gone cancel-and-retry progress-on-terminal; do
 	# shellcheck disable=SC2254
 	case "$c" in $FILTER) plan=$((plan + 1)) ;; esac
 done
 echo "1..$plan"
-run_case migrate-${HOPS}x-tcp case_hops
+# Covers: V-1, V-2, V-3, V-4, V-5, V-9
+run_case migrate-tcp case_hops
+# Covers: V-5, V-9
 run_case snapshot-restore case_snapshot
 # Covers: V-6, V-9
 run_case refuse-sevsim-not-ready refused "not READY" memloop ""
@@ -415,6 +414,7 @@ run_case refuse-version-skew refused "version skew" workload "--migctl v1"
 run_case refuse-memory-mismatch refused "memory layout mismatch" workload "--memory 128M"
 # Covers: V-9
 run_case refuse-destination-gone refused "Connection refused" workload none
+# Covers: V-9
 run_case cancel-and-retry case_cancel
 run_case progress-on-terminal case_progress
 echo "# Totals: pass:$((n - failed - skipped)) fail:$failed skip:$skipped"

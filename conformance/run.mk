@@ -14,7 +14,7 @@ conformance-vmm-bins: $(RUNNER) $(VMM_BIN)
 
 # The programs migctl-conformance runs, installed below $(LIBEXECDIR) in the
 # layout of the build tree. The vmm-role suite's VMM test image comes along.
-CONF_LIBEXEC	:= $(RUNNER) $(GUEST_SUITE_BINS) $(CHECK_TESTS) $(GUEST_IMAGE) $(GUEST_IMAGE_RUN) \
+CONF_LIBEXEC	:= $(RUNNER) $(GUEST_SUITE_BINS) $(CHECK_TESTS) $(GUEST_IMAGE) $(GUEST_IMAGE_RUN) $(KTAP_SH) \
 		   $(if $(VMM_SUITE),$(VMM_SUITE) $(filter %/memloop.elf,$(VMM_IMAGES)))
 CONF_LIBEXEC_REL = $(patsubst $(O)/%,%,$(CONF_LIBEXEC))
 

@@ -4,9 +4,9 @@
 #define MIGCTL_FUZZ_H
 
 /*
- * Each harness (host_ops.c, logstream.c, and vmm/migrate/tests/stream_fuzz.c)
- * defines this. Linked with -fsanitize=fuzzer it is driven by libFuzzer;
- * linked with replay.c it runs each file named on the command line once.
+ * Each harness (host_ops.c, logstream.c and stream.c) defines this. Linked
+ * with -fsanitize=fuzzer it is driven by libFuzzer; linked with replay.c it
+ * runs each file named on the command line once.
  * A harness reports a broken invariant by aborting (FUZZ_ASSERT).
  */
 

@@ -11,7 +11,7 @@
 #
 # Harnesses: host_ops (the host library driven by operation sequences),
 # logstream (the status-log stream parser), stream (the destination's
-# migration stream reader, vmm/migrate/tests/stream_fuzz.c). Each is built
+# migration stream reader). Each is built
 # twice: with clang and libFuzzer ($(O)/fuzz/<h>-fuzz) and with $(CC) and
 # ASan/UBSan around a plain main() ($(O)/fuzz/<h>-replay) that `make check`
 # runs on fuzz/regress/<h>/ and fuzz/corpus/<h>/.

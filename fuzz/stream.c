@@ -9,9 +9,8 @@
  * RAM with the right length for their kind and the current round, PRIVATE
  * only with sev-sim, ROUNDs in sequence, STATUS once within its limit,
  * device names [a-z0-9_.-], each vCPU once and in range. PRIVATE pages go
- * through the firmware path as the VMM's would (what the earlier
- * vmm/migrate/tests/stream_fuzz.c did). Success means the input holds a
- * correct BLAKE2b END digest at the offset the reader stopped, STATUS and
+ * through the firmware path as the VMM's would. Success means the input
+ * holds a correct BLAKE2b END digest at the offset the reader stopped, STATUS and
  * every vCPU were seen; a failure always has a message. The reader's
  * allocations stay within a constant plus twice the input (H-12, R9).
  *

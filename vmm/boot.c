@@ -6,29 +6,10 @@
 
 #include "boot.h"
 
-#define BOOT_XEN_ELFNOTE_PHYS32_ENTRY	18
-#define BOOT_HVM_START_MAGIC		0x336ec578u
-
-/* The PVH ABI's struct hvm_start_info, version 1. */
-struct boot_start_info {
-	u32 magic;
-	u32 version;
-	u32 flags;
-	u32 nr_modules;
-	u64 modlist_paddr;
-	u64 cmdline_paddr;
-	u64 rsdp_paddr;
-	u64 memmap_paddr;
-	u32 memmap_entries;
-	u32 reserved;
-};
-
-_Static_assert(sizeof(struct boot_start_info) == 56, "hvm_start_info layout");
-_Static_assert(sizeof(struct boot_e820) == 24, "hvm_memmap_table_entry layout");
-_Static_assert(BOOT_START_INFO + sizeof(struct boot_start_info) <= BOOT_MEMMAP,
+_Static_assert(BOOT_START_INFO + sizeof(struct hvm_start_info) <= BOOT_MEMMAP,
 	       "start_info fits");
-_Static_assert(BOOT_MEMMAP + BOOT_MAX_E820 * sizeof(struct boot_e820) <= BOOT_CMDLINE,
-	       "memory map fits");
+_Static_assert(BOOT_MEMMAP + BOOT_MAX_E820 * sizeof(struct hvm_memmap_table_entry) <=
+	       BOOT_CMDLINE, "memory map fits");
 
 static bool boot_in_ram(const struct mem_bank *banks, int n, u64 gpa, u64 len)
 {
@@ -60,7 +41,7 @@ static int boot_find_note(const u8 *p, u64 len, u32 *entry)
 		if (next > len || next <= off)
 			return -ENOEXEC;
 		if (nh->n_namesz == 4 && !memcmp(p + name, "Xen", 4) &&
-		    nh->n_type == BOOT_XEN_ELFNOTE_PHYS32_ENTRY) {
+		    nh->n_type == MIGCTL_PVH_NOTE_PHYS32_ENTRY) {
 			u64 v = 0;
 
 			if (nh->n_descsz != 4 && nh->n_descsz != 8)
@@ -188,21 +169,23 @@ int boot_parse_elf(const void *buf, size_t len, const struct mem_bank *banks, in
 	return -ENOEXEC;
 }
 
-int boot_e820(const struct mem_bank *banks, int nr_banks, struct boot_e820 *out)
+int boot_e820(const struct mem_bank *banks, int nr_banks, struct hvm_memmap_table_entry *out)
 {
 	int n = 0;
 
 	for (int i = 0; i < nr_banks && n < BOOT_MAX_E820; i++) {
 		/* The legacy hole sits between the bank below and the bank at 1 MiB. */
 		if (banks[i].gpa == MEM_HIGH_START && n < BOOT_MAX_E820 - 1)
-			out[n++] = (struct boot_e820){ MEM_LOW_END, MEM_HIGH_START - MEM_LOW_END,
-						       BOOT_E820_RESERVED, 0 };
-		out[n++] = (struct boot_e820){ banks[i].gpa, banks[i].size, BOOT_E820_RAM, 0 };
+			out[n++] = (struct hvm_memmap_table_entry){
+				MEM_LOW_END, MEM_HIGH_START - MEM_LOW_END,
+				MIGCTL_PVH_MEMMAP_RESERVED, 0 };
+		out[n++] = (struct hvm_memmap_table_entry){ banks[i].gpa, banks[i].size,
+							    MIGCTL_PVH_MEMMAP_RAM, 0 };
 	}
 	return n;
 }
 
-int boot_e820_reserve(struct boot_e820 *map, int n, u64 addr, u64 size)
+int boot_e820_reserve(struct hvm_memmap_table_entry *map, int n, u64 addr, u64 size)
 {
 	int i;
 
@@ -210,15 +193,15 @@ int boot_e820_reserve(struct boot_e820 *map, int n, u64 addr, u64 size)
 		return n;
 	for (i = n; i > 0 && map[i - 1].addr > addr; i--)
 		map[i] = map[i - 1];
-	map[i] = (struct boot_e820){ addr, size, BOOT_E820_RESERVED, 0 };
+	map[i] = (struct hvm_memmap_table_entry){ addr, size, MIGCTL_PVH_MEMMAP_RESERVED, 0 };
 	return n + 1;
 }
 
 int boot_load(struct mem *mem, const void *buf, const struct boot_image *img,
 	      const char *cmdline)
 {
-	struct boot_e820 map[BOOT_MAX_E820];
-	struct boot_start_info *si;
+	struct hvm_memmap_table_entry map[BOOT_MAX_E820];
+	struct hvm_start_info *si;
 	size_t cmd_len = strlen(cmdline);
 	int n;
 
@@ -241,8 +224,8 @@ int boot_load(struct mem *mem, const void *buf, const struct boot_image *img,
 	if (!si)
 		return -EFAULT;
 	memset(si, 0, BOOT_AREA_END - BOOT_START_INFO);
-	*si = (struct boot_start_info){
-		.magic = BOOT_HVM_START_MAGIC,
+	*si = (struct hvm_start_info){
+		.magic = MIGCTL_PVH_START_MAGIC,
 		.version = 1,
 		.cmdline_paddr = BOOT_CMDLINE,
 		.memmap_paddr = BOOT_MEMMAP,

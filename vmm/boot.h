@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include <migctl/pvh.h>
 #include <migctl/types.h>
 
 #include "mem.h"
@@ -17,17 +18,6 @@
 #define BOOT_MEMMAP		0x6040ull
 #define BOOT_CMDLINE		0x6100ull
 #define BOOT_CMDLINE_MAX	(BOOT_AREA_END - BOOT_CMDLINE)	/* with the NUL */
-
-#define BOOT_E820_RAM		1
-#define BOOT_E820_RESERVED	2
-
-/* One entry of the PVH memory map (struct hvm_memmap_table_entry). */
-struct boot_e820 {
-	u64 addr;
-	u64 size;
-	u32 type;
-	u32 reserved;
-};
 
 struct boot_seg {
 	gpa_t paddr;
@@ -66,13 +56,13 @@ int boot_parse_elf(const void *buf, size_t len, const struct mem_bank *banks, in
  *
  * Return: the number of entries written to @out (at most BOOT_MAX_E820).
  */
-int boot_e820(const struct mem_bank *banks, int nr_banks, struct boot_e820 *out);
+int boot_e820(const struct mem_bank *banks, int nr_banks, struct hvm_memmap_table_entry *out);
 
 /**
  * boot_e820_reserve() - insert a reserved entry into a sorted map of @n
  * entries (room for BOOT_MAX_E820). Return: the new number of entries.
  */
-int boot_e820_reserve(struct boot_e820 *map, int n, u64 addr, u64 size);
+int boot_e820_reserve(struct hvm_memmap_table_entry *map, int n, u64 addr, u64 size);
 
 /**
  * boot_load() - copy the image's segments into guest RAM (zeroing the BSS),

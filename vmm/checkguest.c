@@ -125,7 +125,7 @@ static void checkguest_hypercall(void *arg, int cpu, u64 nr, u64 a0, u64 a1, u64
 
 int checkguest_create(struct vm *vm, struct proto *proto, struct checkguest **out)
 {
-	struct boot_e820 map[BOOT_MAX_E820];
+	struct hvm_memmap_table_entry map[BOOT_MAX_E820];
 	struct checkguest *cg = calloc(1, sizeof(*cg));
 	int i, n, ret;
 
@@ -135,7 +135,7 @@ int checkguest_create(struct vm *vm, struct proto *proto, struct checkguest **ou
 	checkguest_read_offer(vm, &cg->offer);
 	n = boot_e820(vm->mem.banks, vm->mem.nr_banks, map);
 	for (i = 0; i < n; i++)
-		if (map[i].type == BOOT_E820_RAM)
+		if (map[i].type == MIGCTL_PVH_MEMMAP_RAM)
 			cg->ram[cg->offer.nr_ram++] = (struct migctl_check_region){
 				map[i].addr, map[i].size };
 	cg->offer.ram = cg->ram;

@@ -39,21 +39,29 @@ struct control {
 	struct control_client clients[CONTROL_CLIENTS];
 };
 
-/* The string value of "key" in a flat JSON object; false if absent. */
-static bool control_get_str(const char *line, const char *key, char *out, size_t len)
+/* Where the value of "key" in a flat JSON object starts; NULL if absent. */
+static const char *control_find(const char *line, const char *key)
 {
 	char pat[40];
 	const char *p;
-	size_t n = 0;
 
 	snprintf(pat, sizeof(pat), "\"%s\"", key);
 	p = strstr(line, pat);
 	if (!p)
-		return false;
+		return NULL;
 	p += strlen(pat);
 	while (*p == ' ' || *p == ':')
 		p++;
-	if (*p++ != '"')
+	return p;
+}
+
+/* The string value of "key" in a flat JSON object; false if absent. */
+static bool control_get_str(const char *line, const char *key, char *out, size_t len)
+{
+	const char *p = control_find(line, key);
+	size_t n = 0;
+
+	if (!p || *p++ != '"')
 		return false;
 	while (*p && *p != '"' && n + 1 < len)
 		out[n++] = *p++;
@@ -63,34 +71,21 @@ static bool control_get_str(const char *line, const char *key, char *out, size_t
 
 static bool control_get_true(const char *line, const char *key)
 {
-	char pat[40];
-	const char *p;
+	const char *p = control_find(line, key);
 
-	snprintf(pat, sizeof(pat), "\"%s\"", key);
-	p = strstr(line, pat);
-	if (!p)
-		return false;
-	p += strlen(pat);
-	while (*p == ' ' || *p == ':')
-		p++;
-	return !strncmp(p, "true", 4);
+	return p && !strncmp(p, "true", 4);
 }
 
 /* The unsigned value of "key"; -ENOENT if absent, -EINVAL if not in [min, max]. */
 static int control_get_uint(const char *line, const char *key, unsigned long min,
 			    unsigned long max, unsigned int *out)
 {
-	char pat[40], *end;
-	const char *p;
+	const char *p = control_find(line, key);
 	unsigned long n;
+	char *end;
 
-	snprintf(pat, sizeof(pat), "\"%s\"", key);
-	p = strstr(line, pat);
 	if (!p)
 		return -ENOENT;
-	p += strlen(pat);
-	while (*p == ' ' || *p == ':')
-		p++;
 	if (*p < '0' || *p > '9')
 		return -EINVAL;
 	errno = 0;

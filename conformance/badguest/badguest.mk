@@ -54,7 +54,7 @@ $(BADGUEST_TEST): $(BADGUEST_DIR)/check-guest-test.sh
 
 # The test boots the images under the VMM, the conformance image's kexec
 # scenario too, and runs migctl-conformance with the runner.
-$(BADGUEST_TEST): | $(VMM_BIN) $(BADGUEST_IMAGES) $(GUEST_IMAGE) $(RUNNER)
+$(BADGUEST_TEST): | $(VMM_BIN) $(BADGUEST_IMAGES) $(GUEST_IMAGE) $(RUNNER) $(KTAP_SH)
 
 ALL	+= $(BADGUEST_IMAGES) $(BADGUEST_TEST)
 TESTS	+= $(BADGUEST_TEST)

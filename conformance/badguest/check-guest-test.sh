@@ -19,6 +19,8 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/ktap.sh
+. "$here/../../scripts/ktap.sh" || exit 1
 if [ -z "${O:-}" ]; then
 	O=build
 	[ -e "$here/good.elf" ] && O=$(cd "$here/../.." && pwd)
@@ -67,10 +69,6 @@ bad-bad-request bad-bad-request.elf v2 G-14 - -
 bad-unaccepted-feature bad-unaccepted-feature.elf v2 G-16 - -
 "
 
-n=0 failed=0 skipped=0
-ok() { n=$((n + 1)); echo "ok $n $1${2:+ # SKIP $2}"; [ -n "${2:-}" ] && skipped=$((skipped + 1)); }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; }
-
 # judge NAME OUT RC WANT: the checker's KTAP in file OUT against the expectation.
 judge() {
 	local name=$1 out=$2 rc=$3 want=$4 plan bad cases
@@ -88,8 +86,7 @@ judge() {
 	else
 		return 0
 	fi
-	notok "$name"
-	echo "# $name: $why"
+	ktap_result fail "$name" "$why"
 	sed 's/^/#   /' "$out"
 	return 1
 }
@@ -104,13 +101,13 @@ run_case() {
 	[ "$5" != - ] && IFS=, read -r -a opts <<<"$5"
 	[ "$6" != - ] && IFS=, read -r -a cmd <<<"$6"
 	if [ ! -e "$image" ]; then
-		ok "$name" "no image $image (run make)"
+		ktap_result skip "$name" "no image $image (run make)"
 		return
 	fi
 	timeout -k 5 $LIMIT "$VMM" --check-guest --migctl "$mode" --timeout $LIMIT "${opts[@]}" \
 		"$image" ${cmd[@]+--} "${cmd[@]}" >"$tmp/$name.out" 2>"$tmp/$name.err"
 	rc=$?
-	judge "$name" "$tmp/$name.out" "$rc" "$want" && ok "$name"
+	judge "$name" "$tmp/$name.out" "$rc" "$want" && ktap_result ok "$name"
 }
 
 # migctl-conformance --role guest --guest IMAGE, only the check-guest suites.
@@ -118,7 +115,7 @@ run_case() {
 conformance_case() {
 	local name=$1 image=$IMAGES/$2 want=$3 rc verdict
 	if [ -z "$CONF" ]; then
-		ok "$name" "migctl-conformance not found (set MIGCTL_CONFORMANCE)"
+		ktap_result skip "$name" "migctl-conformance not found (set MIGCTL_CONFORMANCE)"
 		return
 	fi
 	O=$O MIGCTL_VMM=$VMM "$CONF" --role guest --guest "$image" --filter 'guest-check-*' \
@@ -126,14 +123,13 @@ conformance_case() {
 	rc=$?
 	verdict=$(sed -n 's/^# verdict: guest role .*): \([A-Z]*\) .*/\1/p' "$tmp/$name.out")
 	if [ "$want" = - ] && [ "$rc" = 0 ] && [ "$verdict" = PASS ]; then
-		ok "$name"
+		ktap_result ok "$name"
 	elif [ "$want" != - ] && [ "$rc" = 1 ] && [ "$verdict" = FAIL ] &&
 	     grep -qE "^  not ok [0-9]+ $want " "$tmp/$name.out"; then
-		ok "$name"
+		ktap_result ok "$name"
 	else
-		notok "$name"
-		echo "# $name: exit status $rc, verdict '${verdict:-none}', expected" \
-			"$([ "$want" = - ] && echo "0 and PASS" || echo "1, FAIL and $want not ok")"
+		ktap_result fail "$name" "exit status $rc, verdict '${verdict:-none}', expected $(
+			[ "$want" = - ] && echo "0 and PASS" || echo "1, FAIL and $want not ok")"
 		sed 's/^/#   /' "$tmp/$name.out"
 	fi
 }
@@ -151,8 +147,8 @@ echo "KTAP version 1"
 echo "1..$total"
 if [ ! -x "$VMM" ]; then
 	echo "# no VMM at $VMM (run make)"
-	for _ in $(seq "$total"); do ok "check-guest" "no VMM"; done
-	exit 4
+	for _ in $(seq "$total"); do ktap_result skip "check-guest" "no VMM"; done
+	ktap_exit
 fi
 while read -r name image mode want opts cmdline; do
 	selected "$name" && run_case "$name" "$image" "$mode" "$want" "$opts" "$cmdline"
@@ -161,7 +157,5 @@ while read -r name image want; do
 	selected "$name" && conformance_case "$name" "$image" "$want"
 done <<<"$conf_rows"
 
-echo "# check-guest: $((n - failed - skipped)) passed, $failed failed, $skipped skipped"
-[ "$failed" -gt 0 ] && exit 1
-[ "$n" -gt 0 ] && [ "$skipped" = "$n" ] && exit 4
-exit 0
+ktap_totals
+ktap_exit

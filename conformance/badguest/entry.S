@@ -1,24 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* entry.S - the bad-guest kernels' PVH entry: long mode on static tables, #GP/#UD recovery. */
+#include <migctl/pvh-entry.h>
 
 #define KERNEL_CS	0x08
 #define KERNEL_DS	0x10
-#define CR0_PE		0x00000001
-#define CR0_PG		0x80000000
-#define CR4_PAE		0x00000020
-#define MSR_EFER	0xc0000080
-#define EFER_LME	0x00000100
 
-/* XEN_ELFNOTE_PHYS32_ENTRY with an 8-byte desc, as QEMU's loader wants on x86-64. */
-	.section .note.Xen, "a", @note
-	.balign 4
-	.long 2f - 1f
-	.long 4f - 3f
-	.long 18
-1:	.asciz "Xen"
-2:	.balign 4
-3:	.quad pvh_start32
-4:	.balign 4
+	MIGCTL_PVH_NOTE pvh_start32
 
 /* The first GiB identity-mapped with 2 MiB pages: no ring-0 loop builds it. */
 	.section .data.pagetables, "aw"
@@ -61,18 +48,7 @@ pvh_start32:
 	movl	%eax, %es
 	movl	%eax, %ss
 	movl	$stack_top, %esp
-	movl	%cr4, %eax
-	orl	$CR4_PAE, %eax
-	movl	%eax, %cr4
-	movl	$pml4, %eax
-	movl	%eax, %cr3
-	movl	$MSR_EFER, %ecx
-	rdmsr
-	orl	$EFER_LME, %eax
-	wrmsr
-	movl	%cr0, %eax
-	orl	$(CR0_PG | CR0_PE), %eax
-	movl	%eax, %cr0
+	MIGCTL_PVH_LONG_MODE_ON pml4
 	ljmp	$KERNEL_CS, $start64
 
 	.code64

@@ -2,28 +2,15 @@
 /* kernel.c - a tiny PVH kernel that speaks migctl through the guest library, as a guest OS would. */
 #include "kernel.h"
 
+#include <migctl/pvh.h>
+
 #include "faults.h"
 #include "migctl-x86.h"
 #include "migctl.h"
 
-#define COM1		0x3f8
-#define EXIT_PORT	0xf4
 #define EXIT_PASS	0
 #define EXIT_FAIL	1
 #define RAM_MAX		8
-#define E820_RAM	1
-#define PVH_MAGIC	0x336ec578u
-
-struct hvm_start_info {
-	u32 magic, version, flags, nr_modules;
-	u64 modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
-	u32 memmap_entries, reserved;
-};
-
-struct hvm_memmap_entry {
-	u64 addr, size;
-	u32 type, reserved;
-};
 
 struct idt_gate {
 	u16 off0, sel, flags, off1;
@@ -47,7 +34,7 @@ static void outb(u16 port, u8 v)
 static void say(const char *s)
 {
 	while (*s)
-		outb(COM1, (u8)*s++);
+		outb(MIGCTL_PVH_COM1, (u8)*s++);
 }
 
 static void say_hex(u64 v)
@@ -63,7 +50,7 @@ static void say_hex(u64 v)
 
 static void __attribute__((noreturn)) machine_exit(u32 code)
 {
-	asm volatile("outl %0, %1" : : "a"(code), "Nd"((u16)EXIT_PORT));
+	asm volatile("outl %0, %1" : : "a"(code), "Nd"((u16)MIGCTL_PVH_EXIT_PORT));
 	for (;;)
 		asm volatile("cli; hlt");
 }
@@ -100,14 +87,14 @@ void badguest_trap(struct badguest_frame *f)
 static u32 read_ram(u32 start_info, struct migctl_guest_range *ram)
 {
 	const struct hvm_start_info *si = (const void *)(u64)start_info;
-	const struct hvm_memmap_entry *e;
+	const struct hvm_memmap_table_entry *e;
 	u32 i, n = 0;
 
-	if (si->magic != PVH_MAGIC)
+	if (si->magic != MIGCTL_PVH_START_MAGIC)
 		return 0;
 	e = (const void *)si->memmap_paddr;
 	for (i = 0; i < si->memmap_entries && n < RAM_MAX; i++)
-		if (e[i].type == E820_RAM && e[i].size >= 4096)
+		if (e[i].type == MIGCTL_PVH_MEMMAP_RAM && e[i].size >= 4096)
 			ram[n++] = (struct migctl_guest_range){ e[i].addr, e[i].size >> 12 };
 	return n;
 }

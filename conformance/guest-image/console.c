@@ -2,9 +2,9 @@
 /* console.c - COM1 output and the image's own printf-like formatter. */
 #include "console.h"
 
-#include "cpu.h"
+#include <migctl/pvh.h>
 
-#define COM1_THR	0x3f8
+#include "cpu.h"
 
 /* A spin lock so that lines of several CPUs do not interleave. */
 static volatile u32 con_lock;
@@ -209,7 +209,7 @@ void con_write(const char *s, size_t len)
 	while (__atomic_exchange_n(&con_lock, 1, __ATOMIC_ACQUIRE))
 		asm volatile("pause");
 	while (len--)
-		cpu_outb(COM1_THR, (u8)*s++);
+		cpu_outb(MIGCTL_PVH_COM1, (u8)*s++);
 	__atomic_store_n(&con_lock, 0, __ATOMIC_RELEASE);
 }
 

@@ -1,17 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* entry.S - PVH entry, long mode, AP trampoline, traps, system calls, kexec jump. */
+#include <migctl/pvh-entry.h>
+
 #include "layout.h"
 
-/* XEN_ELFNOTE_PHYS32_ENTRY: an 8-byte desc, as Linux and QEMU's loader use on x86-64. */
-	.section .note.Xen, "a", @note
-	.balign 4
-	.long 2f - 1f
-	.long 4f - 3f
-	.long 18
-1:	.asciz "Xen"
-2:	.balign 4
-3:	.quad pvh_start32
-4:	.balign 4
+	MIGCTL_PVH_NOTE pvh_start32
 
 /*
  * Static tables: no ring-0 loop builds them (ring 0 is emulated on our test
@@ -60,21 +53,6 @@ boot_gdt_desc:
 	.word boot_gdt_end - boot_gdt - 1
 	.quad boot_gdt
 
-.macro LONG_MODE_ON
-	movl	%cr4, %eax
-	orl	$CR4_PAE, %eax
-	movl	%eax, %cr4
-	movl	$pml4, %eax
-	movl	%eax, %cr3
-	movl	$MSR_EFER, %ecx
-	rdmsr
-	orl	$EFER_LME, %eax
-	wrmsr
-	movl	%cr0, %eax
-	orl	$(CR0_PG | CR0_PE), %eax
-	movl	%eax, %cr0
-.endm
-
 .macro FLAT_DATA_SEGMENTS
 	movl	$KERNEL_DS, %eax
 	movl	%eax, %ds
@@ -102,12 +80,12 @@ pvh_start32:
 	shrl	$2, %ecx
 	xorl	%eax, %eax
 	rep stosl
-	LONG_MODE_ON
+	MIGCTL_PVH_LONG_MODE_ON pml4
 	ljmp	$KERNEL_CS, $start64
 
 	.globl ap_entry32
 ap_entry32:
-	LONG_MODE_ON
+	MIGCTL_PVH_LONG_MODE_ON pml4
 	ljmp	$KERNEL_CS, $ap_start64
 
 	.code64

@@ -10,6 +10,9 @@ GUEST_IMAGE_OBJS := $(O)/$(GUEST_IMAGE_DIR)/entry.o $(O)/$(GUEST_IMAGE_DIR)/sevs
 GUEST_IMAGE_CFLAGS := $(GUEST_CFLAGS) -Iguest -Iguest/arch/x86 -I$(GUEST_IMAGE_DIR) -Ivmm/migrate \
 		      -fno-tree-loop-distribute-patterns
 GUEST_IMAGE_RUN	 := $(O)/$(GUEST_IMAGE_DIR)/run-host-suite.sh
+# The KTAP helpers the drivers source, where they are relative to the
+# drivers in the source tree; check-guest-test.sh (badguest.mk) uses it too.
+KTAP_SH		 := $(O)/scripts/ktap.sh
 
 $(O)/$(GUEST_IMAGE_DIR)/%.o: $(GUEST_IMAGE_DIR)/%.c
 	$(quiet) CC $@
@@ -34,10 +37,15 @@ $(GUEST_IMAGE): $(GUEST_IMAGE_OBJS) $(GUEST_LIB) $(GUEST_IMAGE_LDS)
 		-o $@ $(GUEST_IMAGE_OBJS) $(GUEST_LIB)
 
 # The driver runs from $(O) like every program in $(TESTS).
-$(GUEST_IMAGE_RUN): $(GUEST_IMAGE_DIR)/run-host-suite.sh
+$(GUEST_IMAGE_RUN): $(GUEST_IMAGE_DIR)/run-host-suite.sh | $(KTAP_SH)
 	$(quiet) GEN $@
 	@mkdir -p $(@D)
 	$(Q)install -m 0755 $< $@
 
-ALL	+= $(GUEST_IMAGE) $(GUEST_IMAGE_RUN)
+$(KTAP_SH): scripts/ktap.sh
+	$(quiet) GEN $@
+	@mkdir -p $(@D)
+	$(Q)install -m 0644 $< $@
+
+ALL	+= $(GUEST_IMAGE) $(GUEST_IMAGE_RUN) $(KTAP_SH)
 TESTS	+= $(GUEST_IMAGE_RUN)

@@ -2,31 +2,9 @@
 /* machine.c - what the loader told the image (PVH start info) and how the image ends. */
 #include "machine.h"
 
+#include <migctl/pvh.h>
+
 #include "cpu.h"
-
-#define HVM_START_MAGIC		0x336ec578u
-#define E820_RAM		1
-#define EXIT_PORT		0xf4
-
-struct hvm_start_info {
-	u32 magic;
-	u32 version;
-	u32 flags;
-	u32 nr_modules;
-	u64 modlist_paddr;
-	u64 cmdline_paddr;
-	u64 rsdp_paddr;
-	u64 memmap_paddr;
-	u32 memmap_entries;
-	u32 reserved;
-};
-
-struct hvm_memmap_entry {
-	u64 addr;
-	u64 size;
-	u32 type;
-	u32 reserved;
-};
 
 static void machine_add_ram(struct machine *m, u64 start, u64 end)
 {
@@ -49,7 +27,7 @@ static void machine_add_ram(struct machine *m, u64 start, u64 end)
 int machine_init(struct machine *m, u32 start_info, const char **why)
 {
 	const struct hvm_start_info *si = (const void *)(u64)start_info;
-	const struct hvm_memmap_entry *e;
+	const struct hvm_memmap_table_entry *e;
 	struct cpu_regs4 r;
 	const char *s;
 	u32 i;
@@ -58,7 +36,7 @@ int machine_init(struct machine *m, u32 start_info, const char **why)
 	cpu_outb(0x21, 0xff);
 	cpu_outb(0xa1, 0xff);
 	m->start_info = start_info;
-	if (si->magic != HVM_START_MAGIC || si->version < 1) {
+	if (si->magic != MIGCTL_PVH_START_MAGIC || si->version < 1) {
 		*why = "no PVH start info (bad magic or version 0)";
 		return -1;
 	}
@@ -68,7 +46,7 @@ int machine_init(struct machine *m, u32 start_info, const char **why)
 	m->cmdline[i] = '\0';
 	e = (const void *)si->memmap_paddr;
 	for (i = 0; i < si->memmap_entries; i++)
-		if (e[i].type == E820_RAM)
+		if (e[i].type == MIGCTL_PVH_MEMMAP_RAM)
 			machine_add_ram(m, e[i].addr, e[i].addr + e[i].size);
 	cpu_cpuid(0x80000000, 0, &r);
 	m->phys_bits = 36;
@@ -107,6 +85,6 @@ u64 machine_hole(const struct machine *m)
 
 void machine_exit(u32 code)
 {
-	cpu_outl(EXIT_PORT, code);
+	cpu_outl(MIGCTL_PVH_EXIT_PORT, code);
 	cpu_halt_forever();
 }

@@ -16,6 +16,8 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/ktap.sh
+. "$here/../../scripts/ktap.sh" || exit 1
 # Installed by make into $O/conformance/guest-image, beside the image.
 if [ -z "${O:-}" ]; then
 	O=build
@@ -47,22 +49,11 @@ vmm-sevsim-migrate-cpus2 vmm-sevsim 2 v2 - migrate
 qemu-cpus1 qemu 1 off - *
 qemu-cpus4 qemu 4 off - *"
 
-n=0 passed=0 failed=0 skipped=0
 selected=$(echo "$RUNS" | while read -r name rest; do
 	# shellcheck disable=SC2254
 	case "$name" in $FILTER) echo "$name $rest" ;; esac
 done)
 plan=$(echo "$selected" | grep -c .)
-
-result() {	# status name [reason]
-	n=$((n + 1))
-	case "$1" in
-	pass) passed=$((passed + 1)); echo "ok $n $2" ;;
-	skip) skipped=$((skipped + 1)); echo "ok $n $2 # SKIP $3" ;;
-	*) failed=$((failed + 1)); echo "not ok $n $2"
-	   [ -n "${3:-}" ] && echo "# $2: $3" ;;
-	esac
-}
 
 # Why a host cannot run at all, or nothing.
 host_missing() {
@@ -165,11 +156,11 @@ while read -r name host cpus mode features glob; do
 	[ -n "$name" ] || continue
 	why=$(host_missing "$host")
 	if [ -n "$why" ]; then
-		result skip "$name" "$why"
+		ktap_result skip "$name" "$why"
 		continue
 	fi
 	if [ ! -r "$IMAGE" ]; then
-		result fail "$name" "guest image not built ($IMAGE)"
+		ktap_result fail "$name" "guest image not built ($IMAGE)"
 		continue
 	fi
 	start=$(date +%s.%N)
@@ -180,7 +171,7 @@ while read -r name host cpus mode features glob; do
 	echo "# $name: exit status $status after ${secs}s"
 	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
 		sed 's/^/# stderr: /' "$tmp/err" | tail -n 5
-		result fail "$name" "timeout after ${TIMEOUT}s: the guest hung"
+		ktap_result fail "$name" "timeout after ${TIMEOUT}s: the guest hung"
 		continue
 	fi
 	problem=$(ktap_problem "$tmp/out")
@@ -188,17 +179,15 @@ while read -r name host cpus mode features glob; do
 	v=$(verdict "$host" "$status")
 	if [ -n "$problem" ]; then
 		sed 's/^/# stderr: /' "$tmp/err" | tail -n 5
-		result fail "$name" "$problem"
+		ktap_result fail "$name" "$problem"
 	elif [ "$v" = skip ]; then
-		result skip "$name" "the guest image skipped every scenario"
+		ktap_result skip "$name" "the guest image skipped every scenario"
 	elif [ "$v" = fail ]; then
 		sed 's/^/# stderr: /' "$tmp/err" | tail -n 5
-		result fail "$name" "the guest image failed (exit status $status)"
+		ktap_result fail "$name" "the guest image failed (exit status $status)"
 	else
-		result pass "$name"
+		ktap_result ok "$name"
 	fi
 done < "$tmp/runs"
-echo "# Totals: pass:$passed fail:$failed xfail:0 xpass:0 skip:$skipped error:0"
-[ "$failed" -gt 0 ] && exit 1
-[ "$passed" -eq 0 ] && [ "$skipped" -gt 0 ] && exit 4
-exit 0
+ktap_totals
+ktap_exit

@@ -6,22 +6,14 @@
 # source tree on the build directory ${O:-build} (built by make).
 
 set -u
+# shellcheck source=scripts/ktap.sh
+. "$(dirname "$0")/../../scripts/ktap.sh" || exit 1
 cd "$(dirname "$0")/../.." || exit 1
 export O=${O:-build}
 RUN=conformance/run
 VMM=${MIGCTL_VMM:-$O/vmm/migctl-vmm}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/migctl-run-test.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
-n=0 failed=0 skipped=0
-
-result() {	# ok|fail|skip name [why]
-	n=$((n + 1))
-	case $1 in
-	ok) echo "ok $n $2" ;;
-	skip) skipped=$((skipped + 1)); echo "ok $n $2 # SKIP $3" ;;
-	*) failed=$((failed + 1)); echo "# $2: ${3:-}"; echo "not ok $n $2" ;;
-	esac
-}
 
 # check NAME WANT-STATUS VERDICT-REGEX ARGS...: run, then judge the exit
 # status, the verdict line and the closing totals line.
@@ -33,15 +25,15 @@ check() {
 	grep -E '^# verdict:' "$tmp/out"
 	if [ "$status" -ne "$want" ]; then
 		sed 's/^/# stderr: /' "$tmp/err" | tail -n 5
-		result fail "$name" "exit status $status, expected $want"
+		ktap_result fail "$name" "exit status $status, expected $want"
 	elif ! grep -q -E "^# verdict: $verdict" "$tmp/out"; then
-		result fail "$name" "no verdict line matching '$verdict'"
+		ktap_result fail "$name" "no verdict line matching '$verdict'"
 	elif ! tail -n 1 "$tmp/out" | grep -q -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$'; then
-		result fail "$name" "the last line is not 'N passed, N failed, N skipped'"
+		ktap_result fail "$name" "the last line is not 'N passed, N failed, N skipped'"
 	elif [ "$(head -n 1 "$tmp/out")" != "KTAP version 1" ]; then
-		result fail "$name" "output does not start with 'KTAP version 1'"
+		ktap_result fail "$name" "output does not start with 'KTAP version 1'"
 	else
-		result ok "$name"
+		ktap_result ok "$name"
 	fi
 }
 
@@ -61,8 +53,8 @@ if kvm_ok; then
 	check host_role_command_template 0 'host role \(.*\): PASS \(2 passed, 0 failed' \
 		--role host --host "$VMM --cpus {cpus} --migctl v2 {image} -- {cmdline}"
 else
-	result skip host_role_migctl_vmm_v2 "/dev/kvm or migctl-vmm not available"
-	result skip host_role_command_template "/dev/kvm or migctl-vmm not available"
+	ktap_result skip host_role_migctl_vmm_v2 "/dev/kvm or migctl-vmm not available"
+	ktap_result skip host_role_command_template "/dev/kvm or migctl-vmm not available"
 fi
 
 # A host whose guest reports a failed scenario: FAIL, exit status 1.
@@ -76,18 +68,18 @@ check silent_host_fails 1 'host role \(.*\): FAIL' --role host --host 'true {ima
 if "$RUN" --list >"$tmp/list" 2>&1 && grep -q '^guest guest-discovery disc\.v1_host$' "$tmp/list" &&
    grep -q '^host host-all vmm-v2-cpus1$' "$tmp/list" && grep -q '^vmm ' "$tmp/list"; then
 	echo "# --list: $(grep -c . "$tmp/list") lines"
-	result ok list_names_tests_of_every_role
+	ktap_result ok list_names_tests_of_every_role
 else
 	head -n 5 "$tmp/list" | sed 's/^/# /'
-	result fail list_names_tests_of_every_role "--list lacks guest, host or vmm tests"
+	ktap_result fail list_names_tests_of_every_role "--list lacks guest, host or vmm tests"
 fi
 
 # --filter narrows: only matching cases are listed and run.
 if "$RUN" --list --role guest --filter 'disc.v1_host' >"$tmp/list" 2>&1 &&
    [ "$(cat "$tmp/list")" = "guest guest-discovery disc.v1_host" ]; then
-	result ok filter_narrows_by_name
+	ktap_result ok filter_narrows_by_name
 else
-	result fail filter_narrows_by_name "--filter disc.v1_host listed: $(head -c 200 "$tmp/list")"
+	ktap_result fail filter_narrows_by_name "--filter disc.v1_host listed: $(head -c 200 "$tmp/list")"
 fi
 
 # Bad usage: exit status 2 and a message, no KTAP.
@@ -100,8 +92,7 @@ for args in "--role nonsense" "--bogus" "--host no-placeholder" "--role guest --
 		bad="$bad '$args' (exit status $status)"
 	fi
 done
-[ -z "$bad" ] && result ok bad_usage_exits_2 || result fail bad_usage_exits_2 "not refused:$bad"
+[ -z "$bad" ] && ktap_result ok bad_usage_exits_2 || ktap_result fail bad_usage_exits_2 "not refused:$bad"
 
-echo "# Totals: pass:$((n - failed - skipped)) fail:$failed xfail:0 xpass:0 skip:$skipped error:0"
-[ "$failed" -eq 0 ] || exit 1
-exit 0
+ktap_totals
+ktap_exit

@@ -101,6 +101,10 @@ migrate() {
 	return 1
 }
 
+lost_traps() {	# the guest's report of system calls it had to make again (user.h)
+	grep -h "system calls lost" "$@" 2>/dev/null | sed 's/^ *# /# /'
+}
+
 corrupted() {	# the guest's last count of corrupted pages in file $1, or "none"
 	sed -n 's/.*corrupted pages: \([0-9]*\) of.*/\1/p' "$1" | tail -1 | grep . || echo none
 }
@@ -150,6 +154,7 @@ case_hops() {
 	hops || { notok "$1" "$why"; return; }
 	c=$(corrupted "$tmp/d$HOPS.out")
 	diag "$(grep -h 'migrate: .*generation' "$tmp"/d*.out | tail -"$CPUS" | sed 's/^ *# //' | tr '\n' ' ')"
+	lost_traps "$tmp/d$HOPS.out"
 	if [ "$rc" = 0 ] && [ "$c" = 0 ]; then
 		diag "$HOPS migrations, $CPUS vCPUs, corrupted pages: 0"
 		ok "$1"
@@ -174,12 +179,29 @@ case_snapshot() {
 	vmm snap-dst --incoming "file:$tmp/snap.bin" --sev-sim --memory "$MEM" --cpus "$CPUS"
 	wait "$last"; rc=$?
 	c=$(corrupted "$tmp/snap-dst.out")
+	lost_traps "$tmp/snap-dst.out"
 	if [ "$rc" = 0 ] && [ "$c" = 0 ]; then
 		ok "$1"
 	else
 		notok "$1" "restore exit $rc, corrupted pages: $c"
 		show snap-dst
 	fi
+}
+
+# retry_intact NAME SOCK SRC-PID WHAT: after WHAT failed, the source
+# migrates to a fresh destination; it must complete, the source end with
+# 0, and the guest finish there with no corrupted page. Reports NAME.
+retry_intact() {
+	local name=$1 sock=$2 src=$3 what=$4 rc
+	dest "$name-retry"
+	wait_listen "$name-retry" || { notok "$name" "retry destination does not listen"; return; }
+	migrate "$sock" "$uri" || { notok "$name" "retry after $what failed: $reply"; return; }
+	wait "$src"; rc=$?
+	[ "$rc" = 0 ] || { notok "$name" "the source exited $rc after the retry"; return; }
+	wait "$last"; rc=$?
+	[ "$(corrupted "$tmp/$name-retry.out")" = 0 ] ||
+		rc="$rc (corrupted $(corrupted "$tmp/$name-retry.out"))"
+	if [ "$rc" = 0 ]; then ok "$name"; else notok "$name" "retried guest: exit $rc"; show "$name-retry"; fi
 }
 
 # refused NAME WANT GUEST DST-ARGS: a migration the destination (or the
@@ -226,15 +248,7 @@ refused() {
 		return
 	fi
 	# The same source, unchanged, migrates to a destination that fits.
-	dest "$name-retry"
-	wait_listen "$name-retry" || { notok "$name" "retry destination does not listen"; return; }
-	migrate "$sock" "$uri" || { notok "$name" "retry after the refusal failed: $reply"; return; }
-	wait "$src"; rc=$?
-	[ "$rc" = 0 ] || { notok "$name" "the source exited $rc after the retry"; return; }
-	wait "$last"; rc=$?
-	[ "$(corrupted "$tmp/$name-retry.out")" = 0 ] ||
-		rc="$rc (corrupted $(corrupted "$tmp/$name-retry.out"))"
-	if [ "$rc" = 0 ]; then ok "$name"; else notok "$name" "retried guest: exit $rc"; show "$name-retry"; fi
+	retry_intact "$name" "$sock" "$src" "the refusal"
 }
 
 # wait_passes NAME N: wait (up to 60 s) until memloop printed N passes, and
@@ -308,15 +322,7 @@ case_cancel() {
 	fi
 	diag "destination: exit $rc: $(tail -n 1 "$tmp/$name-dst.err")"
 	ctl "$sock" '{"cmd":"set-parameters","max_bandwidth_mib":0}'
-	dest "$name-retry"
-	wait_listen "$name-retry" || { notok "$name" "retry destination does not listen"; return; }
-	migrate "$sock" "$uri" || { notok "$name" "retry after the cancel failed: $reply"; return; }
-	wait "$src"; rc=$?
-	[ "$rc" = 0 ] || { notok "$name" "the source exited $rc after the retry"; return; }
-	wait "$last"; rc=$?
-	[ "$(corrupted "$tmp/$name-retry.out")" = 0 ] ||
-		rc="$rc (corrupted $(corrupted "$tmp/$name-retry.out"))"
-	if [ "$rc" = 0 ]; then ok "$name"; else notok "$name" "retried guest: exit $rc"; show "$name-retry"; fi
+	retry_intact "$name" "$sock" "$src" "the cancel"
 }
 
 # On a terminal the source shows each round: MiB sent, dirty rate,

@@ -8,6 +8,8 @@
 # needed) into a temporary DESTDIR and points pkg-config there with
 # PKG_CONFIG_LIBDIR and PKG_CONFIG_SYSROOT_DIR.
 
+# shellcheck source=scripts/ktap.sh
+. "$(dirname "$0")/../../scripts/ktap.sh" || exit 1
 cd "$(dirname "$0")/../.." || exit 1
 O=${O:-build}
 CC=${CC:-gcc}
@@ -19,17 +21,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/migctl-install.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 stage=$tmp/stage
 root=$stage$PREFIX
-n=0 failed=0 skipped=0
 plan=10
-
-result() {	# ok|fail|skip name [why]
-	n=$((n + 1))
-	case $1 in
-	ok) echo "ok $n $2" ;;
-	skip) skipped=$((skipped + 1)); echo "ok $n $2 # SKIP $3" ;;
-	*) failed=$((failed + 1)); [ -n "${3:-}" ] && echo "# $3"; echo "not ok $n $2" ;;
-	esac
-}
 
 # A make of the project's own, not tied to the jobserver of a calling make.
 pmake() {
@@ -48,24 +40,24 @@ echo "1..$plan"
 
 if ! command -v "$PKG_CONFIG" >/dev/null 2>&1; then
 	for _ in $(seq $plan); do
-		result skip install "$PKG_CONFIG not installed (apt-get install pkgconf)"
+		ktap_result skip install "$PKG_CONFIG not installed (apt-get install pkgconf)"
 	done
 	exit 4
 fi
 
 # 1: the install itself; nothing else can be checked without it.
 if pmake install >"$tmp/install.log" 2>&1; then
-	result ok make_install
+	ktap_result ok make_install
 else
 	sed 's/^/# /' "$tmp/install.log" | tail -n 20
-	result fail make_install "make install failed"
+	ktap_result fail make_install "make install failed"
 	for t in installed_files shared_library pkgconfig_metadata headers_compile_alone \
 		 host_program_shared host_program_static guest_program_freestanding \
 		 conformance_installed make_uninstall; do
-		result skip "$t" "make install failed"
+		ktap_result skip "$t" "make install failed"
 	done
-	echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:$skipped error:0"
-	exit 1
+	ktap_totals
+	ktap_exit
 fi
 
 # 2: what lands where. Everything below the prefix, in the usual places.
@@ -114,11 +106,11 @@ outside=$(grep -v "^${PREFIX#/}/" "$tmp/all")
 stray=$(grep -v -E '^(bin/|include/migctl/|lib/|libexec/migctl/|share/man/man1/|share/doc/migctl/)' "$tmp/files")
 echo "# $(wc -l < "$tmp/files") files installed"
 if [ -z "$missing$outside$stray" ]; then
-	result ok installed_files
+	ktap_result ok installed_files
 else
 	for f in $missing; do echo "# missing: $f"; done
 	for f in $outside $stray; do echo "# unexpected: $f"; done
-	result fail installed_files
+	ktap_result fail installed_files
 fi
 
 # 3: the shared library: links, soname, only the public API exported.
@@ -138,7 +130,7 @@ if [ "$declared" != "$exported" ]; then
 	diff <(echo "$declared") <(echo "$exported") | sed 's/^/# /'
 fi
 echo "# $(echo "$exported" | wc -l) functions exported"
-[ -z "$why" ] && result ok shared_library || result fail shared_library "$why"
+[ -z "$why" ] && ktap_result ok shared_library || ktap_result fail shared_library "$why"
 
 # 4: pkg-config answers with paths inside the staged prefix.
 want_host="-I$root/include/migctl -I$root/include"
@@ -151,9 +143,9 @@ echo "# migctl-host: $got_host $libs_host"
 echo "# migctl-guest: $got_guest $(pc --libs migctl-guest 2>&1)"
 if [ "$got_host" = "$want_host" ] && [ "$got_guest" = "$want_guest" ] &&
    [ "$libs_host" = "-L$root/lib -lmigctl-host -lpthread" ] && [ "$ver" = "$VERSION" ]; then
-	result ok pkgconfig_metadata
+	ktap_result ok pkgconfig_metadata
 else
-	result fail pkgconfig_metadata "expected cflags '$want_host' / '$want_guest', version $VERSION"
+	ktap_result fail pkgconfig_metadata "expected cflags '$want_host' / '$want_guest', version $VERSION"
 fi
 
 # 5: every installed header compiles alone with the pkg-config flags;
@@ -172,7 +164,7 @@ for h in migctl-guest.h migctl-x86.h; do
 		-c "$tmp/h.c" -o "$tmp/h.o" 2>"$tmp/h.log" ||
 		{ bad="$bad $h"; sed 's/^/# /' "$tmp/h.log"; }
 done
-[ -z "$bad" ] && result ok headers_compile_alone || result fail headers_compile_alone "failed:$bad"
+[ -z "$bad" ] && ktap_result ok headers_compile_alone || ktap_result fail headers_compile_alone "failed:$bad"
 
 # 6, 7: a VMM-side program: a version-2 host answers a control-MSR write.
 cat > "$tmp/host.c" <<'PROG'
@@ -213,20 +205,20 @@ if $CC -std=gnu11 -Wall -Werror $(pc --cflags migctl-host) "$tmp/host.c" -o "$tm
    readelf -d "$tmp/host" | grep -q 'NEEDED.*libmigctl-host.so.0' &&
    out=$(LD_LIBRARY_PATH=$root/lib "$tmp/host") && [ "$out" = "$want" ]; then
 	echo "# $out"
-	result ok host_program_shared
+	ktap_result ok host_program_shared
 else
 	sed 's/^/# /' "$tmp/cc.log"
-	result fail host_program_shared "expected '$want', got '${out:-}' (exit $?)"
+	ktap_result fail host_program_shared "expected '$want', got '${out:-}' (exit $?)"
 fi
 out=""
 if $CC -std=gnu11 -Wall -Werror $(pc --cflags migctl-host) "$tmp/host.c" -o "$tmp/host-static" \
 	-Wl,-Bstatic $(pc --libs-only-L migctl-host) -lmigctl-host -Wl,-Bdynamic -lpthread \
 	2>"$tmp/cc.log" && ! readelf -d "$tmp/host-static" | grep -q libmigctl &&
    out=$("$tmp/host-static") && [ "$out" = "$want" ]; then
-	result ok host_program_static
+	ktap_result ok host_program_static
 else
 	sed 's/^/# /' "$tmp/cc.log"
-	result fail host_program_static "expected '$want', got '${out:-}'"
+	ktap_result fail host_program_static "expected '$want', got '${out:-}'"
 fi
 
 # 8: a freestanding guest program: no libc, the library's x86 ops. It runs
@@ -264,11 +256,11 @@ if $CC -std=gnu11 -Wall -Werror -ffreestanding -nostdlib -static -no-pie -fno-pi
 	-fno-stack-protector -mno-red-zone -mgeneral-regs-only $(pc --cflags migctl-guest) \
 	"$tmp/guest.c" -o "$tmp/guest" $(pc --libs migctl-guest) 2>"$tmp/cc.log" &&
    [ -z "$(nm -u "$tmp/guest")" ] && "$tmp/guest"; then
-	result ok guest_program_freestanding
+	ktap_result ok guest_program_freestanding
 else
 	st=$?
 	sed 's/^/# /' "$tmp/cc.log"
-	result fail guest_program_freestanding "build or run failed (status $st)"
+	ktap_result fail guest_program_freestanding "build or run failed (status $st)"
 fi
 
 # 9: the installed migctl-conformance runs the installed guest-role suite
@@ -278,26 +270,25 @@ st=$?
 verdict=$(echo "$out" | grep -m1 '^# verdict: guest role')
 echo "${verdict:-# no verdict line}"
 if [ "$st" -eq 0 ] && echo "$verdict" | grep -q 'spec version [0-9]*): PASS'; then
-	result ok conformance_installed
+	ktap_result ok conformance_installed
 else
 	echo "$out" | tail -n 5 | sed 's/^/# /'
-	result fail conformance_installed "migctl-conformance --role guest: exit status $st"
+	ktap_result fail conformance_installed "migctl-conformance --role guest: exit status $st"
 fi
 
 # 10: make uninstall leaves no file behind.
 if pmake uninstall >"$tmp/uninstall.log" 2>&1; then
 	left=$(cd "$stage" && find . \( -type f -o -type l \) | sed 's|^\./||')
 	if [ -z "$left" ]; then
-		result ok make_uninstall
+		ktap_result ok make_uninstall
 	else
 		for f in $left; do echo "# left behind: $f"; done
-		result fail make_uninstall
+		ktap_result fail make_uninstall
 	fi
 else
 	sed 's/^/# /' "$tmp/uninstall.log" | tail -n 20
-	result fail make_uninstall "make uninstall failed"
+	ktap_result fail make_uninstall "make uninstall failed"
 fi
 
-echo "# Totals: pass:$((n - failed - skipped)) fail:$failed xfail:0 xpass:0 skip:$skipped error:0"
-[ "$failed" -eq 0 ] || exit 1
-exit 0
+ktap_totals
+ktap_exit

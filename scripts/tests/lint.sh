@@ -32,6 +32,7 @@ done
 # The line after the SPDX line says what the file is for.
 bad=0
 for f in $(git ls-files '*.c' '*.h'); do
+	[ -f "$f" ] || continue		# deleted, not yet committed
 	purpose=$(sed -n 2p "$f")
 	case "$purpose" in
 	'/*'*|'//'*) ;;
@@ -46,6 +47,7 @@ common="-std=gnu11 -Wall -Wextra -Werror -fsyntax-only -Iinclude -Ispec -Ihost -
 free="-ffreestanding -nostdlib -mno-red-zone -mgeneral-regs-only"
 bad=0
 for h in $(git ls-files '*.h'); do
+	[ -f "$h" ] || continue
 	case "$h" in
 	guest/*|conformance/guest-image/*|vmm/migrate/sevsim_prf.h) flags="$common $free -Iguest/arch/x86 -I$(dirname "$h")" ;;
 	*) flags="$common -I$(dirname "$h") -I$(dirname "$(dirname "$h")")" ;;

@@ -3,7 +3,6 @@
 #ifndef MIGCTL_VMM_EXITPORT_H
 #define MIGCTL_VMM_EXITPORT_H
 
-#define EXITPORT_BASE		0xf4
 #define EXITPORT_LEN		4
 
 struct vm;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <migctl/pvh.h>
+
 #include "../vm.h"
 #include "serial.h"
 
@@ -44,7 +46,7 @@ static void serial_flush_locked(struct serial *s)
 static void serial_io(void *opaque, int cpu, u16 port, bool out, u32 size, u32 *data)
 {
 	struct serial *s = opaque;
-	u16 reg = port - SERIAL_COM1_BASE;
+	u16 reg = port - MIGCTL_PVH_COM1;
 
 	pthread_mutex_lock(&s->lock);
 	if (!out) {
@@ -72,7 +74,7 @@ int serial_create(struct vm *vm, int fd, struct serial **out)
 		return -ENOMEM;
 	s->fd = fd;
 	pthread_mutex_init(&s->lock, NULL);
-	ret = vm_ioport_register(vm, SERIAL_COM1_BASE, SERIAL_NR_PORTS, serial_io, s);
+	ret = vm_ioport_register(vm, MIGCTL_PVH_COM1, SERIAL_NR_PORTS, serial_io, s);
 	if (ret) {
 		pthread_mutex_destroy(&s->lock);
 		free(s);

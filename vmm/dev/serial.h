@@ -5,7 +5,6 @@
 
 #include <migctl/types.h>
 
-#define SERIAL_COM1_BASE	0x3f8
 #define SERIAL_NR_PORTS		8
 #define SERIAL_PREFIX_MAX	32
 

@@ -163,14 +163,23 @@ bool migrate_uri_is_bidirectional(const struct migrate_uri *u)
 	return u->kind != MIGRATE_URI_FILE;
 }
 
-static int unix_addr(const struct migrate_uri *u, struct sockaddr_un *sa)
+/* The address of a unix: URI and a socket for it; the fd or -errno with @err set. */
+static int unix_socket(const struct migrate_uri *u, struct sockaddr_un *sa, char *err,
+		       size_t errlen)
 {
+	int fd;
+
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
 	if (strlen(u->path) >= sizeof(sa->sun_path))
-		return -ENAMETOOLONG;
+		return ch_fail(err, errlen, -ENAMETOOLONG,
+			       "unix socket path too long: %s", u->path);
 	strcpy(sa->sun_path, u->path);
-	return 0;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ch_fail(err, errlen, -errno, "socket(AF_UNIX): %s",
+			       strerror(errno));
+	return fd;
 }
 
 /* Non-blocking connect bounded by @timeout_ms, then back to blocking. */
@@ -210,25 +219,27 @@ static void tcp_tune(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-static int connect_tcp(const struct migrate_uri *u, int timeout_ms, char *err,
-		       size_t errlen)
+/*
+ * A socket connected to (or listening on) the first address of a tcp: URI
+ * that works; -errno with @err set when the host does not resolve or no
+ * address works.
+ */
+static int tcp_open(const struct migrate_uri *u, bool listening, int timeout_ms,
+		    char *err, size_t errlen)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICSERV };
+				  .ai_flags = AI_NUMERICSERV |
+					      (listening ? AI_PASSIVE : 0) };
+	int fd = -1, one = 1, gai;
+	int ret = listening ? -EADDRNOTAVAIL : -EHOSTUNREACH;
 	struct addrinfo *res, *ai;
 	char port[8];
-	int fd = -1, ret, gai;
 
-	if (!u->port)
-		return ch_fail(err, errlen, -EINVAL,
-			       "cannot connect to port 0 of %s", u->host);
 	snprintf(port, sizeof(port), "%u", u->port);
 	gai = getaddrinfo(u->host, port, &hints, &res);
 	if (gai)
-		return ch_fail(err, errlen, -EHOSTUNREACH,
-			       "cannot resolve host '%s': %s", u->host,
-			       gai_strerror(gai));
-	ret = -EHOSTUNREACH;
+		return ch_fail(err, errlen, ret, "cannot resolve host '%s': %s",
+			       u->host, gai_strerror(gai));
 	for (ai = res; ai; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 			    ai->ai_protocol);
@@ -236,8 +247,14 @@ static int connect_tcp(const struct migrate_uri *u, int timeout_ms, char *err,
 			ret = -errno;
 			continue;
 		}
-		ret = connect_timeout(fd, ai->ai_addr, ai->ai_addrlen,
-				      timeout_ms);
+		if (listening) {
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			ret = !bind(fd, ai->ai_addr, ai->ai_addrlen) && !listen(fd, 1) ?
+				      0 : -errno;
+		} else {
+			ret = connect_timeout(fd, ai->ai_addr, ai->ai_addrlen,
+					      timeout_ms);
+		}
 		if (!ret)
 			break;
 		close(fd);
@@ -245,11 +262,25 @@ static int connect_tcp(const struct migrate_uri *u, int timeout_ms, char *err,
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
-		return ch_fail(
-			err, errlen, ret,
-			"cannot connect to tcp:%s:%u: %s (is the destination running with --incoming?)",
-			u->host, u->port, strerror(-ret));
-	tcp_tune(fd);
+		return ch_fail(err, errlen, ret, "cannot %s tcp:%s:%u: %s%s",
+			       listening ? "listen on" : "connect to", u->host,
+			       u->port, strerror(-ret),
+			       listening ? "" :
+			       " (is the destination running with --incoming?)");
+	return fd;
+}
+
+static int connect_tcp(const struct migrate_uri *u, int timeout_ms, char *err,
+		       size_t errlen)
+{
+	int fd;
+
+	if (!u->port)
+		return ch_fail(err, errlen, -EINVAL,
+			       "cannot connect to port 0 of %s", u->host);
+	fd = tcp_open(u, false, timeout_ms, err, errlen);
+	if (fd >= 0)
+		tcp_tune(fd);
 	return fd;
 }
 
@@ -259,14 +290,9 @@ static int connect_unix(const struct migrate_uri *u, int timeout_ms, char *err,
 	struct sockaddr_un sa;
 	int fd, ret;
 
-	ret = unix_addr(u, &sa);
-	if (ret)
-		return ch_fail(err, errlen, ret,
-			       "unix socket path too long: %s", u->path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = unix_socket(u, &sa, err, errlen);
 	if (fd < 0)
-		return ch_fail(err, errlen, -errno, "socket(AF_UNIX): %s",
-			       strerror(errno));
+		return fd;
 	ret = connect_timeout(fd, (struct sockaddr *)&sa, sizeof(sa),
 			      timeout_ms);
 	if (ret) {
@@ -292,38 +318,7 @@ int migrate_chan_connect(const struct migrate_uri *u, int timeout_ms, char *err,
 
 static int listen_tcp(const struct migrate_uri *u, char *err, size_t errlen)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICSERV | AI_PASSIVE };
-	struct addrinfo *res, *ai;
-	char port[8];
-	int fd = -1, ret = -EADDRNOTAVAIL, one = 1, gai;
-
-	snprintf(port, sizeof(port), "%u", u->port);
-	gai = getaddrinfo(u->host, port, &hints, &res);
-	if (gai)
-		return ch_fail(err, errlen, -EADDRNOTAVAIL,
-			       "cannot resolve host '%s': %s", u->host,
-			       gai_strerror(gai));
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-			    ai->ai_protocol);
-		if (fd < 0) {
-			ret = -errno;
-			continue;
-		}
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (!bind(fd, ai->ai_addr, ai->ai_addrlen) && !listen(fd, 1))
-			break;
-		ret = -errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0)
-		return ch_fail(err, errlen, ret,
-			       "cannot listen on tcp:%s:%u: %s", u->host,
-			       u->port, strerror(-ret));
-	return fd;
+	return tcp_open(u, true, 0, err, errlen);
 }
 
 /* A unix socket file nobody accepts on is left over from a dead process. */
@@ -346,14 +341,9 @@ static int listen_unix(const struct migrate_uri *u, char *err, size_t errlen)
 	struct stat st;
 	int fd, ret;
 
-	ret = unix_addr(u, &sa);
-	if (ret)
-		return ch_fail(err, errlen, ret,
-			       "unix socket path too long: %s", u->path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = unix_socket(u, &sa, err, errlen);
 	if (fd < 0)
-		return ch_fail(err, errlen, -errno, "socket(AF_UNIX): %s",
-			       strerror(errno));
+		return fd;
 	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
 	if (ret == -EADDRINUSE && !lstat(u->path, &st) &&
 	    S_ISSOCK(st.st_mode) && unix_is_stale(&sa) && !unlink(u->path))

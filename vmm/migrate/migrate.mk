@@ -29,20 +29,5 @@ $(VMM_MIGRATE_TESTS): %: %.o $(VMM_MIGRATE_OBJS) $(TEST_LIB)
 	$(quiet) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VMM_MIGRATE_LDLIBS)
 
-# libFuzzer harness of the destination's stream parser; needs clang, so it
-# is not part of ALL: make $(O)/vmm/migrate/tests/stream_fuzz
-VMM_MIGRATE_FUZZ	:= $(O)/vmm/migrate/tests/stream_fuzz
-FUZZ_CC			?= clang
-FUZZ_FLAGS		?= -g -O1 -fsanitize=fuzzer,address,undefined \
-			   -fno-sanitize-recover=all
-
-$(VMM_MIGRATE_FUZZ): vmm/migrate/tests/stream_fuzz.c \
-		     $(patsubst $(O)/%.o,%.c,$(VMM_MIGRATE_OBJS))
-	$(quiet) FUZZCC $@
-	@mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) -std=gnu11 $(WARN) -Iinclude -Ispec -Ivmm/migrate \
-		$(VMM_MIGRATE_SODIUM_CFLAGS) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) \
-		$(VMM_MIGRATE_LDLIBS)
-
 ALL	+= $(VMM_MIGRATE_OBJS) $(VMM_MIGRATE_PRF_GUEST) $(VMM_MIGRATE_TESTS)
 TESTS	+= $(VMM_MIGRATE_TESTS)

@@ -181,11 +181,11 @@ FIXTURE(layout) { struct mem_bank banks[MEM_MAX_BANKS]; int n; };
 FIXTURE_VARIANT(layout) {
 	u64 size;
 	int n;
-	struct boot_e820 e820[BOOT_MAX_E820];	/* expected map */
+	struct hvm_memmap_table_entry e820[BOOT_MAX_E820];	/* expected map */
 };
 
-#define RAM(a, s)	{ a, s, BOOT_E820_RAM, 0 }
-#define HOLE		{ 0xa0000, 0x60000, BOOT_E820_RESERVED, 0 }
+#define RAM(a, s)	{ a, s, MIGCTL_PVH_MEMMAP_RAM, 0 }
+#define HOLE		{ 0xa0000, 0x60000, MIGCTL_PVH_MEMMAP_RESERVED, 0 }
 
 FIXTURE_VARIANT_ADD(layout, mem_2m) { 2 * MIB, 3, { RAM(0, 0xa0000), HOLE, RAM(MIB, MIB) } };
 FIXTURE_VARIANT_ADD(layout, mem_64m) { 64 * MIB, 3,
@@ -209,7 +209,7 @@ FIXTURE_TEARDOWN(layout) {}
 /* The map the guest gets: RAM below 640K and from 1M, the hole reserved. */
 TEST_F(layout, e820)
 {
-	struct boot_e820 map[BOOT_MAX_E820];
+	struct hvm_memmap_table_entry map[BOOT_MAX_E820];
 	u64 ram = 0;
 	int n;
 
@@ -222,7 +222,7 @@ TEST_F(layout, e820)
 		EXPECT_EQ(variant->e820[i].type, map[i].type);
 		if (i)
 			EXPECT_GE(map[i].addr, map[i - 1].addr + map[i - 1].size);
-		if (map[i].type == BOOT_E820_RAM)
+		if (map[i].type == MIGCTL_PVH_MEMMAP_RAM)
 			ram += map[i].size;
 	}
 	/* Only the legacy hole is lost; the 3G..4G hole is relocated above 4G. */
@@ -273,7 +273,8 @@ TEST(boot, load_start_info)
 	EXPECT_EQ(BOOT_MEMMAP, *(u64 *)(si + 10));
 	EXPECT_EQ(3u, si[12]);			/* memmap_entries */
 	EXPECT_STREQ("test=* cpus=2", (char *)mem.host + BOOT_CMDLINE);
-	EXPECT_EQ((u32)BOOT_E820_RESERVED, ((struct boot_e820 *)(mem.host + BOOT_MEMMAP))[1].type);
+	EXPECT_EQ((u32)MIGCTL_PVH_MEMMAP_RESERVED,
+		  ((struct hvm_memmap_table_entry *)(mem.host + BOOT_MEMMAP))[1].type);
 	free(mem.host);
 }
 

@@ -141,6 +141,21 @@ static int migrate_pair(struct side *src, struct side *dst, struct recv_job *j,
 	return ret;
 }
 
+/* Both sides for one test, the source booted; stops the test if any step fails. */
+static void mt_pair_create(struct side *src, struct side *dst, bool sevsim, u64 dst_mem)
+{
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	ASSERT_EQ(0, side_create(src, sevsim, MT_MEM));
+	ASSERT_EQ(0, side_create(dst, sevsim, dst_mem));
+	ASSERT_EQ(0, side_boot(src));
+}
+
+static void mt_pair_destroy(struct side *src, struct side *dst)
+{
+	side_destroy(src);
+	side_destroy(dst);
+}
+
 /*
  * A guest paused and resumed (the pause path must leave nothing behind),
  * then migrated: the destination's RAM equals the paused source's, byte
@@ -154,10 +169,7 @@ TEST(migrate, ram_equal_after_pause_resume)
 	struct recv_job j;
 	char err[512];
 
-	REQUIRE(HAVE_KVM, "no /dev/kvm");
-	ASSERT_EQ(0, side_create(&src, false, MT_MEM));
-	ASSERT_EQ(0, side_create(&dst, false, MT_MEM));
-	ASSERT_EQ(0, side_boot(&src));
+	mt_pair_create(&src, &dst, false, MT_MEM);
 	memset((u8 *)src.vm->mem.host + (8 << 20), 0xa5, 1 << 20);
 	ASSERT_EQ(0, vm_pause(src.vm));
 	vm_resume(src.vm);
@@ -170,8 +182,7 @@ TEST(migrate, ram_equal_after_pause_resume)
 	EXPECT_EQ(0u, st.pages_private);
 	test_diag("%llu bytes, %llu rounds", (unsigned long long)st.bytes,
 		  (unsigned long long)st.rounds);
-	side_destroy(&src);
-	side_destroy(&dst);
+	mt_pair_destroy(&src, &dst);
 }
 
 #define MT_CTL		MIGCTL_CTL_VALUE(MIGCTL_VERSION_2, MIGCTL_F_MSR_PSC)
@@ -223,10 +234,7 @@ TEST(migrate, sevsim_private_pages_under_new_key)
 	char err[512];
 	int bad = 0;
 
-	REQUIRE(HAVE_KVM, "no /dev/kvm");
-	ASSERT_EQ(0, side_create(&src, true, MT_MEM));
-	ASSERT_EQ(0, side_create(&dst, true, MT_MEM));
-	ASSERT_EQ(0, side_boot(&src));
+	mt_pair_create(&src, &dst, true, MT_MEM);
 	ASSERT_EQ(MIGCTL_HOST_ACCEPT, migctl_host_msr_write(proto_host(src.proto), 0,
 							    MIGCTL_MSR_CONTROL, MT_CTL));
 	mt_fill(&src);
@@ -252,8 +260,7 @@ TEST(migrate, sevsim_private_pages_under_new_key)
 	EXPECT_TRUE(hs.ready);
 	EXPECT_EQ(MT_CTL, hs.control);
 	EXPECT_TRUE(st.pages_private > 0);
-	side_destroy(&src);
-	side_destroy(&dst);
+	mt_pair_destroy(&src, &dst);
 }
 
 /* An encrypted VM whose guest never opted in is not migrated; it keeps running. */
@@ -265,18 +272,14 @@ TEST(migrate, sevsim_not_ready_refused)
 	struct recv_job j;
 	char err[512];
 
-	REQUIRE(HAVE_KVM, "no /dev/kvm");
-	ASSERT_EQ(0, side_create(&src, true, MT_MEM));
-	ASSERT_EQ(0, side_create(&dst, true, MT_MEM));
-	ASSERT_EQ(0, side_boot(&src));
+	mt_pair_create(&src, &dst, true, MT_MEM);
 	EXPECT_EQ(-EPERM, migrate_pair(&src, &dst, &j, &st, err, sizeof(err), NULL));
 	test_diag("%s", err);
 	EXPECT_TRUE(strstr(err, "not READY"));
 	EXPECT_FALSE(vm_is_paused(src.vm));
 	EXPECT_FALSE(j.started);
 	EXPECT_EQ(0u, st.bytes);
-	side_destroy(&src);
-	side_destroy(&dst);
+	mt_pair_destroy(&src, &dst);
 }
 
 /* The guest writes 0 to the control MSR between two pre-copy rounds. */
@@ -296,10 +299,7 @@ TEST(migrate, opt_out_midway_fails_cleanly)
 	struct recv_job j;
 	char err[512];
 
-	REQUIRE(HAVE_KVM, "no /dev/kvm");
-	ASSERT_EQ(0, side_create(&src, true, MT_MEM));
-	ASSERT_EQ(0, side_create(&dst, true, MT_MEM));
-	ASSERT_EQ(0, side_boot(&src));
+	mt_pair_create(&src, &dst, true, MT_MEM);
 	ASSERT_EQ(MIGCTL_HOST_ACCEPT, migctl_host_msr_write(proto_host(src.proto), 0,
 							    MIGCTL_MSR_CONTROL, MT_CTL));
 	EXPECT_EQ(-ECANCELED, migrate_pair(&src, &dst, &j, &st, err, sizeof(err), mt_opt_out));
@@ -308,8 +308,7 @@ TEST(migrate, opt_out_midway_fails_cleanly)
 	EXPECT_FALSE(vm_is_paused(src.vm));
 	EXPECT_FALSE(j.started);
 	EXPECT_NE(0, j.ret);
-	side_destroy(&src);
-	side_destroy(&dst);
+	mt_pair_destroy(&src, &dst);
 }
 
 /* A destination with less RAM refuses before the source pauses. */
@@ -321,15 +320,11 @@ TEST(migrate, memory_mismatch_refused)
 	struct recv_job j;
 	char err[512];
 
-	REQUIRE(HAVE_KVM, "no /dev/kvm");
-	ASSERT_EQ(0, side_create(&src, false, MT_MEM));
-	ASSERT_EQ(0, side_create(&dst, false, MT_MEM / 2));
-	ASSERT_EQ(0, side_boot(&src));
+	mt_pair_create(&src, &dst, false, MT_MEM / 2);
 	EXPECT_EQ(-ECONNREFUSED, migrate_pair(&src, &dst, &j, &st, err, sizeof(err), NULL));
 	test_diag("%s", err);
 	EXPECT_TRUE(strstr(err, "memory layout mismatch"));
 	EXPECT_FALSE(vm_is_paused(src.vm));
 	EXPECT_FALSE(j.started);
-	side_destroy(&src);
-	side_destroy(&dst);
+	mt_pair_destroy(&src, &dst);
 }

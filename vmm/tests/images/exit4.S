@@ -7,6 +7,6 @@
 	.globl _start
 _start:
 	movb $4, %al
-	outb %al, $EXIT_PORT
+	outb %al, $MIGCTL_PVH_EXIT_PORT
 	hlt
 PVH_NOTE

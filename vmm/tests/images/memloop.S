@@ -34,7 +34,7 @@ pass:
 	addl $4, %edi
 	cmpl $(AREA + SIZE), %edi
 	jne 1b
-	movw $COM1, %dx
+	movw $MIGCTL_PVH_COM1, %dx
 	movb $'.', %al
 	outb %al, %dx
 	movb $'\n', %al

@@ -3,14 +3,13 @@
 #ifndef MIGCTL_VMM_TEST_PVH_H
 #define MIGCTL_VMM_TEST_PVH_H
 
-#define COM1		0x3f8
-#define EXIT_PORT	0xf4
+#include <migctl/pvh.h>
 
-/* The PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY = 18) naming _start. */
+/* The PVH entry note naming _start. */
 #define PVH_NOTE							\
 	.pushsection .note.Xen, "a";					\
 	.balign 4;							\
-	.long 4, 4, 18;							\
+	.long 4, 4, MIGCTL_PVH_NOTE_PHYS32_ENTRY;			\
 	.asciz "Xen";							\
 	.long _start;							\
 	.popsection
@@ -30,7 +29,7 @@ gdt_ptr: .word gdt_ptr - gdt - 1; .long gdt
 
 /* puts: ESI = NUL-terminated string; clobbers EAX, EDX, ESI. */
 #define PVH_PUTS							\
-puts:	movw $COM1, %dx;						\
+puts:	movw $MIGCTL_PVH_COM1, %dx;					\
 2:	lodsb;								\
 	testb %al, %al;							\
 	jz 3f;								\
@@ -42,7 +41,7 @@ puts:	movw $COM1, %dx;						\
 #define PVH_PUTHEX							\
 puthex:	movl %eax, %ebx;						\
 	movl $8, %ecx;							\
-	movw $COM1, %dx;						\
+	movw $MIGCTL_PVH_COM1, %dx;					\
 4:	roll $4, %ebx;							\
 	movl %ebx, %eax;						\
 	andl $0xf, %eax;						\
@@ -96,7 +95,7 @@ resume:	.long 0
 
 #define PVH_EXIT(v)							\
 	movl $(v), %eax;						\
-	outl %eax, $EXIT_PORT;						\
+	outl %eax, $MIGCTL_PVH_EXIT_PORT;				\
 	hlt
 
 #endif /* MIGCTL_VMM_TEST_PVH_H */

@@ -5,4 +5,5 @@ include conformance/guest-image/image.mk
 include conformance/checker/checker.mk
 include conformance/badguest/badguest.mk
 include conformance/vmm/vmm-suite.mk
+include conformance/vmm/reliability.mk
 include conformance/run.mk

@@ -15,8 +15,9 @@ set -eu
 # gnuplot-nox: make bench draws its plots
 # clang, libclang-rt-14-dev: the libFuzzer harnesses (fuzz/)
 # valgrind: the host library tests under memcheck (fuzz/valgrind-host.sh)
+# iproute2: ip netns and tc for the two-host test (conformance/vmm/netns.sh)
 PACKAGES="gcc make binutils libc6-dev python3 asciidoctor qemu-system-x86
-libsodium-dev pkgconf gnuplot-nox clang libclang-rt-14-dev valgrind"
+libsodium-dev pkgconf gnuplot-nox clang libclang-rt-14-dev valgrind iproute2"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -185,7 +185,12 @@ static bool control_dispatch(struct control *c, struct control_client *cl, const
 	} else if (!strcmp(cmd, "query-migrate")) {
 		migration_query(v, out, CONTROL_REPLY_MAX);
 	} else if (!strcmp(cmd, "cancel")) {
-		if (migration_cancel(v))
+		int r = migration_cancel(v);
+
+		if (r == -EALREADY)
+			control_error(out, "too late to cancel: the VM state is on its way to "
+				      "the destination");
+		else if (r)
 			control_error(out, "no active migration");
 		else
 			snprintf(out, CONTROL_REPLY_MAX, "{\"return\":\"cancelling\"}");

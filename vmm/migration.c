@@ -36,6 +36,8 @@ struct migrate_job {
 	struct migrate_uri uri;
 	char uri_text[160];
 	atomic_bool cancel;
+	bool committed;			/* END is going out: too late to cancel */
+	int fd;				/* the stream, -1 when not open */
 	struct migrate_progress last;
 	struct migrate_stats stats;
 	char error[512];
@@ -59,6 +61,26 @@ static void migration_progress(void *opaque, const struct migrate_progress *p)
 		p->bytes / 1048576.0, (unsigned long long)p->dirty_rate,
 		(unsigned long long)p->remaining,
 		(unsigned long long)(p->bandwidth ? p->remaining * 4096000 / p->bandwidth : 0));
+}
+
+/* Before END: whether the migration goes through (no cancel got in). */
+static bool migration_commit(void *opaque)
+{
+	struct migrate_job *j = opaque;
+	bool go;
+
+	pthread_mutex_lock(&j->lock);
+	go = !atomic_load(&j->cancel);
+	j->committed = go;
+	pthread_mutex_unlock(&j->lock);
+	return go;
+}
+
+static void migration_set_fd(struct migrate_job *j, int fd)
+{
+	pthread_mutex_lock(&j->lock);
+	j->fd = fd;
+	pthread_mutex_unlock(&j->lock);
 }
 
 static int migration_open(struct migrate_job *j, char *err, size_t errlen)
@@ -85,13 +107,19 @@ static void *migration_thread(void *arg)
 		.max_bandwidth = (u64)v->opt.max_bandwidth << 20,
 		.reply_timeout_ms = MIGRATION_REPLY_MS, .cancel = &j->cancel,
 		.user_paused = vm_is_paused(v->vm), .progress = migration_progress, .opaque = j,
+		.commit = migration_commit,
 	};
 	struct migrate_stats st = { 0 };
 	char err[512] = "", json[512];
 	int ret, fd = migration_open(j, err, sizeof(err));
 
 	a.fd = fd;
+	migration_set_fd(j, fd);
 	ret = fd < 0 ? fd : migrate_send(&a, &st, err, sizeof(err));
+	migration_set_fd(j, -1);
+	/* A cancel cut the stream: say so rather than what the cut broke. */
+	if (ret && ret != -EINPROGRESS && atomic_load(&j->cancel))
+		snprintf(err, sizeof(err), "cancelled");
 	if (!ret && !a.bidirectional && fsync(fd))
 		snprintf(err, sizeof(err), "snapshot %.400s: %s", j->uri.path,
 			 strerror(ret = errno));
@@ -139,6 +167,7 @@ int migration_start(struct vmm *v, const char *uri, char *err, size_t errlen)
 	if (!j)
 		return -ENOMEM;
 	j->v = v;
+	j->fd = -1;
 	pthread_mutex_init(&j->lock, NULL);
 	j->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ret = migrate_uri_parse(uri, &j->uri, err, errlen);
@@ -177,12 +206,34 @@ bool migration_active(struct vmm *v)
 	return active;
 }
 
+/*
+ * A cancel also cuts the stream, so that a send blocked on a stalled
+ * destination returns at once rather than at the socket timeout, and the
+ * close that follows resets the connection, so that the destination sees
+ * the broken stream at once too and runs nothing. Once END is on
+ * its way (committed) the destination may run the guest: refused.
+ */
 int migration_cancel(struct vmm *v)
 {
+	struct migrate_job *j = v->job;
+	int ret = 0;
+
 	if (!migration_active(v))
 		return -ENOENT;
-	atomic_store(&v->job->cancel, true);
-	return 0;
+	pthread_mutex_lock(&j->lock);
+	if (j->committed) {
+		ret = -EALREADY;
+	} else {
+		atomic_store(&j->cancel, true);
+		if (j->fd >= 0 && j->uri.kind != MIGRATE_URI_FILE) {
+			/* Closed with a reset: unsent data must not hold the FIN back. */
+			setsockopt(j->fd, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 },
+				   sizeof(struct linger));
+			shutdown(j->fd, SHUT_RDWR);
+		}
+	}
+	pthread_mutex_unlock(&j->lock);
+	return ret;
 }
 
 int migration_query(struct vmm *v, char *buf, size_t len)

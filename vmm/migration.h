@@ -15,7 +15,11 @@ struct vmm;
  */
 int migration_start(struct vmm *v, const char *uri, char *err, size_t errlen);
 
-/** migration_cancel() - ask the active migration to give up: 0 or -ENOENT. */
+/**
+ * migration_cancel() - make the active migration give up and the VM run on
+ * Return: 0, -ENOENT (none active) or -EALREADY (END is on its way: the
+ * destination may already run the guest).
+ */
 int migration_cancel(struct vmm *v);
 
 /** migration_active() - a migration thread is running */

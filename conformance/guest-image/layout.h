@@ -40,5 +40,6 @@
 #define SYS_EXIT		0
 #define SYS_CONVERT		1
 #define SYS_CPU			2
+#define SYS_SCENARIO		3	/* the running scenario's own call */
 
 #endif /* GUEST_IMAGE_LAYOUT_H */

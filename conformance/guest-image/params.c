@@ -25,6 +25,11 @@ static const char *const params_help[] = {
 	"  migrate.run=    migrate: pages per conversion, 1..64 (default 4)",
 	"  migrate.fault=write-first  migrate: write before notifying (breaks G-10:",
 	"                  a migration must then find corrupted pages)",
+	"  dirty.mib=N     dirty: ring-3 stores to N MiB until killed (0: idle);",
+	"                  without it the scenario skips (benchmarks only)",
+	"  flood.count=N   flood: random requests per CPU (default 256; below 4 skips)",
+	"  flood.migrate=1 flood: then wait for a migration and check again",
+	"  seed=S          seed of flood's random choices (default 1)",
 	"exit code (port 0xf4): 0 pass, 1 fail, 4 skip",
 };
 
@@ -139,6 +144,18 @@ static bool parse_token(struct params *p, const char *k, u32 klen, const char *v
 	if (str_eq(k, klen, "migrate.run"))
 		return parse_u32(v, vlen, &p->migrate_run) && p->migrate_run >= 1 &&
 		       p->migrate_run <= 64;
+	if (str_eq(k, klen, "dirty.mib")) {
+		p->dirty_set = true;
+		return parse_u32(v, vlen, &p->dirty_mib) && p->dirty_mib <= 65536;
+	}
+	if (str_eq(k, klen, "flood.count"))
+		return parse_u32(v, vlen, &p->flood_count);
+	if (str_eq(k, klen, "flood.migrate")) {
+		p->flood_migrate = str_eq(v, vlen, "1");
+		return p->flood_migrate || str_eq(v, vlen, "0");
+	}
+	if (str_eq(k, klen, "seed"))
+		return parse_u32(v, vlen, &p->seed);
 	if (str_eq(k, klen, "features"))
 		return parse_features(v, vlen, &p->expect_features);
 	if (str_eq(k, klen, "hc")) {
@@ -162,7 +179,8 @@ int params_parse(struct params *p, const char *s, char *bad, u32 bad_size)
 
 	*p = (struct params){ .test = "*", .cpus = 1, .expect_hc = PARAMS_ANY,
 			      .expect_features = PARAMS_ANY, .iters = 64,
-			      .migrate_iters = 2000, .migrate_run = 4 };
+			      .migrate_iters = 2000, .migrate_run = 4,
+			      .flood_count = 256, .seed = 1 };
 	for (i = 0; s[i];) {
 		while (s[i] == ' ')
 			i++;

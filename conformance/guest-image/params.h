@@ -25,6 +25,11 @@
  *   migrate.run=R        migrate: pages per conversion, 1..64 (default 4)
  *   migrate.fault=write-first  migrate: write pages before notifying their
  *                        conversion (breaks G-10; the suite's own power test)
+ *   dirty.mib=N          dirty: ring-3 stores to N MiB round-robin until killed;
+ *                        0 idles (HLT); without it the scenario skips
+ *   flood.count=N        flood: random requests per CPU (default 256; below 4 skips)
+ *   flood.migrate=0|1    flood: afterwards wait for a migration and check again
+ *   seed=S               seed of the random choices of flood (default 1)
  *   kexec.resume=...     internal: set by the simulated kexec
  */
 
@@ -50,6 +55,11 @@ struct params {
 	u32 migrate_pages;	/* 0: sized to the sev-sim window */
 	u32 migrate_run;
 	bool migrate_write_first;
+	u32 dirty_mib;
+	bool dirty_set;		/* dirty.mib= given: the dirty scenario runs */
+	u32 flood_count;
+	bool flood_migrate;
+	u32 seed;
 	/* Internal, set by the simulated kexec for the kernel it starts. */
 	bool resumed;
 	u32 kexec_stage;

@@ -90,7 +90,7 @@ int probe_wrmsr(u32 index, u64 val)
 	return migctl_x86_wrmsr(NULL, index, val);
 }
 
-static u32 probe_insn(void)
+u32 probe_hypercall_insn(void)
 {
 	u32 r[4];
 
@@ -104,7 +104,7 @@ static u32 probe_insn(void)
 
 long probe_hypercall(u64 a0, u64 a1, u64 a2, int *fault)
 {
-	return migctl_x86_hypercall(NULL, probe_insn(), MIGCTL_HC_MAP_GPA_RANGE, a0, a1, a2, fault);
+	return migctl_x86_hypercall(NULL, probe_hypercall_insn(), MIGCTL_HC_MAP_GPA_RANGE, a0, a1, a2, fault);
 }
 
 const char *probe_vec_name(int vec)

@@ -33,6 +33,8 @@ bool probe_same(const struct probe_offer *a, const struct probe_offer *b);
 /* Each returns 0 or the fault vector (6 #UD, 13 #GP). */
 int probe_rdmsr(u32 index, u64 *val);
 int probe_wrmsr(u32 index, u64 val);
+/* The vendor's hypercall instruction (MIGCTL_GUEST_INSN_VMMCALL or _VMCALL). */
+u32 probe_hypercall_insn(void);
 /* Hypercall 12 with the vendor's instruction; *fault as above. */
 long probe_hypercall(u64 a0, u64 a1, u64 a2, int *fault);
 

@@ -212,6 +212,9 @@ static u32 migrate_results(struct migrate_run *run, u64 tsc_hz)
 				    c->bad[j].want, c->bad[j].private ? "private" : "shared",
 				    c->bad[j].found, c->bad[j].gen);
 	}
+	if (user_lost_traps)
+		report_info("system calls lost with a saved vCPU and made again: %lu (user.h)",
+			    user_lost_traps);
 	return corrupt;
 }
 

@@ -21,6 +21,8 @@ static const struct scenario *const scenarios[] = {
 	&sc_kexec,
 	&sc_smp_notify,
 	&sc_migrate,
+	&sc_flood,
+	&sc_dirty,
 };
 
 #define NR_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))

@@ -34,6 +34,8 @@ struct scenario {
 extern const struct scenario sc_discovery, sc_no_support, sc_negotiate, sc_ctl_invalid,
 	sc_ctl_readback, sc_hc_validate, sc_psc_validate, sc_elision, sc_opt_out, sc_kexec,
 	sc_suspend, sc_smp_notify, sc_migrate;
+extern const struct scenario sc_flood;
+extern const struct scenario sc_dirty;
 
 /* Lists the scenarios as KTAP diagnostics. */
 void scenario_print_list(void);

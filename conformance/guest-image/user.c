@@ -8,12 +8,21 @@
 u64 user_run(user_fn fn, void *arg, u64 stack_top);
 void user_return(u64 value) __attribute__((noreturn));
 
+/* System calls made again after a lost INT3 (user_syscall()). */
+u64 user_lost_traps;
+
 /* Written once before the first task, read by every CPU. */
 static user_convert_fn user_convert;
+static user_scenario_fn user_scenario;
 
 void user_set_convert(user_convert_fn fn)
 {
 	user_convert = fn;
+}
+
+void user_set_scenario(user_scenario_fn fn)
+{
+	user_scenario = fn;
 }
 
 u64 user_call(user_fn fn, void *arg)
@@ -23,13 +32,15 @@ u64 user_call(user_fn fn, void *arg)
 
 u64 syscall_dispatch(u64 nr, u64 a0, u64 a1, u64 a2)
 {
-	switch (nr) {
+	switch (USER_SYSCALL_NR(nr)) {
 	case SYS_EXIT:
 		user_return(a0);
 	case SYS_CONVERT:
 		return user_convert ? (u64)user_convert(a0, a1, a2 != 0) : (u64)-38;
 	case SYS_CPU:
 		return smp_cpu_index();
+	case SYS_SCENARIO:
+		return user_scenario ? user_scenario(a0, a1, a2) : (u64)-38;
 	default:
 		return (u64)-38;	/* ENOSYS */
 	}

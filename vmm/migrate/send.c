@@ -368,7 +368,8 @@ static int send_stop_and_copy(struct send_ctx *c)
 	ret = migrate_state_send(c->w, c->vm, a->host, a->sev);
 	if (ret)
 		return send_fail(c, ret, "cannot save the VM state: %s", strerror(-ret));
-	if (atomic_load(a->cancel))
+	/* The point of no return: from END on, a cancel is refused. */
+	if (atomic_load(a->cancel) || (a->commit && !a->commit(a->opaque)))
 		return send_fail(c, -ECANCELED, "%s", "cancelled");
 	return migrate_writer_end(c->w);
 }

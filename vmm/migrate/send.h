@@ -52,6 +52,12 @@ struct migrate_send_args {
 	u64 max_bandwidth;		/* pre-copy bytes/s, 0: unlimited */
 	int reply_timeout_ms;
 	atomic_bool *cancel;		/* set by another thread to give up */
+	/*
+	 * Called before END is written; false when a cancel got in first.
+	 * After it returned true the caller must refuse cancels (NULL: no
+	 * such caller).
+	 */
+	bool (*commit)(void *opaque);
 	bool user_paused;		/* the VM was paused before: keep it paused on failure */
 	void (*progress)(void *opaque, const struct migrate_progress *p);
 	void *opaque;

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* sc-dirty.c - scenario for the migration benchmark: dirty N MiB from ring 3, or idle, until killed. */
+#include "check.h"
+#include "cpu.h"
+#include "ktap.h"
+#include "smp.h"
+#include "user.h"
+
+#define DIRTY_PAGE	4096ull
+#define DIRTY_ALIGN	(2ull << 20)
+
+extern const char __image_end[];
+
+/* One CPU's share of the dirtied range; read by its ring-3 task. */
+struct dirty_slice {
+	u64 base;
+	u64 npages;
+};
+
+static struct dirty_slice dirty_slices[MAX_CPUS];
+
+/*
+ * Ring 3, natively run on our test KVM: one 8-byte store per page, page
+ * after page, forever. A store per page dirties the page as surely as a
+ * page of stores would, so the dirty rate is bounded by the dirty-log
+ * write faults and not by memory bandwidth. The pass number keeps every
+ * page non-zero, so that neither VMM can send it as a zero page.
+ */
+static u64 dirty_task(void *arg)
+{
+	const struct dirty_slice *s = arg;
+	u64 pass, i;
+
+	for (pass = 1;; pass++)
+		for (i = 0; i < s->npages; i++)
+			*(volatile u64 *)(s->base + i * DIRTY_PAGE) = pass;
+	return 0;
+}
+
+static void dirty_on_cpu(void *arg)
+{
+	struct dirty_slice *slices = arg;
+
+	user_call(dirty_task, &slices[smp_cpu_index()]);
+}
+
+/*
+ * Under --sev-sim the VMM refuses to migrate a guest that is not READY
+ * (V-6), so opt in where the protocol is offered; under QEMU it is not,
+ * and the guest runs as any guest would.
+ */
+static void dirty_opt_in(struct scenario_env *env)
+{
+	struct check_life l = { .env = env };
+	int r;
+
+	if (!env->offer.ctl) {
+		report_info("dirty: the protocol is not offered: running without it");
+		return;
+	}
+	r = check_life_boot_reset(&l);
+	report_info("dirty: opt-in: %d (%s)", r, r ? "not READY" : "READY");
+}
+
+static const char *dirty_run(struct scenario_env *env)
+{
+	const struct params *p = env->params;
+	u64 base = ((u64)__image_end + DIRTY_ALIGN - 1) & ~(DIRTY_ALIGN - 1);
+	u64 pages = (u64)p->dirty_mib << 8, per_cpu = pages / env->cpus;
+	u32 i;
+
+	if (!p->dirty_set)
+		return "runs until killed: give dirty.mib=N to run it (benchmarks only)";
+	if (pages && !report(machine_is_ram(env->machine, base, pages), "%u MiB from %#lx are RAM",
+			     p->dirty_mib, base))
+		return NULL;
+	dirty_opt_in(env);
+	if (!pages) {
+		report_info("dirty: idle: halting until killed");
+		for (;;)
+			cpu_sti_hlt_cli();
+	}
+	for (i = 0; i < env->cpus; i++)
+		dirty_slices[i] = (struct dirty_slice){ base + i * per_cpu * DIRTY_PAGE, per_cpu };
+	report_info("dirty: writing %u MiB from %#lx round-robin on %u CPUs until killed",
+		    p->dirty_mib, base, env->cpus);
+	smp_run(dirty_on_cpu, dirty_slices);
+	return "the dirtying tasks returned";
+}
+
+const struct scenario sc_dirty = {
+	.name = "dirty",
+	.case_name = "dirty-workload",
+	.summary = "benchmarks: ring-3 writes to dirty.mib MiB (0: idle) until killed",
+	.run = dirty_run,
+};

@@ -1,0 +1,173 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# netns.sh - two hosts: source and destination migctl-vmm in two network namespaces.
+#
+# Makes two network namespaces joined by a veth pair (10.77.N.1 and
+# 10.77.N.2), adds tc netem delay and loss on both ends, runs the sev-sim
+# migration workload's source in one and the destination in the other,
+# migrates it once over TCP and records total time, downtime and bytes.
+# The migration must complete with 0 corrupted pages, or fail cleanly with
+# the source still running (and then migrate without the impairment).
+# The namespaces are removed on exit, also on failure or interrupt.
+# Skips only when ip or network namespaces are unavailable (needs root);
+# when the kernel has no sch_netem, the netem case skips with tc's own
+# message, a tbf rate limit (MIGCTL_NETNS_RATE) shapes the link instead,
+# and the migration still runs. KTAP on stdout, kselftest exit codes.
+#
+# Environment: MIGCTL_NETNS_DELAY (default 20ms), MIGCTL_NETNS_LOSS
+# (default 1%), MIGCTL_NETNS_RATE (tbf rate without netem, default 500mbit;
+# "none": no shaping), and those of lib.sh.
+#
+# Covers: V-9
+
+set -u
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+DELAY=${MIGCTL_NETNS_DELAY:-20ms}
+LOSS=${MIGCTL_NETNS_LOSS:-1%}
+RATE=${MIGCTL_NETNS_RATE:-500mbit}
+id=$(($$ % 250 + 1))
+NS_SRC=migctl-src-$$ NS_DST=migctl-dst-$$
+VETH_SRC=mcs$$ VETH_DST=mcd$$
+IP_SRC=10.77.$id.1 IP_DST=10.77.$id.2
+
+netns_cleanup() {
+	ip netns pids "$NS_SRC" 2>/dev/null | xargs -r kill 2>/dev/null
+	ip netns pids "$NS_DST" 2>/dev/null | xargs -r kill 2>/dev/null
+	ip netns del "$NS_SRC" 2>/dev/null
+	ip netns del "$NS_DST" 2>/dev/null
+}
+lib_cleanup_hooks+=(netns_cleanup)
+
+# Why the namespaces cannot be made here, or nothing.
+netns_unavailable() {
+	command -v ip >/dev/null || { echo "no ip (Debian package iproute2)"; return; }
+	[ "$(id -u)" = 0 ] || { echo "network namespaces need root"; return; }
+	ip netns add "$NS_SRC" 2>"$tmp/ns.err" || { echo "ip netns add: $(cat "$tmp/ns.err")"; return; }
+	ip netns add "$NS_DST" 2>"$tmp/ns.err" || { echo "ip netns add: $(cat "$tmp/ns.err")"; return; }
+}
+
+netns_setup() {
+	ip link add "$VETH_SRC" type veth peer name "$VETH_DST" &&
+	ip link set "$VETH_SRC" netns "$NS_SRC" &&
+	ip link set "$VETH_DST" netns "$NS_DST" &&
+	ip -n "$NS_SRC" addr add "$IP_SRC/24" dev "$VETH_SRC" &&
+	ip -n "$NS_DST" addr add "$IP_DST/24" dev "$VETH_DST" &&
+	ip -n "$NS_SRC" link set lo up && ip -n "$NS_DST" link set lo up &&
+	ip -n "$NS_SRC" link set "$VETH_SRC" up && ip -n "$NS_DST" link set "$VETH_DST" up
+}
+
+# netem on both ends (delay each way); on failure its message in $netem_err.
+netem_setup() {
+	netem_err=""
+	ip netns exec "$NS_SRC" tc qdisc add dev "$VETH_SRC" root netem delay "$DELAY" loss "$LOSS" \
+		2>"$tmp/tc.err" &&
+	ip netns exec "$NS_DST" tc qdisc add dev "$VETH_DST" root netem delay "$DELAY" loss "$LOSS" \
+		2>"$tmp/tc.err" && return 0
+	netem_err=$(tr '\n' ' ' <"$tmp/tc.err")
+	return 1
+}
+
+tbf_setup() {
+	[ "$RATE" = none ] && return 1
+	ip netns exec "$NS_SRC" tc qdisc add dev "$VETH_SRC" root tbf rate "$RATE" burst 256kb \
+		latency 100ms 2>"$tmp/tc.err" &&
+	ip netns exec "$NS_DST" tc qdisc add dev "$VETH_DST" root tbf rate "$RATE" burst 256kb \
+		latency 100ms 2>>"$tmp/tc.err"
+}
+
+# nsvmm NAME NS ARGS...: a VMM inside namespace NS; pid in $last.
+nsvmm() {
+	local name=$1 ns=$2; shift 2
+	: >"$tmp/$name.out"; : >"$tmp/$name.err"
+	ip netns exec "$ns" timeout -k 5 "$LIMIT" "$VMM" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	last=$!
+	pids+=("$last")
+}
+
+# One migration src -> dst across the namespaces; sets why, stats.
+ns_migrate() {
+	local tag=$1 dst
+	next_port
+	nsvmm "$tag-dst" "$NS_DST" --incoming "tcp:$IP_DST:$port" --sev-sim --memory "$MEM" \
+		--cpus "$CPUS" --control "$tmp/$tag-dst.sock"
+	dst=$last
+	wait_listen "$tag-dst" || { why="the destination does not listen"; return 1; }
+	migrate "$sock" "tcp:$IP_DST:$port" || { why="$reply"; kill "$dst"; return 1; }
+	stats=$(echo "$reply" | sed 's/.*"stats"://; s/}}$/}/')
+	wait_exit_ns "$dst" 90
+	c=$(corrupted "$tmp/$tag-dst.out")
+	if [ "$rc" != 0 ] || [ "$c" != 0 ]; then
+		why="destination guest: exit $rc, corrupted pages: $c"
+		return 2
+	fi
+}
+
+wait_exit_ns() {
+	for _ in $(seq $(($2 * 10))); do
+		kill -0 "$1" 2>/dev/null || { { wait "$1"; rc=$?; } 2>/dev/null; return 0; }
+		sleep 0.1
+	done
+	rc=timeout
+}
+
+echo "KTAP version 1"
+if ! need_image migrate >/dev/null; then
+	echo "1..0 # SKIP $(need_image migrate)"
+	exit 4
+fi
+reason=$(netns_unavailable)
+if [ -n "$reason" ]; then
+	echo "1..0 # SKIP $reason"
+	exit 4
+fi
+echo "1..4"
+if netns_setup 2>"$tmp/setup.err"; then
+	ok netns-veth
+	diag "$NS_SRC ($IP_SRC) <-> $NS_DST ($IP_DST)"
+else
+	notok netns-veth "$(tr '\n' ' ' <"$tmp/setup.err")"
+	finish
+fi
+if netem_setup; then
+	ok netem
+	shaping="netem delay $DELAY loss $LOSS each way"
+else
+	ok netem "tc qdisc add ... netem delay $DELAY loss $LOSS: $netem_err(no sch_netem in this kernel)"
+	if tbf_setup; then shaping="no netem; tbf rate $RATE each way"; else shaping="none"; fi
+fi
+diag "link shaping: $shaping"
+
+why=""
+sock=$tmp/src.sock
+# shellcheck disable=SC2046
+nsvmm src "$NS_SRC" --sev-sim --memory "$MEM" --cpus "$CPUS" --control "$sock" "$IMAGE" -- \
+	$(workload migrate.count=1)
+if ! wait_sock "$sock"; then
+	notok netns-migrate "the source has no control socket: $(tail -n1 "$tmp/src.err")"
+else
+	sleep 1.5
+	ns_migrate m1
+	r=$?
+	if [ "$r" = 0 ]; then
+		diag "migration across the namespaces ($shaping): $stats"
+		diag "total $(json_num total_ms "$stats") ms, downtime $(json_num downtime_ms "$stats") ms, $(json_num bytes "$stats") bytes, $(json_num rounds "$stats") rounds"
+		ok netns-migrate
+	elif [ "$r" = 1 ] && running "$sock"; then
+		# A clean failure: the source runs; unimpaired, the same VM must migrate.
+		diag "failed cleanly with $shaping: $why; the source runs"
+		ip netns exec "$NS_SRC" tc qdisc del dev "$VETH_SRC" root 2>/dev/null
+		ip netns exec "$NS_DST" tc qdisc del dev "$VETH_DST" root 2>/dev/null
+		if ns_migrate m2; then ok netns-migrate; else notok netns-migrate "retry: $why"; fi
+	else
+		notok netns-migrate "$why"
+	fi
+fi
+netns_cleanup
+if ip netns list | grep -q -e "$NS_SRC" -e "$NS_DST"; then
+	notok netns-removed "$(ip netns list | grep -e "$NS_SRC" -e "$NS_DST" | tr '\n' ' ')"
+else
+	ok netns-removed
+fi
+finish

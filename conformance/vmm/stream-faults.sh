@@ -1,0 +1,298 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# stream-faults.sh - migration fault trials on real KVM: cut, corrupt, stall, kill, garbage.
+#
+# The sev-sim migration workload (cpus=2) migrates along a chain of VMMs.
+# Each chain trial first breaks one migration: through faultproxy (built
+# beside this script) the stream is cut or one byte flipped at a random
+# offset, or stalled and then cancelled, or the destination is killed
+# mid-stream. Then: the source must still run (query-status), the broken
+# destination must exit with the VMM-failure code 125 and an error on
+# stderr and no guest output (the guest never resumed there), and a retry
+# to a good destination must complete, whose guest then checks every
+# page: 0 corrupted. The retried destination is the next trial's source.
+# Destination-only trials feed a destination random bytes over TCP, and
+# restore snapshot files that are truncated, carry garbage after a valid
+# header, or name another format version; the intact snapshot then
+# restores. Offsets come from MIGCTL_FAULT_SEED (printed).
+# Prints "trials run: N, passed: M" and fails unless all passed.
+# KTAP on stdout, kselftest exit codes.
+#
+# Environment: MIGCTL_FAULT_TRIALS (chain trials, default 12, about 1 min;
+# raise for a soak), MIGCTL_FAULT_SEED (default: from the clock), and those
+# of lib.sh (memory default 128M here).
+#
+# Covers: V-9
+
+set -u
+: "${MIGCTL_VMM_MEMORY:=128M}"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+PROXY=${MIGCTL_FAULTPROXY:-$O/conformance/vmm/faultproxy}
+MEMLOOP=$O/vmm/tests/images/memloop.elf
+TRIALS=${MIGCTL_FAULT_TRIALS:-12}
+SEED=${MIGCTL_FAULT_SEED:-$(($(date +%s) % 100000))}
+RANDOM=$SEED
+KINDS=(cut flip kill cut flip stall)
+
+run=0 passed=0
+declare -A kind_run kind_passed
+rnd() { echo $((RANDOM << 15 | RANDOM)); }
+
+trial_end() {	# KIND NAME WHY: one trial's verdict
+	run=$((run + 1))
+	kind_run[$1]=$((${kind_run[$1]:-0} + 1))
+	if [ -z "$3" ]; then
+		passed=$((passed + 1))
+		kind_passed[$1]=$((${kind_passed[$1]:-0} + 1))
+		ok "$2"
+	else
+		notok "$2" "$3"
+	fi
+}
+
+# proxy NAME ARGS: faultproxy from the next port to $uri; its URI in $puri.
+proxy() {
+	local name=$1; shift
+	next_port
+	puri=tcp:127.0.0.1:$port
+	"$PROXY" --listen "127.0.0.1:$port" --to "${uri#tcp:}" "$@" 2>"$tmp/$name.err" &
+	pids+=("$!")
+	for _ in $(seq 50); do
+		grep -q listening "$tmp/$name.err" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_exit PID SECONDS: its exit status in $rc, or 255 after killing it.
+wait_exit() {
+	for _ in $(seq $(($2 * 10))); do
+		kill -0 "$1" 2>/dev/null || { { wait "$1"; rc=$?; } 2>/dev/null; return 0; }
+		sleep 0.1
+	done
+	kill "$1" 2>/dev/null
+	{ wait "$1"; } 2>/dev/null
+	rc=255
+	return 1
+}
+
+# The broken destination NAME (started as $2): exit 125, an error, no guest output.
+dest_refused() {
+	local name=$1 pid=$2
+	wait_exit "$pid" 30 || { why="$name still runs 30 s after the fault"; return; }
+	[ "$rc" = 125 ] || { why="$name exited $rc, not 125"; return; }
+	grep -q "migctl-vmm: .*fail" "$tmp/$name.err" ||
+		{ why="$name gave no error: $(tail -n1 "$tmp/$name.err")"; return; }
+	[ -s "$tmp/$name.out" ] && { why="$name resumed the guest: $(head -c 80 "$tmp/$name.out")"; return; }
+	diag "$name: $(grep -m1 "migctl-vmm: .*fail" "$tmp/$name.err" | cut -c1-160)"
+}
+
+# migration_ended SOCK: wait (30 s) until the source's migration is no longer active.
+migration_ended() {
+	for _ in $(seq 300); do
+		reply=$("$VMM" ctl "$1" query-migrate 2>&1)
+		case "$reply" in *'"status":"active"'*|*'"status":"setup"'*) sleep 0.1 ;; *) return 0 ;; esac
+	done
+	return 1
+}
+
+# The fault of one chain trial against destination $dpid at $uri, from $sock; sets why.
+break_migration() {
+	local kind=$1 name=$2 off
+	off=$(($(rnd) % (stream_len * 9 / 10)))
+	[ $((RANDOM % 5)) = 0 ] && off=$(($(rnd) % 4096))	# the header and CONFIG
+	case $kind in
+	cut|flip)
+		proxy "$name-proxy" --mode "${kind/cut/close}" --after "$off" --seed "$RANDOM" ||
+			{ why="proxy does not listen"; return; }
+		diag "$name: $kind at byte $off of about $stream_len"
+		migrate "$sock" "$puri" && { why="migration completed through the $kind: $reply"; return; }
+		;;
+	stall)
+		# Nothing moves until a side closes: the source's cancel must cut
+		# its blocked send at once (not at the socket timeout).
+		proxy "$name-proxy" --mode stall --after "$off" ||
+			{ why="proxy does not listen"; return; }
+		diag "$name: stall at byte $off, then cancel"
+		"$VMM" ctl "$sock" migrate "$puri" >/dev/null 2>&1
+		sleep 1.5
+		running "$sock" || { why="the source does not answer or run during the stall"; return; }
+		reply=$("$VMM" ctl "$sock" cancel 2>&1)
+		case "$reply" in *cancelling*|*"no active migration"*) ;; *)
+			why="cancel: $reply"; return ;; esac
+		local t0=$SECONDS
+		migration_ended "$sock" || { why="the migration did not end after the cancel"; return; }
+		[ $((SECONDS - t0)) -le 5 ] ||
+			{ why="the cancel took $((SECONDS - t0)) s to end the stalled migration"; return; }
+		;;
+	kill)
+		off=$((RANDOM % 1000))
+		diag "$name: kill -9 of the destination $off ms into the migration"
+		"$VMM" ctl "$sock" migrate "$uri" >/dev/null 2>&1
+		sleep "$((off / 1000)).$(printf %03d $((off % 1000)))"
+		kill -9 "$(vmm_pid "$dpid")" 2>/dev/null
+		{ wait "$dpid"; } 2>/dev/null
+		migration_ended "$sock" || { why="the migration did not end after the kill"; return; }
+		;;
+	esac
+	case "$reply" in *'"status":"completed"'*)
+		why="the broken migration completed: $reply"; return ;;
+	esac
+	diag "$name: source: $(echo "$reply" | sed -n 's/.*"error":"\([^"]*\)".*/\1/p' | cut -c1-150)"
+}
+
+# verified NAME: the resumed guest's check after the migration found 0 corrupted pages.
+verified() {
+	local c
+	for _ in $(seq 300); do
+		[ "$(grep -c "pages verified" "$tmp/$1.out")" -ge "$CPUS" ] && break
+		sleep 0.1
+	done
+	c=$(grep "pages verified" "$tmp/$1.out" | sed 's/.* \([0-9]*\) corrupted.*/\1/' | sort -u |
+	    tr '\n' ' ')
+	[ "$c" = "0 " ] || why="after the retry: corrupted ${c:-unknown (no check printed)}"
+}
+
+# One chain trial; returns non-zero when the chain cannot go on (no running source).
+chain_trial() {
+	local i=$1 kind=$2 name=t$1-$2 dpid
+	why=""
+	dest "$name"
+	dpid=$last
+	wait_listen "$name" || why="destination does not listen"
+	[ -z "$why" ] && break_migration "$kind" "$name"
+	[ -z "$why" ] && ! running "$sock" && why="the source is not running after the fault"
+	[ -z "$why" ] && [ "$kind" != kill ] && dest_refused "$name" "$dpid"
+	if [ -z "$why" ]; then
+		dest "$name-retry"
+		if ! wait_listen "$name-retry"; then
+			why="retry destination does not listen"
+		elif ! migrate "$sock" "$uri"; then
+			why="retry failed: $reply"
+		else
+			sock=$tmp/$name-retry.sock cur=$last
+			verified "$name-retry"
+		fi
+	fi
+	trial_end "$kind" "$name" "$why"
+	kill "$dpid" 2>/dev/null
+	running "$sock"
+}
+
+# The chain's first hop goes through a pass-through proxy: the stream's length.
+first_hop() {
+	# shellcheck disable=SC2046
+	vmm src --sev-sim --memory "$MEM" --cpus "$CPUS" --control "$tmp/src.sock" "$IMAGE" -- \
+		$(workload migrate.count=$((TRIALS + 1)))
+	sock=$tmp/src.sock cur=$last
+	wait_sock "$sock" || { why="source has no control socket"; return 1; }
+	sleep 1
+	dest d0
+	wait_listen d0 || { why="d0 does not listen"; return 1; }
+	proxy p0 --mode pass || { why="proxy does not listen"; return 1; }
+	migrate "$sock" "$puri" || { why="first migration: $reply"; return 1; }
+	stream_len=$(json_num bytes "${reply#*\"stats\":}")
+	sock=$tmp/d0.sock cur=$last
+	diag "first hop through the pass-through proxy: $stream_len bytes"
+	[ "${stream_len:-0}" -gt 4096 ] || { why="no stream length in: $reply"; return 1; }
+	wait_sock "$sock" || { why="d0 has no control socket"; return 1; }
+}
+
+# Destination-only trials: a restore or an incoming stream that must be refused.
+# refuse_file KIND NAME FILE: --incoming file:FILE must fail cleanly.
+refuse_file() {
+	why=""
+	vmm "$2" --incoming "file:$3" --memory 64M
+	dest_refused "$2" "$last"
+	trial_end "$1" "$2" "$why"
+}
+
+dest_only_trials() {
+	local snap=$tmp/snap.bin len off
+	why=""
+	vmm snapsrc --memory 64M --control "$tmp/snapsrc.sock" "$MEMLOOP"
+	if ! wait_sock "$tmp/snapsrc.sock" || ! migrate "$tmp/snapsrc.sock" "file:$snap"; then
+		why="no snapshot of memloop: ${reply:-no control socket}"
+		for k in truncated-file garbage-file version garbage-tcp retry-file; do
+			trial_end "$k" "$k" "$why"
+		done
+		return
+	fi
+	len=$(stat -c %s "$snap")
+	diag "memloop snapshot: $len bytes"
+	off=$(($(rnd) % len))
+	head -c "$off" "$snap" >"$tmp/cut.bin"
+	diag "snapshot cut at byte $off"
+	refuse_file truncated-file restore-truncated "$tmp/cut.bin"
+	{ head -c 12 "$snap"; head -c 65536 /dev/urandom; } >"$tmp/garbage.bin"
+	refuse_file garbage-file restore-garbage-after-header "$tmp/garbage.bin"
+	cp "$snap" "$tmp/v2.bin"
+	printf '\x02' | dd of="$tmp/v2.bin" bs=1 seek=8 conv=notrunc status=none
+	refuse_file version restore-format-version-2 "$tmp/v2.bin"
+	grep -q "version" "$tmp/restore-format-version-2.err" ||
+		diag "restore-format-version-2: the error does not name the version"
+	why=""
+	vmm garbage-dst --incoming "tcp:127.0.0.1:$((port + 1))" --memory 64M
+	next_port
+	if wait_listen garbage-dst; then
+		"$PROXY" --to "127.0.0.1:$port" --garbage 1000000 --seed "$RANDOM" 2>"$tmp/garbage.err"
+		dest_refused garbage-dst "$last"
+	else
+		why="does not listen"
+	fi
+	trial_end garbage-tcp garbage-over-tcp "$why"
+	# The intact snapshot restores and the guest goes on checking its memory.
+	why=""
+	vmm restore --incoming "file:$snap" --memory 64M --control "$tmp/restore.sock"
+	wait_sock "$tmp/restore.sock" && sleep 1
+	[ "$(tr -cd . <"$tmp/restore.out" | wc -c)" -ge 2 ] && ! grep -q "memloop bad" "$tmp/restore.out" ||
+		why="the intact snapshot does not run: $(tail -c 80 "$tmp/restore.out") $(tail -n1 "$tmp/restore.err")"
+	"$VMM" ctl "$tmp/restore.sock" quit >/dev/null 2>&1
+	trial_end retry-file restore-intact "$why"
+}
+
+echo "KTAP version 1"
+reason=""
+need_image migrate >/dev/null || reason=$(need_image migrate)
+[ -z "$reason" ] && [ ! -x "$PROXY" ] && reason="no faultproxy at $PROXY (make)"
+[ -z "$reason" ] && [ ! -e "$MEMLOOP" ] && reason="no memloop image at $MEMLOOP (make)"
+if [ -n "$reason" ]; then
+	echo "1..0 # SKIP $reason"
+	exit 4
+fi
+echo "1..$((TRIALS + 7))"
+diag "seed $SEED (MIGCTL_FAULT_SEED=$SEED reproduces the offsets), $TRIALS chain trials, $CPUS vCPUs, $MEM"
+why=""
+if first_hop; then
+	ok first-hop
+	for i in $(seq "$TRIALS"); do
+		chain_trial "$i" "${KINDS[$(((i - 1) % ${#KINDS[@]}))]}" && continue
+		for j in $(seq $((i + 1)) "$TRIALS"); do
+			trial_end "${KINDS[$(((j - 1) % ${#KINDS[@]}))]}" "t$j" "no running source left"
+		done
+		break
+	done
+	# The last destination's guest ends after TRIALS + 1 migrations with its final check.
+	why=""
+	wait_exit "$cur" 60 || why="the guest did not finish"
+	c=$(corrupted "$tmp/$(basename "$sock" .sock).out")
+	if [ -z "$why" ] && { [ "$rc" != 0 ] || [ "$c" != 0 ]; }; then
+		why="final guest: exit $rc, corrupted pages: $c"
+	fi
+	diag "final guest: exit ${rc:-?}, corrupted pages: $c"
+	if [ -z "$why" ]; then ok chain-final; else notok chain-final "$why"; fi
+else
+	notok first-hop "$why"
+	for i in $(seq "$TRIALS"); do
+		trial_end "${KINDS[$(((i - 1) % ${#KINDS[@]}))]}" "t$i" "no chain: $why"
+	done
+	notok chain-final "no chain"
+fi
+dest_only_trials
+for k in "${!kind_run[@]}"; do
+	diag "$k: ${kind_passed[$k]:-0} of ${kind_run[$k]} passed"
+done | sort
+diag "trials run: $run, passed: $passed"
+finish

@@ -15,7 +15,8 @@ conformance-vmm-bins: $(RUNNER) $(VMM_BIN)
 # The programs migctl-conformance runs, installed below $(LIBEXECDIR) in the
 # layout of the build tree. The vmm-role suite's VMM test image comes along.
 CONF_LIBEXEC	:= $(RUNNER) $(GUEST_SUITE_BINS) $(CHECK_TESTS) $(GUEST_IMAGE) $(GUEST_IMAGE_RUN) $(KTAP_SH) \
-		   $(if $(VMM_SUITE),$(VMM_SUITE) $(filter %/memloop.elf,$(VMM_IMAGES)))
+		   $(if $(VMM_SUITE),$(VMM_SUITE) $(O)/conformance/vmm/lib.sh \
+			$(filter %/memloop.elf,$(VMM_IMAGES)))
 CONF_LIBEXEC_REL = $(patsubst $(O)/%,%,$(CONF_LIBEXEC))
 
 # make conformance [ROLE=guest|host|vmm|all] [HOST=...] [FILTER=GLOB]

@@ -11,8 +11,10 @@ $(VMM_SUITE): conformance/vmm/vmm-suite.sh
 	@mkdir -p $(@D)
 	$(Q)install -m 0755 $< $@
 
-# The suite needs the VMM, its test images and the conformance image.
-$(VMM_SUITE): | $(VMM_BIN) $(VMM_IMAGES) $(GUEST_IMAGE)
+# The suite needs the VMM, its test images, the conformance image and the
+# helpers it sources (lib.sh: conformance/vmm/reliability.mk; ktap.sh).
+$(VMM_SUITE): | $(VMM_BIN) $(VMM_IMAGES) $(GUEST_IMAGE) $(O)/conformance/vmm/lib.sh \
+		$(O)/scripts/ktap.sh
 
 .PHONY: vmm-fault-builds vmm-fault-selftest
 vmm-fault-builds:

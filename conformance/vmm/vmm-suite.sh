@@ -23,100 +23,25 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-# Installed by make into $O/conformance/vmm: that tree's VMM (the ASan pass
-# of make check thus runs the sanitized VMM); else $O, else build.
-if [ -e "$here/../guest-image/migctl-test.elf" ]; then
-	O=$(cd "$here/../.." && pwd)
-else
-	O=${O:-build}
-fi
-VMM=${MIGCTL_VMM:-$O/vmm/migctl-vmm}
-IMAGE=${MIGCTL_TEST_IMAGE:-$O/conformance/guest-image/migctl-test.elf}
+# O, VMM, IMAGE, CPUS, MEM, LIMIT, $tmp, ok/notok/diag, vmm(), dest(),
+# wait_sock(), wait_listen(), migrate(), corrupted(), workload(): shared
+# with the reliability scripts. Installed by make into $O/conformance/vmm,
+# the suite runs that tree's VMM (the ASan pass of make check thus runs
+# the sanitized VMM).
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 MEMLOOP=$O/vmm/tests/images/memloop.elf
-CPUS=${MIGCTL_VMM_CPUS:-2}
-MEM=${MIGCTL_VMM_MEMORY:-256M}
 HOPS=${MIGCTL_VMM_HOPS:-4}
 FILTER=${MIGCTL_VMM_SUITE_FILTER:-*}
-LIMIT=${MIGCTL_VMM_LIMIT:-150}	# seconds any one VMM may live
 
-tmp=$(mktemp -d /tmp/migctl-vmm-suite.XXXXXX)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-port=$((20000 + $$ % 20000))
-next_port() { port=$((port + 1)); }
-
-n=0 failed=0 skipped=0
-ok() { n=$((n + 1)); echo "ok $n $1${2:+ # SKIP $2}"; [ -n "${2:-}" ] && skipped=$((skipped + 1)); }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; echo "# $1: $2"; }
-diag() { echo "# $*"; }
 show() {	# what a VMM and its guest said about a failure, as diagnostics
 	{ grep -A 4 "not ok" "$tmp/$1.out" | head -n 24; tail -n 2 "$tmp/$1.out"; } 2>/dev/null |
 		sed "s/^/# $1 guest: /"
 	tail -n 4 "$tmp/$1.err" 2>/dev/null | sed "s/^/# $1 vmm: /"
 }
 
-# vmm NAME ARGS...: start a VMM in the background; its pid in $last, output in $tmp/NAME.*
-vmm() {
-	local name=$1; shift
-	: >"$tmp/$name.out"; : >"$tmp/$name.err"	# no output of an earlier run
-	timeout -k 5 $LIMIT "$VMM" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-	last=$!
-	pids+=("$last")
-}
-
-# A destination for the workload VM on the next port: its URI in $uri.
-dest() {
-	local name=$1; shift
-	next_port
-	uri=tcp:127.0.0.1:$port
-	vmm "$name" --incoming "$uri" --sev-sim --memory "$MEM" --cpus "$CPUS" --stats \
-		--control "$tmp/$name.sock" "$@"
-}
-
-wait_sock() {	# wait until a control socket answers
-	for _ in $(seq 50); do
-		"$VMM" ctl "$1" query-status >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-wait_listen() {	# wait until the destination listens
-	for _ in $(seq 50); do
-		grep -q "waiting for a migration" "$tmp/$1.err" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# migrate SOCK URI: run the migration to its end; reply JSON in $reply.
-migrate() {
-	reply=$("$VMM" ctl "$1" migrate --wait "$2" 2>&1)
-	case "$reply" in *'"status":"completed"'*) return 0 ;; esac
-	return 1
-}
-
 lost_traps() {	# the guest's report of system calls it had to make again (user.h)
 	grep -h "system calls lost" "$@" 2>/dev/null | sed 's/^ *# /# /'
-}
-
-corrupted() {	# the guest's last count of corrupted pages in file $1, or "none"
-	sed -n 's/.*corrupted pages: \([0-9]*\) of.*/\1/p' "$1" | tail -1 | grep . || echo none
-}
-
-workload() {	# the guest command line of the workload
-	echo "cpus=$CPUS test=migrate $*"
-}
-
-need_workload() {
-	[ -e "$IMAGE" ] || { echo "no image"; return 1; }
-	"$VMM" "$IMAGE" -- test=help 2>/dev/null | grep -q "migrate " || {
-		echo "the image has no migrate scenario"; return 1; }
 }
 
 # Source boots the workload with migrate.count=HOPS; HOPS live migrations
@@ -390,14 +315,13 @@ fault_selftest() {
 		if [ "$valid" -gt 0 ] && [ "$caught" = "$valid" ]; then ok "fault-$f"; else
 			notok "fault-$f" "caught $caught of $valid runs"; fi
 	done
-	[ "$failed" = 0 ]
-	exit $?
+	ktap_exit
 }
 
 [ "${1:-}" = --faults ] && fault_selftest "${2:-3}"
 
 echo "KTAP version 1"
-if ! reason=$(need_workload); then
+if ! reason=$(need_image migrate); then
 	echo "1..0 # SKIP $reason"
 	exit 4
 fi
@@ -423,7 +347,4 @@ run_case refuse-destination-gone refused "Connection refused" workload none
 # Covers: V-9
 run_case cancel-and-retry case_cancel
 run_case progress-on-terminal case_progress
-echo "# Totals: pass:$((n - failed - skipped)) fail:$failed skip:$skipped"
-[ "$failed" = 0 ] || exit 1
-[ "$skipped" = "$n" ] && exit 4
-exit 0
+finish

@@ -16,8 +16,11 @@ set -eu
 # clang, libclang-rt-14-dev: the libFuzzer harnesses (fuzz/)
 # valgrind: the host library tests under memcheck (fuzz/valgrind-host.sh)
 # iproute2: ip netns and tc for the two-host test (conformance/vmm/netns.sh)
+# iptables: iptables-legacy, packet loss in that test where the kernel has no
+#   sch_netem (the statistic match of the legacy ip_tables)
 PACKAGES="gcc make binutils libc6-dev python3 asciidoctor qemu-system-x86
-libsodium-dev pkgconf gnuplot-nox clang libclang-rt-14-dev valgrind iproute2"
+libsodium-dev pkgconf gnuplot-nox clang libclang-rt-14-dev valgrind iproute2
+iptables"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* faultproxy.c - test-only TCP proxy that cuts, corrupts or stalls a migration stream. */
+/* faultproxy.c - test-only TCP proxy that cuts, corrupts, stalls or delays a migration stream. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -27,7 +27,19 @@
  *          --stall-ms (0: until a side closes), then close both
  * --garbage N instead connects to --to, sends N seeded random bytes and
  * waits for the peer to close. A summary line goes to stderr.
+ *
+ * --delay-ms N (mode pass only) makes the proxy a delay line: every chunk
+ * it reads, either way, is written to the other side N ms later, in
+ * order. Each way holds at most FP_LINE_BYTES; when that is full the proxy
+ * stops reading that side, so TCP flow control pushes back on the sender
+ * and memory stays bounded (the throughput is then at most FP_LINE_BYTES
+ * per N ms). A side's end of stream is passed on once what it sent before
+ * has gone out. The TCP connections themselves see no delay: it is added
+ * to the exchanges above them (requests, replies, the final round).
  */
+
+#define FP_LINE_BYTES	(4u << 20)
+#define FP_LINE_RECS	4096u
 
 enum fp_mode { FP_PASS, FP_CLOSE, FP_FLIP, FP_STALL, FP_GARBAGE };
 
@@ -39,6 +51,7 @@ struct fp {
 	u64 seed;
 	u64 stall_ms;
 	u64 garbage;
+	u64 delay_ms;
 	u64 fwd, back;		/* bytes forwarded source -> destination, and back */
 	bool acted;
 	u8 flip_mask;
@@ -198,6 +211,150 @@ static void fp_relay(struct fp *f, int a, int b)
 	}
 }
 
+/*
+ * One way of the delay line: a byte ring and, in order, when each chunk in
+ * it falls due. Chunks read in the same millisecond share a record.
+ */
+struct fp_line {
+	int from, to;
+	u8 *buf;
+	u64 in, out;		/* bytes read into the ring and written out, ever */
+	struct {
+		u64 due;	/* when the bytes up to .end may go out */
+		u64 end;	/* a value of .in */
+	} rec[FP_LINE_RECS];
+	u32 head, count;
+	bool eof;		/* .from has closed; pass it on when drained */
+	bool shut;
+};
+
+/* The events to wait for on each side, and the ms until the next due chunk. */
+static int fp_line_events(struct fp_line *l, short *ev_from, short *ev_to, u64 now)
+{
+	u64 due;
+
+	if (!l->eof && l->in - l->out < FP_LINE_BYTES && l->count < FP_LINE_RECS)
+		*ev_from |= POLLIN;
+	if (!l->count)
+		return -1;
+	due = l->rec[l->head].due;
+	if (due > now)
+		return (int)(due - now);
+	*ev_to |= POLLOUT;
+	return -1;
+}
+
+/* Reads what fits into the ring. False when the connection is broken. */
+static bool fp_line_read(struct fp_line *l, u64 delay_ms, u64 *count)
+{
+	size_t pos = l->in % FP_LINE_BYTES, room = FP_LINE_BYTES - (l->in - l->out);
+	u32 tail;
+	ssize_t n;
+	u64 due;
+
+	if (room > FP_LINE_BYTES - pos)
+		room = FP_LINE_BYTES - pos;
+	n = recv(l->from, l->buf + pos, room, MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN;
+	if (!n) {
+		l->eof = true;
+		return true;
+	}
+	l->in += n;
+	*count += n;
+	due = fp_now_ms() + delay_ms;
+	tail = (l->head + l->count - 1) % FP_LINE_RECS;
+	if (l->count && l->rec[tail].due == due) {
+		l->rec[tail].end = l->in;
+		return true;
+	}
+	tail = (l->head + l->count++) % FP_LINE_RECS;
+	l->rec[tail].due = due;
+	l->rec[tail].end = l->in;
+	return true;
+}
+
+/* Writes what is due without blocking. False when the connection is broken. */
+static bool fp_line_write(struct fp_line *l, u64 now)
+{
+	size_t pos, len;
+	ssize_t w;
+
+	while (l->count && l->rec[l->head].due <= now) {
+		pos = l->out % FP_LINE_BYTES;
+		len = l->rec[l->head].end - l->out;
+		if (len > FP_LINE_BYTES - pos)
+			len = FP_LINE_BYTES - pos;
+		w = send(l->to, l->buf + pos, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w < 0)
+			return errno == EINTR || errno == EAGAIN;
+		l->out += w;
+		if (l->out == l->rec[l->head].end) {
+			l->head = (l->head + 1) % FP_LINE_RECS;
+			l->count--;
+		}
+	}
+	if (l->eof && !l->count && !l->shut) {
+		shutdown(l->to, SHUT_WR);
+		l->shut = true;
+	}
+	return true;
+}
+
+static int fp_min_wait(int a, int b)
+{
+	if (a < 0)
+		return b;
+	return b < 0 || a < b ? a : b;
+}
+
+/* Both ways through a delay line of f->delay_ms until both have ended. */
+static void fp_delay(struct fp *f, int a, int b)
+{
+	struct fp_line *l = calloc(2, sizeof(*l));
+	struct pollfd p[2] = { { .fd = a }, { .fd = b } };
+	u64 *count[2] = { &f->fwd, &f->back };
+	bool ok = true;
+	int i, wait;
+	u64 now;
+
+	if (!l)
+		goto err;
+	l[0].from = l[1].to = a;
+	l[0].to = l[1].from = b;
+	l[0].buf = malloc(FP_LINE_BYTES);
+	l[1].buf = malloc(FP_LINE_BYTES);
+	if (!l[0].buf || !l[1].buf)
+		goto err_free;
+	while (ok && (!l[0].shut || !l[1].shut)) {
+		now = fp_now_ms();
+		p[0].events = p[1].events = 0;
+		wait = fp_min_wait(fp_line_events(&l[0], &p[0].events, &p[1].events, now),
+				   fp_line_events(&l[1], &p[1].events, &p[0].events, now));
+		if (poll(p, 2, wait) < 0) {
+			ok = errno == EINTR;
+			continue;
+		}
+		for (i = 0; i < 2 && ok; i++)
+			if ((p[i].events & POLLIN) && (p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				ok = fp_line_read(&l[i], f->delay_ms, count[i]);
+		now = fp_now_ms();
+		for (i = 0; i < 2 && ok; i++)
+			ok = fp_line_write(&l[i], now);
+	}
+	free(l[0].buf);
+	free(l[1].buf);
+	free(l);
+	return;
+err_free:
+	free(l[0].buf);
+	free(l[1].buf);
+	free(l);
+err:
+	fprintf(stderr, "faultproxy: no memory for the delay line\n");
+}
+
 static int fp_garbage(struct fp *f)
 {
 	u8 buf[4096], sink[4096];
@@ -233,7 +390,8 @@ static int fp_parse(struct fp *f, int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' }, { "to", required_argument, NULL, 't' },
 		{ "mode", required_argument, NULL, 'm' }, { "after", required_argument, NULL, 'a' },
 		{ "seed", required_argument, NULL, 's' }, { "stall-ms", required_argument, NULL, 'S' },
-		{ "garbage", required_argument, NULL, 'g' }, { NULL, 0, NULL, 0 },
+		{ "garbage", required_argument, NULL, 'g' },
+		{ "delay-ms", required_argument, NULL, 'd' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
 	u32 i;
@@ -246,6 +404,7 @@ static int fp_parse(struct fp *f, int argc, char **argv)
 		case 's': f->seed = strtoull(optarg, NULL, 0); break;
 		case 'S': f->stall_ms = strtoull(optarg, NULL, 0); break;
 		case 'g': f->garbage = strtoull(optarg, NULL, 0); f->mode = FP_GARBAGE; break;
+		case 'd': f->delay_ms = strtoull(optarg, NULL, 0); break;
 		case 'm':
 			for (i = 0; i < 4 && strcmp(optarg, fp_modes[i]); i++)
 				;
@@ -257,6 +416,8 @@ static int fp_parse(struct fp *f, int argc, char **argv)
 			return -1;
 		}
 	}
+	if (f->delay_ms && f->mode != FP_PASS)
+		return -1;
 	return f->to && (f->listen || f->mode == FP_GARBAGE) ? 0 : -1;
 }
 
@@ -268,6 +429,7 @@ int main(int argc, char **argv)
 	if (fp_parse(&f, argc, argv)) {
 		fprintf(stderr, "usage: faultproxy --listen HOST:PORT --to HOST:PORT "
 			"[--mode pass|close|flip|stall] [--after BYTES] [--seed S] [--stall-ms MS]\n"
+			"       faultproxy --listen HOST:PORT --to HOST:PORT --delay-ms MS\n"
 			"       faultproxy --to HOST:PORT --garbage BYTES [--seed S]\n");
 		return 2;
 	}
@@ -285,12 +447,20 @@ int main(int argc, char **argv)
 	b = fp_socket(f.to, false);
 	if (b < 0)
 		return 1;
-	fp_relay(&f, a, b);
+	if (f.delay_ms)
+		fp_delay(&f, a, b);
+	else
+		fp_relay(&f, a, b);
 	close(a);
 	close(b);
-	fprintf(stderr, "faultproxy: %s after %llu: %s; forwarded %llu bytes, %llu back\n",
-		fp_modes[f.mode], (unsigned long long)f.after,
-		f.acted ? "done" : "the stream ended first", (unsigned long long)f.fwd,
-		(unsigned long long)f.back);
+	if (f.delay_ms)
+		fprintf(stderr, "faultproxy: delay %llu ms: forwarded %llu bytes, %llu back\n",
+			(unsigned long long)f.delay_ms, (unsigned long long)f.fwd,
+			(unsigned long long)f.back);
+	else
+		fprintf(stderr, "faultproxy: %s after %llu: %s; forwarded %llu bytes, %llu back\n",
+			fp_modes[f.mode], (unsigned long long)f.after,
+			f.acted ? "done" : "the stream ended first", (unsigned long long)f.fwd,
+			(unsigned long long)f.back);
 	return 0;
 }

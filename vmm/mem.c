@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* mem.c - guest RAM: one host mapping split into KVM memory slots. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -189,6 +192,38 @@ int mem_dirty_log(struct mem *mem, int vm_fd, bool on, enum mem_dirty_mode mode)
 		mem->banks[i].flags ^= KVM_MEM_LOG_DIRTY_PAGES;
 		mem_set_slot(vm_fd, mem, &mem->banks[i]);
 	}
+	return ret;
+}
+
+#define MEM_PAGEMAP_PRESENT	(1ull << 63)
+#define MEM_PAGEMAP_SWAPPED	(1ull << 62)
+#define MEM_PAGEMAP_CHUNK	512	/* entries per read */
+
+int mem_untouched(const struct mem *mem, int bank, u64 first, u64 n, u64 *bits)
+{
+	u64 ent[MEM_PAGEMAP_CHUNK], hva;
+	int fd, ret = 0;
+
+	if (bank < 0 || bank >= mem->nr_banks || first + n > mem->banks[bank].size >> 12)
+		return -EINVAL;
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	memset(bits, 0, (n + 63) / 64 * 8);
+	hva = (u64)(uintptr_t)(mem->host + mem->banks[bank].host_offset) + (first << 12);
+	for (u64 i = 0; i < n && !ret; i += MEM_PAGEMAP_CHUNK) {
+		u64 k = n - i < MEM_PAGEMAP_CHUNK ? n - i : MEM_PAGEMAP_CHUNK;
+		ssize_t got = pread(fd, ent, k * 8, (off_t)(((hva >> 12) + i) * 8));
+
+		if (got != (ssize_t)(k * 8)) {
+			ret = got < 0 ? -errno : -EIO;
+			break;
+		}
+		for (u64 j = 0; j < k; j++)
+			if (!(ent[j] & (MEM_PAGEMAP_PRESENT | MEM_PAGEMAP_SWAPPED)))
+				bits[(i + j) / 64] |= 1ull << ((i + j) % 64);
+	}
+	close(fd);
 	return ret;
 }
 

@@ -116,6 +116,22 @@ int mem_dirty_log(struct mem *mem, int vm_fd, bool on, enum mem_dirty_mode mode)
  */
 int mem_dirty_fetch(struct mem *mem, int vm_fd, int bank, u64 *bitmap);
 
+/**
+ * mem_untouched() - the pages of @bank the host never backed
+ * @first: the bank's first page to look at; @n: how many (at most 64 * the
+ *         words of @bits).
+ * @bits: receives one bit per page, set where the page is neither present
+ *        nor swapped out.
+ *
+ * Guest RAM is private anonymous memory: such a page reads as zero, and a
+ * migration can say so without reading it (which would fault the zero
+ * page in). From /proc/self/pagemap, whose present and swapped bits need
+ * no privilege. A page the guest writes afterwards is in the dirty log.
+ *
+ * Return: 0, or -errno (the caller then reads every page).
+ */
+int mem_untouched(const struct mem *mem, int bank, u64 first, u64 n, u64 *bits);
+
 /** mem_dirty_words() - u64 words of a dirty bitmap for @bank. */
 u64 mem_dirty_words(const struct mem *mem, int bank);
 

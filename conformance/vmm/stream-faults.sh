@@ -101,7 +101,10 @@ migration_ended() {
 # The fault of one chain trial against destination $dpid at $uri, from $sock; sets why.
 break_migration() {
 	local kind=$1 name=$2 off
-	off=$(($(rnd) % (stream_len * 9 / 10)))
+	# The first half of the first hop's length: later hops send fewer
+	# rounds, and a fault after their END leaves the outcome unknown (the
+	# source stays paused: docs/migration-stream.adoc), not a trial.
+	off=$(($(rnd) % (stream_len / 2)))
 	[ $((RANDOM % 5)) = 0 ] && off=$(($(rnd) % 4096))	# the header and CONFIG
 	case $kind in
 	cut|flip)
@@ -115,10 +118,13 @@ break_migration() {
 		# its blocked send at once (not at the socket timeout).
 		proxy "$name-proxy" --mode stall --after "$off" ||
 			{ why="proxy does not listen"; return; }
-		diag "$name: stall at byte $off, then cancel"
+		diag "$name: stall at byte $off, then cancel (32 MiB/s)"
+		"$VMM" ctl "$sock" '{"cmd":"set-parameters","max_bandwidth_mib":32}' >/dev/null 2>&1
 		"$VMM" ctl "$sock" migrate "$puri" >/dev/null 2>&1
 		sleep 1.5
-		running "$sock" || { why="the source does not answer or run during the stall"; return; }
+		# Running, or paused when the stall came after the pause.
+		"$VMM" ctl "$sock" query-status >/dev/null 2>&1 ||
+			{ why="the source does not answer during the stall"; return; }
 		reply=$("$VMM" ctl "$sock" cancel 2>&1)
 		case "$reply" in *cancelling*|*"no active migration"*) ;; *)
 			why="cancel: $reply"; return ;; esac
@@ -126,15 +132,20 @@ break_migration() {
 		migration_ended "$sock" || { why="the migration did not end after the cancel"; return; }
 		[ $((SECONDS - t0)) -le 5 ] ||
 			{ why="the cancel took $((SECONDS - t0)) s to end the stalled migration"; return; }
+		"$VMM" ctl "$sock" '{"cmd":"set-parameters","max_bandwidth_mib":0}' >/dev/null 2>&1
 		;;
 	kill)
+		# Held to 32 MiB/s, the stream takes seconds whatever the
+		# machine: the kill lands in pre-copy, not after the END.
 		off=$((RANDOM % 1000))
-		diag "$name: kill -9 of the destination $off ms into the migration"
+		diag "$name: kill -9 of the destination $off ms into the migration (32 MiB/s)"
+		"$VMM" ctl "$sock" '{"cmd":"set-parameters","max_bandwidth_mib":32}' >/dev/null 2>&1
 		"$VMM" ctl "$sock" migrate "$uri" >/dev/null 2>&1
 		sleep "$((off / 1000)).$(printf %03d $((off % 1000)))"
 		kill -9 "$(vmm_pid "$dpid")" 2>/dev/null
 		{ wait "$dpid"; } 2>/dev/null
 		migration_ended "$sock" || { why="the migration did not end after the kill"; return; }
+		"$VMM" ctl "$sock" '{"cmd":"set-parameters","max_bandwidth_mib":0}' >/dev/null 2>&1
 		;;
 	esac
 	case "$reply" in *'"status":"completed"'*)

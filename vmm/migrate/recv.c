@@ -2,6 +2,7 @@
 /* recv.c - the destination side of a migration: check, receive, apply, run. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,7 +22,52 @@ struct recv_ctx {
 	struct migrate_staged *staged;
 	struct migrate_config src;
 	bool refused;			/* REFUSE already sent */
+	u64 *zero;			/* pages known to be zero, by host offset */
+	u64 zero_pages;
 };
+
+/*
+ * The destination's RAM is untouched when the stream starts: such pages
+ * are zero, and a ZERO page for them needs no write and not even a read
+ * (which would fault the zero page in). Without the bitmap every ZERO
+ * page is checked and cleared as needed.
+ */
+static void recv_zero_init(struct recv_ctx *c)
+{
+	struct mem *mem = &c->a->vm->mem;
+
+	c->zero_pages = mem->host_size >> 12;
+	c->zero = calloc((c->zero_pages + 63) / 64, 8);
+	if (!c->zero)
+		return;
+	for (int b = 0; b < mem->nr_banks; b++) {
+		u64 first = mem->banks[b].host_offset >> 12;
+
+		/* Bank offsets are 2 MiB aligned: whole words of the bitmap. */
+		if (first % 64 || mem_untouched(mem, b, 0, mem->banks[b].size >> 12,
+						c->zero + first / 64)) {
+			free(c->zero);
+			c->zero = NULL;
+			return;
+		}
+	}
+}
+
+/* Whether @page (in guest RAM) is known zero; @set: what it is now. */
+static bool recv_known_zero(struct recv_ctx *c, const void *page, int set)
+{
+	u64 i = (u64)((const u8 *)page - c->a->vm->mem.host) >> 12;
+	bool was;
+
+	if (!c->zero || i >= c->zero_pages)
+		return false;
+	was = c->zero[i / 64] >> (i % 64) & 1;
+	if (set > 0)
+		c->zero[i / 64] |= 1ull << (i % 64);
+	else if (set == 0)
+		c->zero[i / 64] &= ~(1ull << (i % 64));
+	return was;
+}
 
 static int recv_config(void *opaque, const struct migrate_config *cfg, char *err,
 		       size_t errlen)
@@ -61,6 +107,12 @@ static int recv_ram(void *opaque, const struct migrate_page *pg)
 					 (unsigned long long)pg->gfn);
 		return -EBADMSG;
 	}
+	if (pg->kind == MIGCTL_PAGE_ZERO) {
+		if (!recv_known_zero(c, page, 1))
+			return sevsim_apply_page(pg, page, NULL, NULL);
+		return 0;
+	}
+	recv_known_zero(c, page, 0);
 	if (pg->kind != MIGCTL_PAGE_PRIVATE)
 		return sevsim_apply_page(pg, page, NULL, NULL);
 	if (!sev || sevsim_fw_import(sevsim_vm_in_window(sev, pg->gfn) ? sev->key : NULL,
@@ -158,6 +210,7 @@ int migrate_recv(const struct migrate_recv_args *a, struct migrate_stream_stats 
 	int ret;
 
 	err[0] = '\0';
+	recv_zero_init(&c);
 	ret = migrate_reader_create(&migrate_io_fd, MIGRATE_IO_FD(a->fd), &ops, &c, NULL, &c.r);
 	if (ret) {
 		snprintf(err, errlen, "out of memory");
@@ -175,5 +228,6 @@ int migrate_recv(const struct migrate_recv_args *a, struct migrate_stream_stats 
 	}
 	migrate_reader_destroy(c.r);
 	migrate_staged_destroy(c.staged);
+	free(c.zero);
 	return ret;
 }

@@ -18,6 +18,7 @@
 
 #define SEND_PAGE	4096ull
 #define SEND_TICK_PAGES	8192	/* 32 MiB between progress reports */
+#define SEND_SCAN_WORDS	512	/* round 0 asks which pages exist 32768 at a time */
 
 struct send_ctx {
 	const struct migrate_send_args *a;
@@ -29,11 +30,13 @@ struct send_ctx {
 	u64 *chg[MEM_MAX_BANKS];	/* pending: status changed (C) */
 	u64 *tmp;			/* one fetch, before it is merged */
 	u64 *snap[MEM_MAX_BANKS];	/* MIGCTL_FAULT_STATUS_FIRST: S at fetch */
+	u64 untouched[SEND_SCAN_WORDS];	/* round 0: pages never backed, this chunk */
 	u8 tkey[MIGCTL_STREAM_KEY_BYTES];
 	u64 round;
 	u64 gen0;			/* protocol state generation at the start */
 	u64 t0, t_pause;
 	u64 t_fetch;			/* the last dirty-log fetch */
+	u64 round_t0, round_bytes0;	/* when the last round began, bytes then */
 	bool paused;
 	char *err;
 	size_t errlen;
@@ -134,18 +137,12 @@ static s64 send_collect(struct send_ctx *c)
 	return total;
 }
 
-static bool send_page_is_zero(const void *page)
-{
-	const u64 *p = page;
-	u64 acc = 0;
-
-	for (unsigned int i = 0; i < SEND_PAGE / sizeof(u64); i++)
-		acc |= p[i];
-	return !acc;
-}
-
-/* One page down the path of its status, read now (V-2). */
-static int send_page(struct send_ctx *c, int b, u64 i)
+/*
+ * One page down the path of its status, read now (V-2). An @untouched
+ * page (never backed by the host) is zero and need not be read, unless
+ * it is private inside the sev-sim window, where memory holds ciphertext.
+ */
+static int send_page(struct send_ctx *c, int b, u64 i, bool untouched)
 {
 	const struct sevsim_vm *sev = c->a->sev;
 	u64 gfn = (c->vm->mem.banks[b].gpa >> 12) + i;
@@ -164,7 +161,9 @@ static int send_page(struct send_ctx *c, int b, u64 i)
 	 * page's plaintext is zero and ZERO says the same as the firmware
 	 * path would: idle private RAM costs no sealing.
 	 */
-	if (!sev || !private || (!sevsim_vm_in_window(sev, gfn) && send_page_is_zero(page)))
+	if (untouched && (!sev || !private || !sevsim_vm_in_window(sev, gfn)))
+		return migrate_writer_ram(c->w, c->round, gfn, MIGCTL_PAGE_ZERO, NULL);
+	if (!sev || !private || (!sevsim_vm_in_window(sev, gfn) && sevsim_page_is_zero(page)))
 		return sevsim_send_page(c->w, c->round, gfn, page, false, NULL, NULL);
 	ret = sevsim_fw_export(sevsim_vm_in_window(sev, gfn) ? sev->key : NULL, c->tkey, gfn,
 			       c->round, page, sealed);
@@ -232,6 +231,16 @@ static int send_tick(struct send_ctx *c, u64 *sent, u64 total)
 	return 0;
 }
 
+/* Round 0: which pages from word @wi of bank @b on the host never backed. */
+static void send_scan_untouched(struct send_ctx *c, int b, u64 wi)
+{
+	u64 pages = c->vm->mem.banks[b].size >> 12, first = wi * 64;
+	u64 n = pages - first < SEND_SCAN_WORDS * 64 ? pages - first : SEND_SCAN_WORDS * 64;
+
+	if (mem_untouched(&c->vm->mem, b, first, n, c->untouched))
+		memset(c->untouched, 0, sizeof(c->untouched));	/* read them all */
+}
+
 /* Send the pending set as round c->round and end the round. */
 static int send_round(struct send_ctx *c)
 {
@@ -244,13 +253,20 @@ static int send_round(struct send_ctx *c)
 			total += __builtin_popcountll(c->dirty[b][wi] | c->chg[b][wi]);
 	for (int b = 0; b < mem->nr_banks; b++) {
 		for (u64 wi = 0; wi < mem_dirty_words(mem, b); wi++) {
-			u64 bits = c->dirty[b][wi] | c->chg[b][wi];
+			u64 bits = c->dirty[b][wi] | c->chg[b][wi], fresh = 0;
 
+			if (c->round == 0) {
+				if (wi % SEND_SCAN_WORDS == 0)
+					send_scan_untouched(c, b, wi);
+				fresh = c->untouched[wi % SEND_SCAN_WORDS];
+			}
 			c->st->pages_status_resent +=
 				__builtin_popcountll(c->chg[b][wi] & ~c->dirty[b][wi]);
 			c->dirty[b][wi] = c->chg[b][wi] = 0;
 			while (bits) {
-				ret = send_page(c, b, wi * 64 + __builtin_ctzll(bits));
+				u64 bit = __builtin_ctzll(bits);
+
+				ret = send_page(c, b, wi * 64 + bit, fresh >> bit & 1);
 				if (!ret && !c->paused)
 					ret = send_tick(c, &sent, total);
 				if (ret)
@@ -302,10 +318,22 @@ static int send_check_optout(struct send_ctx *c)
 }
 
 
+static void send_round_begins(struct send_ctx *c)
+{
+	struct migrate_stream_stats ws;
+
+	migrate_writer_stats(c->w, &ws);
+	c->round_t0 = send_now_ms();
+	c->round_bytes0 = ws.bytes;
+}
+
 /* Pre-copy rounds until the rest fits the downtime target or the round limit. */
 static int send_precopy(struct send_ctx *c)
 {
-	int ret = send_first_round(c);
+	int ret;
+
+	send_round_begins(c);
+	ret = send_first_round(c);
 
 	while (!ret) {
 		struct migrate_stream_stats ws;
@@ -323,11 +351,17 @@ static int send_precopy(struct send_ctx *c)
 		now = send_now_ms();
 		migrate_writer_stats(c->w, &ws);
 		send_report(c, n, now - prev, n);
-		bw = ws.bytes * 1000 / (now - c->t0 + 1);
+		/*
+		 * The bandwidth of the last round alone: round 0 is mostly
+		 * zero pages (few bytes, a long scan), and an average over it
+		 * would keep the estimate low for every later round.
+		 */
+		bw = (ws.bytes - c->round_bytes0) * 1000 / (now - c->round_t0 + 1);
 		est_ms = bw ? n * SEND_PAGE * 1000 / bw : 0;
 		if (est_ms <= c->a->downtime_ms || c->round + 1 >= c->a->max_rounds)
 			return 0;
 		c->round++;
+		send_round_begins(c);
 		ret = send_round(c);
 	}
 	return ret;

@@ -182,14 +182,19 @@ int sevsim_fw_import(const u8 key[MIGCTL_SEVSIM_KEY_BYTES],
 	return 0;
 }
 
-static bool page_is_zero(const void *page)
+bool sevsim_page_is_zero(const void *page)
 {
 	const u64 *p = page;
-	u64 acc = 0;
 
-	for (unsigned int i = 0; i < MIGCTL_SEVSIM_PAGE_SIZE / sizeof(u64); i++)
-		acc |= p[i];
-	return !acc;
+	for (unsigned int i = 0; i < MIGCTL_SEVSIM_PAGE_SIZE / sizeof(u64); i += 8) {
+		u64 acc = 0;
+
+		for (unsigned int j = 0; j < 8; j++)
+			acc |= p[i + j];
+		if (acc)
+			return false;
+	}
+	return true;
 }
 
 int sevsim_send_page(struct migrate_writer *w, u64 round, u64 gfn,
@@ -201,7 +206,7 @@ int sevsim_send_page(struct migrate_writer *w, u64 round, u64 gfn,
 	int ret;
 
 	if (!private || !key) {
-		zero = page_is_zero(page);
+		zero = sevsim_page_is_zero(page);
 		return migrate_writer_ram(w, round, gfn,
 					  zero ? MIGCTL_PAGE_ZERO :
 						 MIGCTL_PAGE_RAW,
@@ -218,7 +223,8 @@ int sevsim_apply_page(const struct migrate_page *pg, void *page, const u8 *key,
 {
 	switch (pg->kind) {
 	case MIGCTL_PAGE_ZERO:
-		memset(page, 0, MIGCTL_SEVSIM_PAGE_SIZE);
+		if (!sevsim_page_is_zero(page))
+			memset(page, 0, MIGCTL_SEVSIM_PAGE_SIZE);
 		return 0;
 	case MIGCTL_PAGE_RAW:
 		memcpy(page, pg->data, MIGCTL_SEVSIM_PAGE_SIZE);

@@ -117,11 +117,23 @@ int sevsim_send_page(struct migrate_writer *w, u64 round, u64 gfn,
 		     const u8 *tkey);
 
 /**
+ * sevsim_page_is_zero() - whether the 4096 bytes at @page are all zero
+ *
+ * Stops at the first non-zero 64-byte line. Reading guest RAM that was
+ * never touched maps the kernel's shared zero page: no memory is used.
+ */
+bool sevsim_page_is_zero(const void *page);
+
+/**
  * sevsim_apply_page() - destination: store a received page in guest memory
  * @pg: the page from the reader's RAM callback.
  * @page: the 4096 bytes of guest memory at @pg->gfn.
  * @key: the destination's fresh K' (NULL without sev-sim).
  * @tkey: the transport key of the received CONFIG.
+ *
+ * A ZERO page over memory that is zero already writes nothing, so that
+ * the RAM of a fresh destination stays untouched (the source's idle pages
+ * cost neither a fault nor a clear here).
  *
  * Return: 0, or -EBADMSG if a PRIVATE page does not open (@page is then
  * unchanged) or arrives without sev-sim keys.

@@ -203,6 +203,33 @@ TEST_F(dirty, fetch_and_clear)
 }
 
 /*
+ * Pages the host never backed are known zero without a read: the guest's
+ * stack page and a page the VMM writes are backed, a page nobody touched
+ * is not, and reading it (the zero page mapped in) makes it backed.
+ */
+TEST_F(dirty, untouched_pages)
+{
+	u64 bits[2], pages;
+	volatile u8 *far;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	dirty_boot(self, variant, "hello");
+	ASSERT_EQ(1, vm_wait(self->vm, 10000, -1));
+	vm_join(self->vm);
+	ASSERT_EQ(0, mem_untouched(&self->vm->mem, 0, 0x80, 32, bits));
+	EXPECT_FALSE(page_bit(bits, 0x8f - 0x80));		/* the stack */
+	pages = self->vm->mem.banks[1].size >> 12;
+	ASSERT_EQ(0, mem_untouched(&self->vm->mem, 1, pages - 128, 128, bits));
+	EXPECT_TRUE(page_bit(bits, 127));
+	far = mem_gpa_to_hva(&self->vm->mem, self->vm->mem.banks[1].gpa + ((pages - 1) << 12), 1);
+	ASSERT_NONNULL((void *)far);
+	EXPECT_EQ(0, *far);
+	ASSERT_EQ(0, mem_untouched(&self->vm->mem, 1, pages - 128, 128, bits));
+	EXPECT_FALSE(page_bit(bits, 127));
+	EXPECT_EQ(-EINVAL, mem_untouched(&self->vm->mem, 1, pages - 1, 2, bits));
+}
+
+/*
  * A page fetched is write-protected again: memloop rewrites its area
  * (0x200000..0x20ffff, in the bank at 1 MiB) on every pass, and each of
  * several fetches in a row finds the area's pages dirty anew while pages

@@ -53,7 +53,7 @@ $(BENCH_PROGS):
 bench: deps
 	$(Q)$(MAKE) --no-print-directory bench-run
 
-bench-run: $(BENCH_PROGS) $(BENCH_IMAGE) $(VMM_BIN)
+bench-run: $(BENCH_PROGS) $(BENCH_IMAGE) $(VMM_BIN) $(GUEST_IMAGE)
 	$(Q)$(BENCH_DIR)/run.sh $(O) $(BENCH_RESULTS)
 
 

@@ -4,7 +4,7 @@
 """Usage: report.py RAW_DIR RESULTS_DIR
 
 RAW_DIR holds one JSON document per benchmark (exits.json, guestlib.json,
-statuslog.json) besides machine.json, probe.txt and loadavg_end.txt. Each
+statuslog.json, migration.json) besides machine.json, probe.txt and loadavg_end.txt. Each
 entry of SECTIONS turns one of them into a Markdown section and the data
 files of its plot; a section whose input is missing is left out. A new
 benchmark adds its program to run.sh, a function here, an entry in
@@ -14,6 +14,7 @@ its file name (without .json), the machine and a summary.
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 
@@ -246,6 +247,115 @@ def section_statuslog(d, ctx):
         + "\n")
 
 
+# --- Item 4: live migration ------------------------------------------------
+
+MIG_FIGS = [("total_ms", "total (ms)", 1), ("downtime_ms", "downtime (ms)", 1),
+            ("bytes", "sent (MiB)", 1 << 20), ("rounds", "rounds", 1)]
+
+
+def mig_size(mib):
+    return f"{mib} MiB" if mib < 1024 else f"{mib // 1024} GiB"
+
+
+def paired(a, b, k):
+    """Median of a/b over repetitions made moments apart (both runs completed)."""
+    v = [x[k] / y[k] for x, y in zip(a["runs"], b["runs"])
+         if "error" not in x and "error" not in y and y[k]]
+    return statistics.median(v) if v else None
+
+
+def mig_targets(by, rat, ctx):
+    """Idle 1 GiB: at or below QEMU's total time and downtime; sev-sim adds at most 50%."""
+    rows = []
+    r = rat.get((1024, "idle", "ours"), {})
+    for k, name in (("total_ms", "total time"), ("downtime_ms", "downtime")):
+        v = r.get(k)
+        rows.append([f"{name}, migctl-vmm / QEMU \u2264 1", "n/a" if v is None else f"{v:.3g}",
+                     "n/a" if v is None else "met" if v <= 1 else "MISSED"])
+        ctx["summary"][f"migration_idle_1gib_{k}_over_qemu"] = v
+    on, off = by.get((1024, "idle", "ours-sevsim")), by.get((1024, "idle", "ours"))
+    v = paired(on, off, "total_ms") if on and off else None
+    rows.append(["total time, sev-sim on / off \u2264 1.5", "n/a" if v is None else f"{v:.3g}",
+                 "n/a" if v is None else "met" if v <= 1.5 else "MISSED"])
+    ctx["summary"]["migration_idle_1gib_sevsim_over_off"] = v
+    return rows
+
+
+def section_migration(d, ctx):
+    by = {(c["size_mib"], c["workload"], c["impl"]): c for c in d["cases"]}
+    rat = {(r["size_mib"], r["workload"], r["impl"]): r for r in d["ratios_ours_over_qemu"]}
+    keys = []
+    for c in d["cases"]:
+        if (c["size_mib"], c["workload"]) not in keys:
+            keys.append((c["size_mib"], c["workload"]))
+
+    def med(c, k, scale):
+        if c is None or not c.get("median"):
+            return None
+        return c["median"][k] / scale
+
+    def why(c):
+        if c is None:
+            return "n/a"
+        if "skipped" in c:
+            return "skipped: " + c["skipped"]
+        if not c.get("median"):
+            return "failed: " + c.get("why", "no run completed")
+        return None
+
+    rows, dat = [], []
+    for i, (size, wl) in enumerate(keys):
+        for impl, sev in (("ours", "off"), ("ours-sevsim", "on")):
+            c, q = by.get((size, wl, impl)), by.get((size, wl, "qemu"))
+            row = [mig_size(size), wl + (f" ({c['dirty_mib']} MiB)" if c and c["dirty_mib"]
+                                         else ""), sev]
+            if why(c):
+                rows.append(row + [why(c)] + [""] * (3 * len(MIG_FIGS) - 1))
+                continue
+            qok = impl == "ours" and not why(q)
+            for k, _, scale in MIG_FIGS:
+                r = rat.get((size, wl, impl), {}).get(k) if qok else None
+                row += [fmt(med(c, k, scale)),
+                        fmt(med(q, k, scale)) if qok else "n/a" if impl != "ours" else why(q),
+                        "n/a" if r is None else f"{r:.3g}" if r < 1000 else fmt(round(r))]
+            row.append(f"{c['ok_runs']}/{len(c['runs'])}")
+            rows.append(row)
+        vals = [med(by.get((size, wl, impl)), k, 1) for k in ("total_ms", "downtime_ms")
+                for impl in ("ours", "ours-sevsim", "qemu")]
+        dat.append([i, f'"{mig_size(size)} {wl}"'] +
+                   ["-" if v is None else max(v, 0.5) for v in vals])
+    write_dat(os.path.join(ctx["raw"], "migration.dat"), dat)
+    targets = mig_targets(by, rat, ctx)
+    head = ["RAM", "workload", "sev-sim"]
+    for _, name, _ in MIG_FIGS:
+        head += [f"{name} ours", f"{name} QEMU", "ours / QEMU"]
+    head.append("runs ok")
+    s = d["settings"]
+    m = d["machine"]
+    for r in d["ratios_ours_over_qemu"]:
+        if r["impl"] == "ours" and r["workload"] == "dirty" and r["total_ms"] is not None:
+            ctx["summary"][f"migration_{r['size_mib']}mib_dirty_total_over_qemu"] = r["total_ms"]
+    return (
+        "## Live migration over loopback TCP: migctl-vmm against QEMU\n\n"
+        "The conformance image's `dirty` scenario (`test=dirty dirty.mib=N`: ring-3 stores, "
+        "one per page, round-robin over N MiB; idle = `dirty.mib=0`, the guest halts) with 1 "
+        "vCPU, migrated once per run over TCP on 127.0.0.1 to a fresh destination of the same "
+        f"size, after the workload ran {s['warmup_s']:g} s. migctl-vmm: `--control` and "
+        "`migctl-vmm ctl SOCK migrate --wait`, figures from the reply's stats. QEMU "
+        f"({m.get('qemu_version') or 'missing'}, `-accel kvm -M q35`): QMP `migrate`, "
+        "`query-migrate` until completed; total-time, downtime, ram.transferred and "
+        "dirty-sync-count as rounds. Both sides: downtime target "
+        f"{s['downtime_target_ms']} ms (QEMU `downtime-limit`), no bandwidth limit "
+        f"(QEMU `max-bandwidth` {s['qemu_max_bandwidth']:.3g} B/s); migctl-vmm stops "
+        f"pre-copy after {s['migctl_vmm_max_rounds']} rounds, QEMU never does. sev-sim on: "
+        "migctl-vmm only (QEMU has none). Medians over the runs; ratios are taken between "
+        "runs made moments apart (interleaved), median over repetitions. Load average at "
+        f"start / end: {d['loadavg_start'][0]} / {d['loadavg_end'][0]}.\n\n"
+        + table(head, rows)
+        + "\nDesign targets (DESIGN.md section 7), idle 1 GiB guest:\n\n"
+        + table(["target", "measured", "verdict"], targets) + "\n")
+
+
 # --- Item 5: guest-side cost ----------------------------------------------
 
 def section_guestcost(gl, ctx):
@@ -304,11 +414,13 @@ def machine_section(m, probe, load_end):
                                          else "")],
             ["host is itself a guest", "yes" if m["host_is_a_guest"] else "no"],
             ["memory", f"{m['mem_kib'] // 1024} MiB"], ["compiler", m["compiler"]],
-            ["commit", m["commit"]], ["date", m["date"]],
-            ["load average (1 min) before / after",
-             f"{m['loadavg_start']} / {load_end}" + (BUSY_NOTE if busy else "")],
-            ["rounds", f"{m['rounds']} (medians)" + (" \u2014 QUICK RUN, not for publishing"
-                                                     if m["scale"] != 1 else "")]]
+            ["commit", m["commit"]], ["date", m["date"]]]
+    if m.get("qemu_version"):
+        rows.append(["QEMU (migration benchmark)", m["qemu_version"]])
+    rows += [["load average (1 min) before / after",
+              f"{m['loadavg_start']} / {load_end}" + (BUSY_NOTE if busy else "")],
+             ["rounds", f"{m['rounds']} (medians)" + (" \u2014 QUICK RUN, not for publishing"
+                                                      if m["scale"] != 1 else "")]]
     if probe:
         for line in probe.strip().splitlines():
             k, _, v = line.partition(": ")
@@ -331,6 +443,7 @@ SECTIONS = [
     ("guestlib.json", section_coalescing, "coalescing"),
     ("statuslog.json", section_statuslog, "statuslog"),
     ("guestlib.json", section_guestcost, "guestcost"),
+    ("migration.json", section_migration, "migration"),
 ]
 
 
@@ -351,6 +464,9 @@ def main():
         with open(os.path.join(raw, "loadavg_end.txt")) as f:
             load_end = f.read().strip()
         machine["loadavg_end"] = float(load_end)
+    mig = ctx["docs"].get("migration.json")
+    if mig:
+        machine["qemu_version"] = mig["machine"].get("qemu_version")
     md = ["# migctl benchmark results\n\n",
           "Generated by `make bench` (bench/run.sh, bench/report.py); "
           "docs/performance.adoc explains each figure and its limits.\n\n",

@@ -8,7 +8,9 @@
 # bench/report.py turns them into the results and draws bench/plots/*.gp.
 # BENCH_ROUNDS sets the repetitions of the timed benchmarks (default 9),
 # BENCH_QUICK=1 runs short loops for a smoke test (figures not for
-# publishing).
+# publishing): the migration benchmark then runs one 256 MiB guest per case.
+# BENCH_MIGRATION=0 leaves the migration benchmark out (it needs /dev/kvm
+# and takes about a quarter of an hour; QEMU is compared where installed).
 set -eu
 
 O=${1:-build}
@@ -61,6 +63,17 @@ step "guest library in-process: coalescing, cost per call"
 "$O/bench/guestbench" "$ROUNDS" >"$raw/guestlib.json"
 step "status log from 1 GiB to 1 TiB"
 "$O/bench/logbench" "$(( ROUNDS < 5 ? ROUNDS : 5 ))" >"$raw/statuslog.json"
+if [ "${BENCH_MIGRATION:-1}" = 1 ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	step "live migration: migctl-vmm and QEMU over loopback TCP"
+	if [ "${BENCH_QUICK:-0}" = 1 ]; then
+		mig="--sizes 256 --reps 1 --warmup 0.5"
+	else
+		mig="--sizes 256,1024,4096 --reps 5 --reps-big 3"
+	fi
+	# shellcheck disable=SC2086 # $mig is a list of options
+	python3 "$here/migbench.py" --vmm "$O/vmm/migctl-vmm" \
+		--image "$O/conformance/guest-image/migctl-test.elf" $mig >"$raw/migration.json"
+fi
 cut -d ' ' -f 1 /proc/loadavg >"$raw/loadavg_end.txt"
 step report
 python3 "$here/report.py" "$raw" "$OUT"

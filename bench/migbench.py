@@ -1,0 +1,367 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# migbench.py - live migration over loopback TCP: migctl-vmm (sev-sim off and on) against QEMU.
+"""Usage: migbench.py --vmm VMM --image IMAGE [options] > migration.json
+
+For each guest size and workload, boots the conformance image's `dirty`
+scenario (test=dirty dirty.mib=N: ring-3 stores to N MiB round-robin;
+N = 0 idles in HLT) under each VMM, migrates it once over TCP on
+127.0.0.1 to a fresh destination of the same size, and records what the
+source reports: total time, downtime, bytes sent and rounds. The VMMs:
+
+  ours         migctl-vmm --control SOCK, `migctl-vmm ctl SOCK migrate --wait`,
+               destination `--incoming tcp:...`; the reply carries the stats
+  ours-sevsim  the same with --sev-sim on both sides (the guest opts in,
+               all RAM starts private: every non-zero page is sealed)
+  qemu         qemu-system-x86_64 -accel kvm, destination `-incoming tcp:...`,
+               driven through a QMP unix socket: migrate-set-parameters,
+               migrate, query-migrate until completed
+
+The repetitions are interleaved (ours, ours-sevsim, qemu, ours, ...), so
+a ratio compares runs made moments apart. Python 3 standard library only;
+the JSON document goes to stdout, progress to stderr.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+MIB = 1 << 20
+DOWNTIME_MS = 300          # migctl-vmm's default --downtime-ms; QEMU's downtime-limit set to it
+QEMU_MAX_BANDWIDTH = 1 << 40   # bytes/s: "unlimited", as migctl-vmm has no bandwidth limit
+BOOT_TIMEOUT = 60          # s until the guest prints that its workload runs
+MIGRATE_TIMEOUT = 120      # s a migration may take before it counts as not converging
+IMPLS = ("ours", "ours-sevsim", "qemu")
+
+
+def log(msg):
+    print(f"migbench: {msg}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def mem_available():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return [float(x) for x in f.read().split()[:3]]
+
+
+def wait_for(pred, timeout, what):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+def file_has(path, text):
+    try:
+        with open(path, errors="replace") as f:
+            return text in f.read()
+    except FileNotFoundError:
+        return False
+
+
+class Procs:
+    """The processes of one run; all are ended when the run is over."""
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.procs = []
+
+    def start(self, name, argv):
+        out = open(os.path.join(self.tmp, name + ".out"), "w")
+        err = open(os.path.join(self.tmp, name + ".err"), "w")
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        out.close()
+        err.close()
+        self.procs.append(p)
+        return p
+
+    def path(self, name, ext):
+        return os.path.join(self.tmp, f"{name}.{ext}")
+
+    def tail(self, name, ext="err", n=3):
+        try:
+            with open(self.path(name, ext), errors="replace") as f:
+                return " | ".join(f.read().strip().splitlines()[-n:])
+        except FileNotFoundError:
+            return ""
+
+    def end(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+def workload_started(procs, name):
+    return file_has(procs.path(name, "out"), "# dirty: ")
+
+
+# --- migctl-vmm ------------------------------------------------------------
+
+def run_ours(a, size_mib, dirty_mib, sevsim, procs):
+    port = free_port()
+    uri = f"tcp:127.0.0.1:{port}"
+    common = ["--memory", f"{size_mib}M", "--cpus", "1"] + (["--sev-sim"] if sevsim else [])
+    dsock, ssock = procs.path("dst", "sock"), procs.path("src", "sock")
+    procs.start("dst", [a.vmm, "--incoming", uri, "--control", dsock] + common)
+    wait_for(lambda: file_has(procs.path("dst", "err"), "waiting for a migration"), 30,
+             "the destination to listen")
+    procs.start("src", [a.vmm, "--control", ssock] + common +
+                [a.image, "--", "cpus=1", "test=dirty", f"dirty.mib={dirty_mib}"])
+    wait_for(lambda: workload_started(procs, "src"), BOOT_TIMEOUT, "the source's workload")
+    time.sleep(a.warmup)
+    r = subprocess.run([a.vmm, "ctl", ssock, "migrate", "--wait", uri], capture_output=True,
+                       text=True, timeout=MIGRATE_TIMEOUT + 60)
+    try:
+        reply = json.loads(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise RuntimeError(f"migctl-vmm ctl: {r.stdout.strip()} {r.stderr.strip()}")
+    if reply.get("status") != "completed":
+        raise RuntimeError(f"migration {reply.get('status')}: {reply.get('error', reply)}")
+    st = reply["stats"]
+    # The destination runs the guest now: its control socket says so.
+    wait_for(lambda: os.path.exists(dsock), 10, "the destination's control socket")
+    q = subprocess.run([a.vmm, "ctl", dsock, "query-status"], capture_output=True, text=True,
+                       timeout=10)
+    if '"status":"running"' not in q.stdout:
+        raise RuntimeError(f"the destination does not run: {q.stdout.strip()}")
+    return {"total_ms": st["total_ms"], "downtime_ms": st["downtime_ms"], "bytes": st["bytes"],
+            "rounds": st["rounds"], "pages_zero": st["pages_zero"], "pages_raw": st["pages_raw"],
+            "pages_private": st["pages_private"], "remaining_pages": st["remaining"],
+            "dirty_rate_pages_s": st["dirty_rate"], "destination_running": True}
+
+
+# --- QEMU over QMP -----------------------------------------------------------
+
+class Qmp:
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(30)
+        self.s.connect(path)
+        self.f = self.s.makefile("rwb")
+        self._read()                      # the greeting
+        self.cmd("qmp_capabilities")
+
+    def _read(self):
+        while True:
+            line = self.f.readline()
+            if not line:
+                raise RuntimeError("QMP connection closed")
+            msg = json.loads(line)
+            if "event" not in msg:
+                return msg
+
+    def cmd(self, name, **args):
+        self.f.write(json.dumps({"execute": name, "arguments": args}).encode() + b"\n")
+        self.f.flush()
+        msg = self._read()
+        if "error" in msg:
+            raise RuntimeError(f"QMP {name}: {msg['error'].get('desc', msg['error'])}")
+        return msg["return"]
+
+    def close(self):
+        self.s.close()
+
+
+def qemu_argv(a, size_mib, qmp, extra):
+    return [a.qemu, "-accel", "kvm", "-cpu", "host,-arch-capabilities", "-M", "q35",
+            "-m", f"{size_mib}M", "-smp", "1", "-nodefaults", "-display", "none",
+            "-no-reboot", "-serial", "stdio",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+            "-qmp", f"unix:{qmp},server=on,wait=off"] + extra
+
+
+def run_qemu(a, size_mib, dirty_mib, procs):
+    port = free_port()
+    dqmp, sqmp = procs.path("dst", "qmp"), procs.path("src", "qmp")
+    kernel = ["-kernel", a.image, "-append", f"cpus=1 test=dirty dirty.mib={dirty_mib}"]
+    procs.start("dst", qemu_argv(a, size_mib, dqmp, kernel +
+                                 ["-incoming", f"tcp:127.0.0.1:{port}"]))
+    procs.start("src", qemu_argv(a, size_mib, sqmp, kernel))
+    wait_for(lambda: os.path.exists(dqmp) and os.path.exists(sqmp), 30, "QEMU's QMP sockets")
+    wait_for(lambda: workload_started(procs, "src"), BOOT_TIMEOUT, "the source's workload")
+    time.sleep(a.warmup)
+    src, dst = Qmp(sqmp), Qmp(dqmp)
+    try:
+        src.cmd("migrate-set-parameters", **{"downtime-limit": DOWNTIME_MS,
+                                             "max-bandwidth": QEMU_MAX_BANDWIDTH})
+        src.cmd("migrate", uri=f"tcp:127.0.0.1:{port}")
+        end = time.monotonic() + MIGRATE_TIMEOUT
+        while True:
+            q = src.cmd("query-migrate")
+            if q.get("status") in ("completed", "failed", "cancelled"):
+                break
+            if time.monotonic() > end:
+                src.cmd("migrate_cancel")
+                ram = q.get("ram", {})
+                raise RuntimeError(f"did not converge in {MIGRATE_TIMEOUT} s "
+                                   f"({ram.get('dirty-sync-count')} rounds, "
+                                   f"{ram.get('transferred', 0) / MIB:.0f} MiB sent)")
+            time.sleep(0.05)
+        if q["status"] != "completed":
+            raise RuntimeError(f"migration {q['status']}: {q.get('error-desc', '')}")
+        wait_for(lambda: dst.cmd("query-status").get("status") == "running", 10,
+                 "the destination to run")
+        ram = q["ram"]
+        return {"total_ms": q["total-time"], "downtime_ms": q["downtime"],
+                "setup_ms": q.get("setup-time"), "bytes": ram["transferred"],
+                "rounds": ram["dirty-sync-count"], "pages_zero": ram.get("duplicate"),
+                "pages_raw": ram.get("normal"), "dirty_rate_pages_s": ram.get("dirty-pages-rate"),
+                "destination_running": True}
+    finally:
+        src.close()
+        dst.close()
+
+
+# --- the matrix ----------------------------------------------------------------
+
+def one_run(a, impl, size_mib, dirty_mib):
+    tmp = tempfile.mkdtemp(prefix="migbench.")
+    procs = Procs(tmp)
+    try:
+        if impl == "qemu":
+            return run_qemu(a, size_mib, dirty_mib, procs)
+        return run_ours(a, size_mib, dirty_mib, impl == "ours-sevsim", procs)
+    except (RuntimeError, subprocess.TimeoutExpired, OSError, KeyError) as e:
+        return {"error": f"{e}; source: {procs.tail('src')}; destination: {procs.tail('dst')}"}
+    finally:
+        procs.end()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+FIGURES = ("total_ms", "downtime_ms", "bytes", "rounds")
+
+
+def summarise(case):
+    ok = [r for r in case["runs"] if "error" not in r]
+    case["ok_runs"] = len(ok)
+    case["median"] = {k: statistics.median(r[k] for r in ok) for k in FIGURES} if ok else None
+    if not ok and case["runs"]:
+        case["why"] = case["runs"][0]["error"]
+
+
+def ratios(cases):
+    """ours / qemu for each figure, per repetition (runs made moments apart), then the median."""
+    out = []
+    by = {(c["size_mib"], c["workload"], c["impl"]): c for c in cases}
+    for (size, wl, impl), c in by.items():
+        if impl == "qemu" or (size, wl, "qemu") not in by:
+            continue
+        q = by[(size, wl, "qemu")]
+        if "skipped" in c or "skipped" in q:
+            continue
+        r = {"size_mib": size, "workload": wl, "impl": impl}
+        for k in FIGURES:
+            vals = [o[k] / p[k] for o, p in zip(c["runs"], q["runs"])
+                    if "error" not in o and "error" not in p and p[k]]
+            r[k] = statistics.median(vals) if vals else None
+        out.append(r)
+    return out
+
+
+def qemu_version(qemu):
+    try:
+        return subprocess.run([qemu, "--version"], capture_output=True, text=True,
+                              timeout=10).stdout.splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return None
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--vmm", required=True)
+    p.add_argument("--image", required=True)
+    p.add_argument("--qemu", default=shutil.which("qemu-system-x86_64"))
+    p.add_argument("--sizes", default="256,1024,4096", help="guest sizes in MiB")
+    p.add_argument("--reps", type=int, default=5, help="repetitions up to 1 GiB")
+    p.add_argument("--reps-big", type=int, default=3, help="repetitions above 1 GiB")
+    p.add_argument("--dirty-mib", type=int, default=32, help="MiB the dirtying guest writes")
+    p.add_argument("--warmup", type=float, default=2.0, help="s the workload runs first")
+    return p.parse_args()
+
+
+def machine(a):
+    model = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {"cpu_model": model, "cores": os.cpu_count(), "kernel": platform.release(),
+            "qemu_version": qemu_version(a.qemu) if a.qemu else None,
+            "mem_available_mib": mem_available() // MIB}
+
+
+def main():
+    a = parse_args()
+    sizes = [int(s) for s in a.sizes.split(",")]
+    impls = IMPLS if a.qemu else IMPLS[:2]
+    doc = {"machine": machine(a), "loadavg_start": loadavg(),
+           "settings": {"downtime_target_ms": DOWNTIME_MS,
+                        "qemu_max_bandwidth": QEMU_MAX_BANDWIDTH,
+                        "migctl_vmm_max_rounds": 30, "cpus": 1, "dirty_mib": a.dirty_mib,
+                        "warmup_s": a.warmup, "transport": "tcp:127.0.0.1",
+                        "qemu_machine": "q35", "qemu": a.qemu},
+           "cases": []}
+    if not a.qemu:
+        doc["qemu_missing"] = "qemu-system-x86_64 not found"
+    for size in sizes:
+        reps = a.reps if size <= 1024 else a.reps_big
+        # Source and destination of one run live at once; leave 1 GiB to the rest.
+        need, avail = 2 * size * MIB + (1 << 30), mem_available()
+        for wl, dirty in (("idle", 0), ("dirty", a.dirty_mib)):
+            cases = [{"size_mib": size, "workload": wl, "dirty_mib": dirty, "impl": i,
+                      "runs": []} for i in impls]
+            doc["cases"] += cases
+            if avail < need:
+                for c in cases:
+                    c["skipped"] = (f"not enough free memory: {avail // MIB} MiB available, "
+                                    f"{need // MIB} MiB needed")
+                log(f"{size} MiB {wl}: skipped: {cases[0]['skipped']}")
+                continue
+            for rep in range(reps):
+                for c in cases:
+                    r = one_run(a, c["impl"], size, dirty)
+                    c["runs"].append(r)
+                    log(f"{size} MiB {wl} {c['impl']} #{rep + 1}: " +
+                        (r["error"] if "error" in r else
+                         ", ".join(f"{k}={r[k]}" for k in FIGURES)))
+            for c in cases:
+                summarise(c)
+    doc["ratios_ours_over_qemu"] = ratios(doc["cases"])
+    doc["loadavg_end"] = loadavg()
+    json.dump(doc, sys.stdout, indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()

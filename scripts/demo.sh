@@ -22,6 +22,7 @@ done
 tmp=$(mktemp -d /tmp/migctl-demo.XXXXXX)
 pids=()
 cleanup() {
+	trap '' INT TERM	# a second ^C must not cut the clean-up short
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$tmp"

@@ -2,6 +2,7 @@
 /* migration.c - migctl-vmm's outgoing and incoming migrations (process level). */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,13 +280,53 @@ void migration_destroy(struct vmm *v)
 	if (!j)
 		return;
 	if (j->joinable) {
+		/* The VMM is ending: a send blocked on the peer must not hold it. */
+		pthread_mutex_lock(&j->lock);
 		atomic_store(&j->cancel, true);
+		if (j->fd >= 0 && j->uri.kind != MIGRATE_URI_FILE)
+			shutdown(j->fd, SHUT_RDWR);
+		pthread_mutex_unlock(&j->lock);
 		pthread_join(j->thread, NULL);
 	}
 	close(j->done_fd);
 	pthread_mutex_destroy(&j->lock);
 	free(j);
 	v->job = NULL;
+}
+
+/*
+ * While the stream comes in, the main thread sits in migrate_recv():
+ * SIGINT and SIGTERM (the signalfd) then cut the stream, so that the
+ * destination ends at once and runs nothing. A signal that arrives once
+ * the guest runs is raised again for the main loop.
+ */
+struct migration_watch {
+	struct vmm *v;
+	int stop_fd;
+};
+
+static void *migration_watch_signals(void *arg)
+{
+	struct migration_watch *w = arg;
+	struct pollfd p[2] = {
+		{ .fd = w->stop_fd, .events = POLLIN },
+		{ .fd = w->v->sig_fd, .events = POLLIN },
+	};
+	struct signalfd_siginfo si;
+
+	while (poll(p, 2, -1) < 0 && errno == EINTR)
+		;
+	if ((p[0].revents & POLLIN) || !(p[1].revents & POLLIN) ||
+	    read(w->v->sig_fd, &si, sizeof(si)) != sizeof(si))
+		return NULL;
+	if (atomic_load(&w->v->incoming) == VMM_INCOMING_NONE) {
+		kill(getpid(), si.ssi_signo);
+		return NULL;
+	}
+	fprintf(stderr, "migctl-vmm: stopped by %s while receiving a migration\n",
+		strsignal(si.ssi_signo));
+	migration_quit_incoming(w->v);
+	return NULL;
 }
 
 static int migration_start_vcpus(void *opaque)
@@ -411,8 +452,19 @@ int migration_incoming(struct vmm *v, const char *uri)
 		.fd = fd, .bidirectional = migrate_uri_is_bidirectional(u),
 		.start = migration_start_vcpus, .opaque = v,
 	};
+	struct migration_watch w = { v, eventfd(0, EFD_CLOEXEC) };
+	pthread_t watcher;
+	bool watching = w.stop_fd >= 0 && v->sig_fd >= 0 &&
+			!pthread_create(&watcher, NULL, migration_watch_signals, &w);
+
 	ret = migrate_recv(&a, &st, err, sizeof(err));
 	atomic_store(&v->incoming, VMM_INCOMING_NONE);
+	if (watching) {
+		eventfd_write(w.stop_fd, 1);
+		pthread_join(watcher, NULL);
+	}
+	if (w.stop_fd >= 0)
+		close(w.stop_fd);
 	migration_set_incoming_fd(v, -1);
 	close(fd);
 	free(u);

@@ -80,21 +80,23 @@ wait_sock() {	# wait until a control socket answers
 	return 1
 }
 
-wait_listen() {	# wait until the destination NAME listens
-	for _ in $(seq 50); do
-		grep -q "waiting for a migration" "$tmp/$1.err" 2>/dev/null && return 0
+# wait_grep FILE TEXT TENTHS: wait, at most TENTHS tenths of a second,
+# until FILE holds TEXT.
+wait_grep() {
+	for _ in $(seq "$3"); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	return 1
 }
 
+wait_listen() {	# wait until the destination NAME listens
+	wait_grep "$tmp/$1.err" "waiting for a migration" 50
+}
+
 # wait_out NAME TEXT SECONDS: wait until NAME's serial output holds TEXT.
 wait_out() {
-	for _ in $(seq $(($3 * 10))); do
-		grep -q -- "$2" "$tmp/$1.out" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_grep "$tmp/$1.out" "$2" $(($3 * 10))
 }
 
 # migrate SOCK URI: run the migration to its end; reply JSON in $reply.

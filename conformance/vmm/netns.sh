@@ -150,11 +150,7 @@ nsproxy() {
 		--to "127.0.0.1:$2" --delay-ms "${DELAY%ms}" 2>"$tmp/$1-proxy.err" &
 	proxy=$!
 	pids+=("$proxy")
-	for _ in $(seq 50); do
-		grep -q listening "$tmp/$1-proxy.err" && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_grep "$tmp/$1-proxy.err" listening 50
 }
 
 # nsvmm NAME NS ARGS...: a VMM inside namespace NS; pid in $last.

@@ -59,11 +59,7 @@ proxy() {
 	puri=tcp:127.0.0.1:$port
 	"$PROXY" --listen "127.0.0.1:$port" --to "${uri#tcp:}" "$@" 2>"$tmp/$name.err" &
 	pids+=("$!")
-	for _ in $(seq 50); do
-		grep -q listening "$tmp/$name.err" && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_grep "$tmp/$name.err" listening 25
 }
 
 # wait_exit PID SECONDS: its exit status in $rc, or 255 after killing it.

@@ -207,6 +207,14 @@ bool migration_active(struct vmm *v)
 	return active;
 }
 
+/* Under j->lock: give up, and wake a send or receive blocked on the peer. */
+static void migration_cut_locked(struct migrate_job *j)
+{
+	atomic_store(&j->cancel, true);
+	if (j->fd >= 0 && j->uri.kind != MIGRATE_URI_FILE)
+		shutdown(j->fd, SHUT_RDWR);
+}
+
 /*
  * A cancel also cuts the stream, so that a send blocked on a stalled
  * destination returns at once rather than at the socket timeout, and the
@@ -225,13 +233,11 @@ int migration_cancel(struct vmm *v)
 	if (j->committed) {
 		ret = -EALREADY;
 	} else {
-		atomic_store(&j->cancel, true);
-		if (j->fd >= 0 && j->uri.kind != MIGRATE_URI_FILE) {
-			/* Closed with a reset: unsent data must not hold the FIN back. */
+		/* Closed with a reset: unsent data must not hold the FIN back. */
+		if (j->fd >= 0 && j->uri.kind != MIGRATE_URI_FILE)
 			setsockopt(j->fd, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 },
 				   sizeof(struct linger));
-			shutdown(j->fd, SHUT_RDWR);
-		}
+		migration_cut_locked(j);
 	}
 	pthread_mutex_unlock(&j->lock);
 	return ret;
@@ -282,9 +288,7 @@ void migration_destroy(struct vmm *v)
 	if (j->joinable) {
 		/* The VMM is ending: a send blocked on the peer must not hold it. */
 		pthread_mutex_lock(&j->lock);
-		atomic_store(&j->cancel, true);
-		if (j->fd >= 0 && j->uri.kind != MIGRATE_URI_FILE)
-			shutdown(j->fd, SHUT_RDWR);
+		migration_cut_locked(j);
 		pthread_mutex_unlock(&j->lock);
 		pthread_join(j->thread, NULL);
 	}

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* entry.S - the benchmark guest: PVH entry, long mode, the measured loops. */
+#include <migctl/pvh-entry.h>
+
 #include "bench-abi.h"
 
 #define KERNEL_CS	0x08
@@ -9,14 +11,7 @@
 #define USER_CS		(0x28 | 3)
 #define USER_RFLAGS	0x3002		/* IOPL 3: OUT works in ring 3; IF clear */
 
-/* XEN_ELFNOTE_PHYS32_ENTRY (18). */
-	.section .note.Xen, "a", @note
-	.balign 4
-	.long 2f - 1f, 4f - 3f, 18
-1:	.asciz "Xen"
-2:	.balign 4
-3:	.quad pvh_start32
-4:	.balign 4
+	MIGCTL_PVH_NOTE pvh_start32
 
 /*
  * Static identity map of the first 1 GiB in 2 MiB pages (ring 0 is
@@ -60,18 +55,7 @@ pvh_start32:
 	movl	%eax, %ss
 	ljmp	$KERNEL_CS32, $1f
 1:	movl	$stack_top, %esp
-	movl	%cr4, %eax
-	orl	$0x20, %eax		/* PAE */
-	movl	%eax, %cr4
-	movl	$pml4, %eax
-	movl	%eax, %cr3
-	movl	$0xc0000080, %ecx	/* EFER.LME */
-	rdmsr
-	orl	$0x100, %eax
-	wrmsr
-	movl	%cr0, %eax
-	orl	$0x80000001, %eax	/* PG | PE */
-	movl	%eax, %cr0
+	MIGCTL_PVH_LONG_MODE_ON pml4
 	ljmp	$KERNEL_CS, $start64
 
 	.code64

@@ -53,8 +53,8 @@ static void recv_zero_init(struct recv_ctx *c)
 	}
 }
 
-/* Whether @page (in guest RAM) is known zero; @set: what it is now. */
-static bool recv_known_zero(struct recv_ctx *c, const void *page, int set)
+/* Whether @page (in guest RAM) was known zero; from now on it is if @zero. */
+static bool recv_known_zero(struct recv_ctx *c, const void *page, bool zero)
 {
 	u64 i = (u64)((const u8 *)page - c->a->vm->mem.host) >> 12;
 	bool was;
@@ -62,9 +62,9 @@ static bool recv_known_zero(struct recv_ctx *c, const void *page, int set)
 	if (!c->zero || i >= c->zero_pages)
 		return false;
 	was = c->zero[i / 64] >> (i % 64) & 1;
-	if (set > 0)
+	if (zero)
 		c->zero[i / 64] |= 1ull << (i % 64);
-	else if (set == 0)
+	else
 		c->zero[i / 64] &= ~(1ull << (i % 64));
 	return was;
 }
@@ -108,11 +108,11 @@ static int recv_ram(void *opaque, const struct migrate_page *pg)
 		return -EBADMSG;
 	}
 	if (pg->kind == MIGCTL_PAGE_ZERO) {
-		if (!recv_known_zero(c, page, 1))
+		if (!recv_known_zero(c, page, true))
 			return sevsim_apply_page(pg, page, NULL, NULL);
 		return 0;
 	}
-	recv_known_zero(c, page, 0);
+	recv_known_zero(c, page, false);
 	if (pg->kind != MIGCTL_PAGE_PRIVATE)
 		return sevsim_apply_page(pg, page, NULL, NULL);
 	if (!sev || sevsim_fw_import(sevsim_vm_in_window(sev, pg->gfn) ? sev->key : NULL,

@@ -2,6 +2,7 @@
 /* harness_test.c - the harness and the runner checked on harness_victim. */
 #define _GNU_SOURCE
 #include <libgen.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +33,12 @@ static void sibling(const char *name, char *path, size_t len)
 	snprintf(path, len, "%s/%s", dirname(self), name);
 }
 
-/* Runs argv with MIGCTL_TEST_FILTER=filter, capturing stdout and stderr. */
-static void run(struct outcome *o, const char *filter, char *const argv[])
+/*
+ * Runs argv with MIGCTL_TEST_FILTER=filter and the "NAME=VALUE" strings of
+ * env (NULL-terminated, or NULL), capturing stdout and stderr.
+ */
+static void run_env(struct outcome *o, const char *filter, char *const env[],
+		    char *const argv[])
 {
 	struct timespec t0, t1;
 	size_t len = 0;
@@ -53,6 +58,9 @@ static void run(struct outcome *o, const char *filter, char *const argv[])
 			setenv("MIGCTL_TEST_FILTER", filter, 1);
 		else
 			unsetenv("MIGCTL_TEST_FILTER");
+		unsetenv("MIGCTL_VICTIM_MODE");
+		for (; env && *env; env++)
+			putenv(*env);
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -67,6 +75,11 @@ static void run(struct outcome *o, const char *filter, char *const argv[])
 	o->seconds = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	ASSERT_TRUE(WIFEXITED(o->status));
 	o->status = WEXITSTATUS(o->status);
+}
+
+static void run(struct outcome *o, const char *filter, char *const argv[])
+{
+	run_env(o, filter, NULL, argv);
 }
 
 static void run_victim(struct outcome *o, const char *filter)
@@ -228,47 +241,142 @@ TEST(runner, missing_program_fails)
 	EXPECT_HAS("\n0 passed, 1 failed, 0 skipped\n");
 }
 
-TEST(runner, cut_short_plan_fails)
+/* True when the captured output ends with s. */
+static bool ends_with(const char *out, const char *s)
 {
-	char runner[PATH_MAX], script[] = "/tmp/migctl-cut-XXXXXX";
-	char *argv[] = { runner, script, NULL };
-	FILE *f;
-	int fd;
+	size_t a = strlen(out), b = strlen(s);
 
-	sibling("runner", runner, sizeof(runner));
-	fd = mkstemp(script);
-	ASSERT_GE(fd, 0);
-	f = fdopen(fd, "w");
-	ASSERT_NONNULL(f);
-	/* plans three cases, reports one, exits 0 as if all were well */
-	fputs("#!/bin/sh\necho 'KTAP version 1'\necho '1..3'\necho 'ok 1 a'\n", f);
-	fclose(f);
-	chmod(script, 0700);
-	run(&o, NULL, argv);
-	unlink(script);
-	EXPECT_EQ(1, o.status);
-	EXPECT_HAS("2 of 3 planned results missing");
-	EXPECT_HAS("\n1 passed, 1 failed, 0 skipped\n");
+	return a >= b && !strcmp(out + a - b, s);
 }
 
-TEST(runner, program_timeout_fails)
+static int occurrences(const char *out, const char *s)
 {
-	char runner[PATH_MAX], script[] = "/tmp/migctl-hang-XXXXXX";
-	char *argv[] = { runner, "-t", "1", script, NULL };
-	FILE *f;
-	int fd;
+	int n = 0;
 
-	sibling("runner", runner, sizeof(runner));
-	fd = mkstemp(script);
-	ASSERT_GE(fd, 0);
-	f = fdopen(fd, "w");
-	ASSERT_NONNULL(f);
-	fputs("#!/bin/sh\necho 'KTAP version 1'\necho '1..1'\nexec sleep 60\n", f);
-	fclose(f);
-	chmod(script, 0700);
-	run(&o, NULL, argv);
-	unlink(script);
-	EXPECT_EQ(1, o.status);
-	EXPECT_HAS("timed out after 1 s");
-	EXPECT_LT(o.seconds, 10.0);
+	for (; (out = strstr(out, s)); out++)
+		n++;
+	return n;
+}
+
+#define EXPECT_ENDS(s)	EXPECT_MSG(ends_with(o.out, s), "output does not end with \"%s\":\n%s", s, o.out)
+
+/*
+ * The runner's verdict on each kind of program output: the victim prints
+ * the KTAP of its mode and ends as the mode says (see harness_victim.c).
+ * Each row gives the program's result line, the exact totals and the
+ * diagnostic that says why, or NULL when the output is honest.
+ */
+FIXTURE(verdict)
+{
+	char runner[PATH_MAX];
+	char victim[PATH_MAX];
+};
+
+FIXTURE_VARIANT(verdict)
+{
+	const char *mode;
+	const char *timeout;	/* the runner's -t */
+	const char *line;	/* "ok", "not ok" or "skip" (ok, all skipped) */
+	const char *totals;
+	const char *diag;	/* after "# PROGRAM: " */
+};
+
+#define VERDICT(name, t, l, tot, d)						\
+	FIXTURE_VARIANT_ADD(verdict, name)					\
+	{									\
+		.mode = #name, .timeout = t, .line = l, .totals = tot,		\
+		.diag = d,							\
+	}
+
+/* Honest programs, passing or skipping as a whole: a case is a case. */
+VERDICT(pass3, "30", "ok", "3 passed, 0 failed, 0 skipped", NULL);
+VERDICT(skip_each, "30", "skip", "0 passed, 0 failed, 3 skipped", NULL);
+VERDICT(skip_plan_only, "30", "skip", "0 passed, 0 failed, 3 skipped",
+	"3 of 3 planned cases skipped without a result");
+VERDICT(skip_partway, "30", "ok", "1 passed, 0 failed, 3 skipped",
+	"3 of 4 planned cases skipped without a result");
+VERDICT(skip_empty_plan, "30", "skip", "0 passed, 0 failed, 1 skipped", NULL);
+VERDICT(skip_no_plan, "30", "skip", "0 passed, 0 failed, 1 skipped",
+	"skipped without a plan: counted as one case");
+VERDICT(empty_plan, "30", "skip", "0 passed, 0 failed, 1 skipped", NULL);
+/* Nothing, or a broken plan: every missing result is a failed case. */
+VERDICT(silent, "30", "not ok", "0 passed, 1 failed, 0 skipped",
+	"no KTAP plan or results");
+VERDICT(diag_only, "30", "not ok", "0 passed, 1 failed, 0 skipped",
+	"no KTAP plan or results");
+VERDICT(cut_short, "30", "not ok", "1 passed, 2 failed, 0 skipped",
+	"2 of 3 planned results missing");
+VERDICT(too_many, "30", "not ok", "2 passed, 1 failed, 0 skipped",
+	"2 results for a plan of 1");
+VERDICT(no_plan, "30", "not ok", "2 passed, 1 failed, 0 skipped",
+	"2 results without a plan");
+/* An exit code that contradicts the results. */
+VERDICT(exit0_not_ok, "30", "not ok", "1 passed, 1 failed, 0 skipped",
+	"exit code 0, yet failed cases: 1");
+VERDICT(exit1_all_ok, "30", "not ok", "2 passed, 1 failed, 0 skipped",
+	"exit code 1 but no case failed");
+VERDICT(exit4_not_ok, "30", "not ok", "0 passed, 1 failed, 1 skipped",
+	"exit code 4 (skipped), yet failed cases: 1");
+VERDICT(exit4_all_pass, "30", "not ok", "2 passed, 1 failed, 0 skipped",
+	"exit code 4 (skipped) but no case skipped");
+/* Crashes and hangs. */
+VERDICT(exit_other, "30", "not ok", "1 passed, 1 failed, 0 skipped", "exit code 3");
+VERDICT(killed, "30", "not ok", "1 passed, 1 failed, 0 skipped",
+	"1 of 2 planned results missing");
+VERDICT(killed_after_all, "30", "not ok", "1 passed, 1 failed, 0 skipped",
+	"killed by signal 9");
+VERDICT(hangs, "1", "not ok", "0 passed, 1 failed, 0 skipped", "timed out after 1 s");
+/* A runner as the program: its totals are its cases, if they can be true. */
+VERDICT(nested, "30", "not ok", "5 passed, 1 failed, 2 skipped", NULL);
+VERDICT(nested_no_skipped, "30", "ok", "7 passed, 0 failed, 0 skipped", NULL);
+VERDICT(nested_too_few, "30", "not ok", "2 passed, 1 failed, 0 skipped",
+	"its totals (1 passed, 0 failed, 0 skipped) do not cover its 2 results; counted from the results");
+VERDICT(nested_hides_failure, "30", "not ok", "1 passed, 2 failed, 0 skipped",
+	"its totals (8 passed, 0 failed, 0 skipped) do not cover its 2 results; counted from the results");
+VERDICT(nested_cut_short, "30", "not ok", "1 passed, 2 failed, 0 skipped",
+	"2 of 3 planned results missing");
+VERDICT(nested_result_after_totals, "30", "ok", "2 passed, 0 failed, 0 skipped", NULL);
+
+FIXTURE_SETUP(verdict)
+{
+	sibling("runner", self->runner, sizeof(self->runner));
+	sibling("harness_victim", self->victim, sizeof(self->victim));
+}
+
+FIXTURE_TEARDOWN(verdict)
+{
+}
+
+TEST_F(verdict, counts)
+{
+	char mode[64], want[PATH_MAX + 256], prefix[PATH_MAX + 8];
+	char *env[] = { mode, NULL };
+	char *argv[] = { self->runner, "-t", (char *)variant->timeout,
+			 self->victim, NULL };
+	int passed, failed, skipped;
+
+	snprintf(mode, sizeof(mode), "MIGCTL_VICTIM_MODE=%s", variant->mode);
+	run_env(&o, NULL, env, argv);
+	ASSERT_EQ(3, sscanf(variant->totals, "%d passed, %d failed, %d skipped",
+			    &passed, &failed, &skipped));
+	EXPECT_EQ(failed ? 1 : 0, o.status);
+	if (!strcmp(variant->line, "skip"))
+		snprintf(want, sizeof(want), "\nok 1 %s # SKIP all cases skipped\n",
+			 self->victim);
+	else
+		snprintf(want, sizeof(want), "\n%s 1 %s\n", variant->line, self->victim);
+	EXPECT_HAS(want);
+	snprintf(want, sizeof(want), "\n# %s: %s in ", self->victim, variant->totals);
+	EXPECT_HAS(want);
+	/* the closing line counts cases and is the last line */
+	snprintf(want, sizeof(want), "\n%s\n", variant->totals);
+	EXPECT_ENDS(want);
+	snprintf(prefix, sizeof(prefix), "\n# %s: ", self->victim);
+	if (variant->diag) {
+		snprintf(want, sizeof(want), "%s%s\n", prefix, variant->diag);
+		EXPECT_HAS(want);
+	} else {
+		/* an honest program gets no diagnostic but its counts */
+		EXPECT_EQ(1, occurrences(o.out, prefix));
+	}
 }

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -15,6 +16,7 @@
 
 #define DEFAULT_TIMEOUT	1800
 #define LINE_MAX_LEN	8192
+#define EXIT_CRASHED	-1	/* killed by a signal, timed out, or an odd code */
 
 struct counts {
 	int passed;
@@ -24,8 +26,10 @@ struct counts {
 
 /* What one program printed at its own top level. */
 struct program_result {
-	struct counts cases;
-	int plan;	/* -1 when no plan line was seen */
+	struct counts cases;	/* its result lines, as they read */
+	struct counts totals;	/* its closing totals line, if it is a runner */
+	bool has_totals;	/* a totals line came after its last result */
+	int plan;		/* -1 when no plan line was seen */
 	int results;
 };
 
@@ -54,38 +58,71 @@ static bool has_skip(const char *s)
 	return false;
 }
 
+/* "1..N", optionally followed by a directive; N in *n. */
+static bool parse_plan(const char *line, int *n)
+{
+	int end = 0;
+
+	if (sscanf(line, "1..%d%n", n, &end) != 1 || *n < 0)
+		return false;
+	return line[end] == '\0' || line[end] == ' ' || line[end] == '\t';
+}
+
+/* A runner's closing line: "N passed, N failed, N skipped" or without skipped. */
+static bool parse_totals(const char *line, struct counts *c)
+{
+	int end = 0;
+
+	c->skipped = 0;
+	if (sscanf(line, "%d passed, %d failed, %d skipped%n", &c->passed,
+		   &c->failed, &c->skipped, &end) == 3 && !line[end])
+		return c->passed >= 0 && c->failed >= 0 && c->skipped >= 0;
+	end = 0;
+	if (sscanf(line, "%d passed, %d failed%n", &c->passed, &c->failed,
+		   &end) == 2 && !line[end])
+		return c->passed >= 0 && c->failed >= 0;
+	return false;
+}
+
 /* Counts one line of a program's own (not nested) KTAP output. */
 static void account_line(const char *line, struct program_result *res)
 {
-	int a, b;
+	struct counts t;
+	int n;
 
-	if (sscanf(line, "%d..%d", &a, &b) == 2 && a == 1 && line[0] != ' ') {
+	if (parse_plan(line, &n)) {
 		if (res->plan < 0)
-			res->plan = b;
-		return;
-	}
-	if (!strncmp(line, "ok ", 3)) {
+			res->plan = n;
+	} else if (!strncmp(line, "ok ", 3)) {
 		res->results++;
+		res->has_totals = false;
 		if (has_skip(line))
 			res->cases.skipped++;
 		else
 			res->cases.passed++;
 	} else if (!strncmp(line, "not ok ", 7)) {
 		res->results++;
+		res->has_totals = false;
 		res->cases.failed++;
+	} else if (parse_totals(line, &t)) {
+		res->totals = t;
+		res->has_totals = true;
 	}
 }
 
-static void emit_line(const char *line, struct program_result *res)
+/* Relays one line nested; only whole lines are counted, not fragments. */
+static void emit_line(const char *line, bool whole, struct program_result *res)
 {
 	printf("  %s\n", line);
-	account_line(line, res);
+	if (whole)
+		account_line(line, res);
 }
 
 /* Reads the program's output until EOF or the deadline; false on timeout. */
 static bool relay_output(int fd, double deadline, struct program_result *res)
 {
 	static char buf[LINE_MAX_LEN];
+	bool line_start = true;
 	size_t len = 0;
 
 	for (;;) {
@@ -111,20 +148,22 @@ static bool relay_output(int fd, double deadline, struct program_result *res)
 		buf[len] = '\0';
 		while ((nl = memchr(buf, '\n', len))) {
 			*nl = '\0';
-			emit_line(buf, res);
+			emit_line(buf, line_start, res);
+			line_start = true;
 			len -= nl + 1 - buf;
 			memmove(buf, nl + 1, len);
 		}
 		if (len == sizeof(buf) - 1) {
 			buf[len] = '\0';
-			emit_line(buf, res);
+			emit_line(buf, false, res);
+			line_start = false;
 			len = 0;
 		}
 		fflush(stdout);
 	}
 	if (len) {
 		buf[len] = '\0';
-		emit_line(buf, res);
+		emit_line(buf, line_start, res);
 	}
 	return true;
 }
@@ -157,14 +196,124 @@ static pid_t spawn(const char *prog, int *out_fd)
 	return pid;
 }
 
-/* Runs one program; returns its line status and adds to the totals. */
+/* The program's kselftest code (0, 1 or 4), or EXIT_CRASHED. */
+static int exit_code(const char *prog, int status, bool finished)
+{
+	if (!finished)
+		return EXIT_CRASHED;	/* the timeout was reported already */
+	if (WIFSIGNALED(status)) {
+		printf("# %s: killed by signal %d\n", prog, WTERMSIG(status));
+		return EXIT_CRASHED;
+	}
+	switch (WEXITSTATUS(status)) {
+	case 0:
+	case 1:
+	case 4:
+		return WEXITSTATUS(status);
+	default:
+		printf("# %s: exit code %d\n", prog, WEXITSTATUS(status));
+		return EXIT_CRASHED;
+	}
+}
+
+/*
+ * A runner's totals replace the count of its results (one per program it
+ * ran) when they can be true: every failed result is at least one failed
+ * case, every other result at least one passed or skipped case.
+ */
+static bool take_totals(const char *prog, struct program_result *res)
+{
+	struct counts *t = &res->totals, *c = &res->cases;
+
+	if (t->failed >= c->failed &&
+	    t->passed + t->skipped >= c->passed + c->skipped) {
+		*c = *t;
+		return true;
+	}
+	printf("# %s: its totals (%d passed, %d failed, %d skipped) do not cover its %d results; counted from the results\n",
+	       prog, t->passed, t->failed, t->skipped, res->results);
+	return false;
+}
+
+/* Holds the results against the plan; exit 4 turns missing cases into skips. */
+static void check_plan(const char *prog, int code, const struct program_result *res,
+		       struct counts *c)
+{
+	if (res->plan < 0 && !res->results) {
+		if (code == 4) {
+			printf("# %s: skipped without a plan: counted as one case\n", prog);
+			c->skipped++;
+		} else {
+			printf("# %s: no KTAP plan or results\n", prog);
+			c->failed++;
+		}
+	} else if (res->plan < 0) {
+		printf("# %s: %d results without a plan\n", prog, res->results);
+		c->failed++;
+	} else if (res->results > res->plan) {
+		printf("# %s: %d results for a plan of %d\n", prog, res->results, res->plan);
+		c->failed++;
+	} else if (!res->plan) {
+		/* "1..0", with or without "# SKIP why": no case ran. */
+		c->skipped++;
+	} else if (res->results < res->plan && code == 4) {
+		printf("# %s: %d of %d planned cases skipped without a result\n",
+		       prog, res->plan - res->results, res->plan);
+		c->skipped += res->plan - res->results;
+	} else if (res->results < res->plan) {
+		printf("# %s: %d of %d planned results missing\n", prog,
+		       res->plan - res->results, res->plan);
+		c->failed += res->plan - res->results;
+	}
+}
+
+/*
+ * The exit code must say what the results say; failed is what they
+ * reported, before the plan was held against them.
+ */
+static void check_exit(const char *prog, int code, int failed, struct counts *c)
+{
+	bool disagree = false;
+
+	if (code == 0 && failed) {
+		printf("# %s: exit code 0, yet failed cases: %d\n", prog, failed);
+	} else if (code == 1 && !c->failed) {
+		printf("# %s: exit code 1 but no case failed\n", prog);
+		disagree = true;
+	} else if (code == 4 && failed) {
+		printf("# %s: exit code 4 (skipped), yet failed cases: %d\n", prog, failed);
+	} else if (code == 4 && !c->skipped) {
+		printf("# %s: exit code 4 (skipped) but no case skipped\n", prog);
+		disagree = true;
+	} else if (code == EXIT_CRASHED) {
+		disagree = true;
+	}
+	/* A failure the cases do not show yet is one failed case more. */
+	if (disagree && !c->failed)
+		c->failed++;
+}
+
+static void judge(const char *prog, int status, bool finished,
+		  struct program_result *res)
+{
+	int code = exit_code(prog, status, finished);
+	bool bad_totals = res->has_totals && !take_totals(prog, res);
+	int reported = res->cases.failed;
+
+	check_plan(prog, code, res, &res->cases);
+	if (bad_totals)
+		res->cases.failed++;
+	check_exit(prog, code, reported, &res->cases);
+}
+
+/* Runs one program and adds its cases to the totals. */
 static void run_program(int idx, const char *prog, int timeout_s,
 			struct counts *total)
 {
 	struct program_result res = { .plan = -1 };
 	double start = now_s();
-	bool finished, ok;
 	int fd, status = 0;
+	bool finished;
 	pid_t pid;
 
 	pid = spawn(prog, &fd);
@@ -182,34 +331,11 @@ static void run_program(int idx, const char *prog, int timeout_s,
 	}
 	waitpid(pid, &status, 0);
 	kill(-pid, SIGKILL);
+	judge(prog, status, finished, &res);
 
-	/* A cut-short plan, a crash or a bad exit counts as one more failure. */
-	if (res.plan >= 0 && res.results < res.plan) {
-		printf("# %s: %d of %d planned results missing\n", prog,
-		       res.plan - res.results, res.plan);
-		res.cases.failed++;
-	}
-	if (!finished || !WIFEXITED(status) ||
-	    (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 4)) {
-		if (WIFSIGNALED(status))
-			printf("# %s: killed by signal %d\n", prog, WTERMSIG(status));
-		else if (finished)
-			printf("# %s: exit code %d\n", prog, WEXITSTATUS(status));
-		if (!res.cases.failed)
-			res.cases.failed++;
-	}
-	if (res.results == 0 && !res.cases.failed) {
-		/* A program that reports nothing is counted as one case. */
-		if (WEXITSTATUS(status) == 4)
-			res.cases.skipped++;
-		else
-			res.cases.passed++;
-	}
-
-	ok = res.cases.failed == 0;
-	if (!ok)
+	if (res.cases.failed)
 		printf("not ok %d %s\n", idx, prog);
-	else if (!res.cases.passed && res.cases.skipped)
+	else if (!res.cases.passed)
 		printf("ok %d %s # SKIP all cases skipped\n", idx, prog);
 	else
 		printf("ok %d %s\n", idx, prog);
@@ -222,31 +348,54 @@ static void run_program(int idx, const char *prog, int timeout_s,
 	total->skipped += res.cases.skipped;
 }
 
+static void usage(const char *argv0)
+{
+	printf("usage: %s [-t SECONDS] PROGRAM...\n"
+	       "Runs each KTAP test program, nests its output two spaces and ends\n"
+	       "with 'N passed, N failed, N skipped' counting cases. Exits 1 when a\n"
+	       "case failed, else 0.\n"
+	       "\n"
+	       "  -t SECONDS  time limit of each program (default %d)\n"
+	       "\n"
+	       "Counting: a result line is a case. A program that ends with a\n"
+	       "runner's totals line is counted by those totals. Missing results\n"
+	       "fail, or are skipped when the program exits 4; no output, results\n"
+	       "without a plan, too many results, a crash, a timeout or an exit\n"
+	       "code that disagrees with the results fail.\n",
+	       argv0, DEFAULT_TIMEOUT);
+}
+
 int main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
 	struct counts total = { 0 };
 	int timeout = DEFAULT_TIMEOUT;
-	int i = 1, n;
+	int c, n;
 
-	if (argc > 2 && !strcmp(argv[1], "-t")) {
-		timeout = atoi(argv[2]);
-		if (timeout <= 0) {
-			fprintf(stderr, "runner: bad timeout '%s'\n", argv[2]);
+	while ((c = getopt_long(argc, argv, "+t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			timeout = atoi(optarg);
+			if (timeout <= 0) {
+				fprintf(stderr, "runner: bad timeout '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(argv[0]);
+			return 0;
+		default:
+			fprintf(stderr, "runner: see %s --help\n", argv[0]);
 			return 2;
 		}
-		i = 3;
 	}
-	if (i < argc && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
-		printf("usage: %s [-t SECONDS] PROGRAM...\n"
-		       "Runs each KTAP test program, nests its output and ends\n"
-		       "with 'N passed, N failed, N skipped' counting cases.\n",
-		       argv[0]);
-		return 0;
-	}
-	n = argc - i;
+	n = argc - optind;
 	printf("KTAP version 1\n1..%d\n", n);
 	for (int k = 0; k < n; k++)
-		run_program(k + 1, argv[i + k], timeout, &total);
+		run_program(k + 1, argv[optind + k], timeout, &total);
 	printf("%d passed, %d failed, %d skipped\n", total.passed, total.failed,
 	       total.skipped);
 	return total.failed ? 1 : 0;

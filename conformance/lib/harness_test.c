@@ -35,7 +35,9 @@ static void sibling(const char *name, char *path, size_t len)
 
 /*
  * Runs argv with MIGCTL_TEST_FILTER=filter and the "NAME=VALUE" strings of
- * env (NULL-terminated, or NULL), capturing stdout and stderr.
+ * env (NULL-terminated, or NULL), capturing stdout and stderr. The caller's
+ * slow-platform knobs are dropped so that the time limits the runner
+ * reports are the ones each case gives it.
  */
 static void run_env(struct outcome *o, const char *filter, char *const env[],
 		    char *const argv[])
@@ -58,6 +60,8 @@ static void run_env(struct outcome *o, const char *filter, char *const env[],
 			setenv("MIGCTL_TEST_FILTER", filter, 1);
 		else
 			unsetenv("MIGCTL_TEST_FILTER");
+		unsetenv("MIGCTL_SLOW");
+		unsetenv("MIGCTL_TEST_TIMEOUT_SCALE");
 		unsetenv("MIGCTL_VICTIM_MODE");
 		for (; env && *env; env++)
 			putenv(*env);
@@ -326,6 +330,7 @@ VERDICT(killed, "30", "not ok", "1 passed, 1 failed, 0 skipped",
 VERDICT(killed_after_all, "30", "not ok", "1 passed, 1 failed, 0 skipped",
 	"killed by signal 9");
 VERDICT(hangs, "1", "not ok", "0 passed, 1 failed, 0 skipped", "timed out after 1 s");
+VERDICT(slow, "1", "not ok", "0 passed, 1 failed, 0 skipped", "timed out after 1 s");
 /* A runner as the program: its totals are its cases, if they can be true. */
 VERDICT(nested, "30", "not ok", "5 passed, 1 failed, 2 skipped", NULL);
 VERDICT(nested_no_skipped, "30", "ok", "7 passed, 0 failed, 0 skipped", NULL);
@@ -379,4 +384,99 @@ TEST_F(verdict, counts)
 		/* an honest program gets no diagnostic but its counts */
 		EXPECT_EQ(1, occurrences(o.out, prefix));
 	}
+}
+
+/* A runner of programs run as one program: the inner cases count. */
+TEST(runner, nested_runner_counts_its_cases)
+{
+	char runner[PATH_MAX], victim[PATH_MAX], cmd[3 * PATH_MAX + 8];
+	char want[sizeof(cmd) + 16];
+	char *argv[] = { runner, cmd, NULL };
+
+	sibling("runner", runner, sizeof(runner));
+	sibling("harness_victim", victim, sizeof(victim));
+	snprintf(cmd, sizeof(cmd), "%s %s %s", runner, victim, victim);
+	run(&o, "victim.pass,victim.require_skips,victim.assert_fails", argv);
+	EXPECT_EQ(1, o.status);
+	/* the inner runner's programs nest four spaces deep */
+	EXPECT_HAS("\n  1..2\n    KTAP version 1\n    1..3\n    ok 1 victim.pass\n");
+	EXPECT_HAS("\n  2 passed, 2 failed, 2 skipped\n");
+	snprintf(want, sizeof(want), "\nnot ok 1 %s\n", cmd);
+	EXPECT_HAS(want);
+	EXPECT_ENDS("\n2 passed, 2 failed, 2 skipped\n");
+}
+
+/* A PROGRAM with a blank runs through the shell, with its arguments. */
+TEST(runner, program_with_arguments)
+{
+	char runner[PATH_MAX], victim[PATH_MAX], cmd[PATH_MAX + 64];
+	char want[sizeof(cmd) + 16];
+	char *argv[] = { runner, "-t", "30", "--", cmd, NULL };
+
+	sibling("runner", runner, sizeof(runner));
+	sibling("harness_victim", victim, sizeof(victim));
+	snprintf(cmd, sizeof(cmd), "%s --filter 'victim.pa*'", victim);
+	run(&o, NULL, argv);
+	EXPECT_EQ(0, o.status);
+	EXPECT_HAS("\n  1..1\n  ok 1 victim.pass\n");
+	snprintf(want, sizeof(want), "\nok 1 %s\n", cmd);
+	EXPECT_HAS(want);
+	EXPECT_ENDS("\n1 passed, 0 failed, 0 skipped\n");
+}
+
+/* MIGCTL_SLOW multiplies the limit and reaches the programs' own cases. */
+TEST(runner, slow_platform_scales_time_limits)
+{
+	const char *outer = getenv("MIGCTL_SLOW");
+	char runner[PATH_MAX], victim[PATH_MAX], slow[32], mode[64], want[64];
+	char *env[] = { slow, mode, NULL };
+	char *argv[] = { runner, "-t", "1", victim, NULL };
+	int scale = 4 * (outer && atoi(outer) > 0 ? atoi(outer) : 1);
+
+	sibling("runner", runner, sizeof(runner));
+	sibling("harness_victim", victim, sizeof(victim));
+	/* 1.5 s of work fits in 1 s times the scale */
+	snprintf(slow, sizeof(slow), "MIGCTL_SLOW=%d", scale);
+	snprintf(mode, sizeof(mode), "MIGCTL_VICTIM_MODE=slow");
+	run_env(&o, NULL, env, argv);
+	EXPECT_EQ(0, o.status);
+	snprintf(want, sizeof(want), "\n  # timeout scale %d\n  ok 1 slow\n", scale);
+	EXPECT_HAS(want);
+	EXPECT_ENDS("\n1 passed, 0 failed, 0 skipped\n");
+
+	/* the limit it reports is the scaled one, and it holds to it */
+	snprintf(slow, sizeof(slow), "MIGCTL_SLOW=2");
+	snprintf(mode, sizeof(mode), "MIGCTL_VICTIM_MODE=hangs");
+	run_env(&o, NULL, env, argv);
+	EXPECT_EQ(1, o.status);
+	EXPECT_HAS(": timed out after 2 s\n");
+	EXPECT_GE(o.seconds, 2.0);
+	EXPECT_ENDS("\n0 passed, 1 failed, 0 skipped\n");
+}
+
+TEST(runner, bad_slow_factor_is_refused)
+{
+	char runner[PATH_MAX];
+	char *env[] = { "MIGCTL_SLOW=fast", NULL };
+	char *argv[] = { runner, "/bin/true", NULL };
+
+	sibling("runner", runner, sizeof(runner));
+	run_env(&o, NULL, env, argv);
+	EXPECT_EQ(2, o.status);
+	EXPECT_HAS("MIGCTL_SLOW must be a number from 1 to 1000, not 'fast'");
+	EXPECT_LACKS("KTAP");
+}
+
+TEST(runner, help_names_arguments_and_slow)
+{
+	char runner[PATH_MAX];
+	char *argv[] = { runner, "--help", NULL };
+
+	sibling("runner", runner, sizeof(runner));
+	run(&o, NULL, argv);
+	EXPECT_EQ(0, o.status);
+	EXPECT_HAS("usage: ");
+	EXPECT_HAS("/bin/sh -c");
+	EXPECT_HAS("MIGCTL_SLOW=N");
+	EXPECT_LACKS("KTAP version 1");
 }

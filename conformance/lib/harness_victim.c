@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -23,6 +24,7 @@
 enum {
 	VICTIM_KILLED = -1,	/* SIGKILL after the output */
 	VICTIM_HANGS = -2,	/* waits for ever after the output */
+	VICTIM_SLOW = -3,	/* prints the rest after 1.5 s, exits 0 */
 };
 
 struct victim_mode {
@@ -62,6 +64,7 @@ static const struct victim_mode victim_modes[] = {
 	{ "killed", "KTAP version 1\n1..2\nok 1 a\n", VICTIM_KILLED },
 	{ "killed_after_all", "KTAP version 1\n1..1\nok 1 a\n", VICTIM_KILLED },
 	{ "hangs", "KTAP version 1\n1..1\n", VICTIM_HANGS },
+	{ "slow", "KTAP version 1\n1..1\n", VICTIM_SLOW },
 	/* a runner of two programs, one with a failed case; a console after it */
 	{ "nested", NESTED_PROGRAMS "5 passed, 1 failed, 2 skipped\n"
 	  "# console: powered off\nreboot: Power down\n", 1 },
@@ -79,6 +82,9 @@ static const struct victim_mode victim_modes[] = {
 
 static void victim_end(int end)
 {
+	struct timespec pause_s = { 1, 500000000 };
+	const char *scale;
+
 	switch (end) {
 	case VICTIM_KILLED:
 		raise(SIGKILL);
@@ -86,6 +92,14 @@ static void victim_end(int end)
 	case VICTIM_HANGS:
 		for (;;)
 			pause();
+	case VICTIM_SLOW:
+		scale = getenv("MIGCTL_TEST_TIMEOUT_SCALE");
+		printf("# timeout scale %s\n", scale ? scale : "unset");
+		fflush(stdout);
+		nanosleep(&pause_s, NULL);
+		printf("ok 1 slow\n");
+		end = 0;
+		break;
 	}
 	fflush(stdout);
 	_exit(end);

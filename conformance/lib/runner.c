@@ -168,8 +168,10 @@ static bool relay_output(int fd, double deadline, struct program_result *res)
 	return true;
 }
 
+/* A PROGRAM with a blank in it is a shell command line: it has arguments. */
 static pid_t spawn(const char *prog, int *out_fd)
 {
+	bool shell = strpbrk(prog, " \t");
 	int fds[2];
 	pid_t pid;
 
@@ -186,7 +188,10 @@ static pid_t spawn(const char *prog, int *out_fd)
 		setpgid(0, 0);
 		dup2(fds[1], STDOUT_FILENO);
 		dup2(fds[1], STDERR_FILENO);
-		execl(prog, prog, (char *)NULL);
+		if (shell)
+			execl("/bin/sh", "sh", "-c", prog, (char *)NULL);
+		else
+			execl(prog, prog, (char *)NULL);
 		printf("# cannot run %s: %s\n", prog, strerror(errno));
 		_exit(127);
 	}
@@ -350,12 +355,18 @@ static void run_program(int idx, const char *prog, int timeout_s,
 
 static void usage(const char *argv0)
 {
-	printf("usage: %s [-t SECONDS] PROGRAM...\n"
+	printf("usage: %s [-t SECONDS] [--] PROGRAM...\n"
 	       "Runs each KTAP test program, nests its output two spaces and ends\n"
 	       "with 'N passed, N failed, N skipped' counting cases. Exits 1 when a\n"
 	       "case failed, else 0.\n"
 	       "\n"
 	       "  -t SECONDS  time limit of each program (default %d)\n"
+	       "  PROGRAM     a path, or a shell command line when it contains a\n"
+	       "              blank: 'prog --filter x*' runs through /bin/sh -c\n"
+	       "\n"
+	       "Environment: MIGCTL_SLOW=N multiplies every time limit by N (for\n"
+	       "slow platforms such as an emulated VM) and, unless it is set,\n"
+	       "sets MIGCTL_TEST_TIMEOUT_SCALE=N for the programs' own cases.\n"
 	       "\n"
 	       "Counting: a result line is a case. A program that ends with a\n"
 	       "runner's totals line is counted by those totals. Missing results\n"
@@ -363,6 +374,22 @@ static void usage(const char *argv0)
 	       "without a plan, too many results, a crash, a timeout or an exit\n"
 	       "code that disagrees with the results fail.\n",
 	       argv0, DEFAULT_TIMEOUT);
+}
+
+/* MIGCTL_SLOW: a whole number of at least 1, or 0 when it is malformed. */
+static int slow_factor(void)
+{
+	const char *env = getenv("MIGCTL_SLOW");
+	char *end;
+	long n;
+
+	if (!env || !*env)
+		return 1;
+	n = strtol(env, &end, 10);
+	if (*end || n < 1 || n > 1000)
+		return 0;
+	setenv("MIGCTL_TEST_TIMEOUT_SCALE", env, 0);
+	return n;
 }
 
 int main(int argc, char **argv)
@@ -373,7 +400,7 @@ int main(int argc, char **argv)
 	};
 	struct counts total = { 0 };
 	int timeout = DEFAULT_TIMEOUT;
-	int c, n;
+	int c, n, slow;
 
 	while ((c = getopt_long(argc, argv, "+t:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -392,10 +419,16 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	slow = slow_factor();
+	if (!slow) {
+		fprintf(stderr, "runner: MIGCTL_SLOW must be a number from 1 to 1000, not '%s'\n",
+			getenv("MIGCTL_SLOW"));
+		return 2;
+	}
 	n = argc - optind;
 	printf("KTAP version 1\n1..%d\n", n);
 	for (int k = 0; k < n; k++)
-		run_program(k + 1, argv[optind + k], timeout, &total);
+		run_program(k + 1, argv[optind + k], timeout * slow, &total);
 	printf("%d passed, %d failed, %d skipped\n", total.passed, total.failed,
 	       total.skipped);
 	return total.failed ? 1 : 0;

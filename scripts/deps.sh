@@ -18,9 +18,12 @@ set -eu
 # iproute2: ip netns and tc for the two-host test (conformance/vmm/netns.sh)
 # iptables: iptables-legacy, packet loss in that test where the kernel has no
 #   sch_netem (the statistic match of the legacy ip_tables)
+# linux-image-amd64, busybox-static, cpio: scripts/kvm-run's Linux VM with a
+#   standard KVM (kvm-amd) under QEMU, where this machine has none
+# kmod: modprobe in that VM
 PACKAGES="gcc make binutils libc6-dev python3 asciidoctor qemu-system-x86
 libsodium-dev pkgconf gnuplot-nox clang libclang-rt-14-dev valgrind iproute2
-iptables"
+iptables linux-image-amd64 busybox-static cpio kmod"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -480,3 +480,53 @@ TEST(runner, help_names_arguments_and_slow)
 	EXPECT_HAS("MIGCTL_SLOW=N");
 	EXPECT_LACKS("KTAP version 1");
 }
+
+/* An executable script with the given text; its path replaces the Xs. */
+static void write_script(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+	FILE *f;
+
+	ASSERT_GE(fd, 0);
+	f = fdopen(fd, "w");
+	ASSERT_NONNULL(f);
+	fputs(text, f);
+	fclose(f);
+	ASSERT_EQ(0, chmod(path, 0700));
+}
+
+/* ktap_skip_all reports every planned case, so each counts as skipped. */
+TEST(runner, shell_skip_all_counts_every_planned_case)
+{
+	static const struct {
+		const char *before, *names, *totals;
+	} rows[] = {
+		{ "ktap_result ok first\n", "second third", "1 passed, 0 failed, 3 skipped" },
+		{ "", "first second third", "0 passed, 0 failed, 4 skipped" },
+	};
+	char runner[PATH_MAX], ktap[PATH_MAX], text[PATH_MAX + 256], want[128];
+	char script[] = "/tmp/migctl-skip-all-XXXXXX";
+	char *argv[] = { runner, script, NULL };
+
+	sibling("runner", runner, sizeof(runner));
+	sibling("../../scripts/ktap.sh", ktap, sizeof(ktap));
+	REQUIRE(!access(ktap, R_OK), "%s is not built (run make)", ktap);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "#!/bin/bash\n. '%s'\necho 'KTAP version 1'\necho '1..4'\n%s"
+			 "ktap_skip_all 4 'no unicorn' %s\necho unreachable\n",
+			 ktap, rows[i].before, rows[i].names);
+		strcpy(script, "/tmp/migctl-skip-all-XXXXXX");
+		write_script(script, text);
+		run(&o, NULL, argv);
+		unlink(script);
+		EXPECT_EQ(0, o.status);
+		EXPECT_HAS("  ok 3 third # SKIP no unicorn\n  ok 4 not_run # SKIP no unicorn\n");
+		EXPECT_LACKS("unreachable");
+		snprintf(want, sizeof(want), "\n%s\n", rows[i].totals);
+		EXPECT_ENDS(want);
+	}
+	/* the last one skipped as a whole and said so with exit 4 */
+	EXPECT_HAS(" # SKIP all cases skipped\n");
+	EXPECT_HAS("  # Totals: pass:0 fail:0 xfail:0 xpass:0 skip:4 error:0\n");
+}

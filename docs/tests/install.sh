@@ -22,6 +22,10 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 stage=$tmp/stage
 root=$stage$PREFIX
 plan=10
+# The cases after make_install, in order; each needs the install.
+after_install=(installed_files shared_library pkgconfig_metadata headers_compile_alone
+	host_program_shared host_program_static guest_program_freestanding
+	conformance_installed make_uninstall)
 
 # A make of the project's own, not tied to the jobserver of a calling make.
 pmake() {
@@ -39,10 +43,8 @@ echo "KTAP version 1"
 echo "1..$plan"
 
 if ! command -v "$PKG_CONFIG" >/dev/null 2>&1; then
-	for _ in $(seq $plan); do
-		ktap_result skip install "$PKG_CONFIG not installed (apt-get install pkgconf)"
-	done
-	exit 4
+	ktap_skip_all $plan "$PKG_CONFIG not installed (apt-get install pkgconf)" \
+		make_install "${after_install[@]}"
 fi
 
 # 1: the install itself; nothing else can be checked without it.
@@ -51,13 +53,7 @@ if pmake install >"$tmp/install.log" 2>&1; then
 else
 	sed 's/^/# /' "$tmp/install.log" | tail -n 20
 	ktap_result fail make_install "make install failed"
-	for t in installed_files shared_library pkgconfig_metadata headers_compile_alone \
-		 host_program_shared host_program_static guest_program_freestanding \
-		 conformance_installed make_uninstall; do
-		ktap_result skip "$t" "make install failed"
-	done
-	ktap_totals
-	ktap_exit
+	ktap_skip_all $plan "make install failed" "${after_install[@]}"
 fi
 
 # 2: what lands where. Everything below the prefix, in the usual places.

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include "migctl.h"
+#include "guest_cpuid.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -31,6 +32,7 @@ int vcpu_signal_init(void)
 	return 0;
 }
 
+/* The VM's template (guest_cpuid_build()) with this vCPU's APIC ID. */
 static int vcpu_set_cpuid(struct vcpu *vcpu)
 {
 	struct kvm_cpuid2 *tmpl = vcpu->vm->cpuid;
@@ -41,15 +43,7 @@ static int vcpu_set_cpuid(struct vcpu *vcpu)
 	if (!c)
 		return -ENOMEM;
 	memcpy(c, tmpl, sz);
-	for (u32 i = 0; i < c->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &c->entries[i];
-
-		/* Each vCPU sees its own (x2)APIC ID. */
-		if (e->function == 1)
-			e->ebx = (e->ebx & 0x00ffffffu) | ((u32)vcpu->id << 24);
-		else if (e->function == 0xb || e->function == 0x1f)
-			e->edx = vcpu->id;
-	}
+	guest_cpuid_set_apic_id(c, vcpu->id);
 	if (ioctl(vcpu->fd, KVM_SET_CPUID2, c) < 0)
 		ret = -errno;
 	free(c);

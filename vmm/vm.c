@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 
 #include "migctl.h"
+#include "guest_cpuid.h"
 #include "migrate/fault.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -48,9 +49,20 @@ static void vm_disable_hypercall_quirk(struct vm *vm)
 		vm->caps.quirk_fix_hypercall_off = true;
 }
 
-static int vm_get_supported_cpuid(struct vm *vm)
+/*
+ * The one place the guest's CPUID comes from: KVM_GET_SUPPORTED_CPUID
+ * describes the host, and guest_cpuid_build() makes it a guest's
+ * (hypervisor bit, topology, no nested virtualization). Never hand KVM's
+ * table to KVM_SET_CPUID2 as it is.
+ */
+static int vm_build_cpuid(struct vm *vm)
 {
 	size_t sz = sizeof(*vm->cpuid) + VM_CPUID_MAX_ENTRIES * sizeof(vm->cpuid->entries[0]);
+	struct guest_cpuid_config cc = {
+		.nr_cpus = vm->cfg.nr_cpus,
+		.irqchip = vm->cfg.irqchip,
+		.tsc_deadline = vm_check_ext(vm, KVM_CAP_TSC_DEADLINE_TIMER) > 0,
+	};
 
 	vm->cpuid = calloc(1, sz);
 	if (!vm->cpuid)
@@ -58,7 +70,7 @@ static int vm_get_supported_cpuid(struct vm *vm)
 	vm->cpuid->nent = VM_CPUID_MAX_ENTRIES;
 	if (ioctl(vm->sys_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid) < 0)
 		return -errno;
-	return 0;
+	return guest_cpuid_build(vm->cpuid, VM_CPUID_MAX_ENTRIES, &cc);
 }
 
 /* The MSRs KVM saves and restores for a vCPU (vcpu_save()). */
@@ -131,7 +143,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	}
 	vm_disable_hypercall_quirk(vm);
 	vm->caps.hypercall_exit_mask = vm_check_ext(vm, KVM_CAP_EXIT_HYPERCALL);
-	ret = vm_get_supported_cpuid(vm);
+	ret = vm_build_cpuid(vm);
 	if (!ret)
 		ret = vm_get_msr_indices(vm);
 	if (ret)
@@ -221,42 +233,17 @@ int vm_set_msr_filter(struct vm *vm, const u32 *msrs, int n)
 
 struct kvm_cpuid_entry2 *vm_cpuid_find(struct vm *vm, u32 function, u32 index)
 {
-	for (u32 i = 0; i < vm->cpuid->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &vm->cpuid->entries[i];
-
-		if (e->function != function)
-			continue;
-		if (!(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) || e->index == index)
-			return e;
-	}
-	return NULL;
+	return guest_cpuid_find(vm->cpuid, function, index);
 }
 
 int vm_cpuid_set(struct vm *vm, const struct kvm_cpuid_entry2 *entry)
 {
-	struct kvm_cpuid_entry2 *e = vm_cpuid_find(vm, entry->function, entry->index);
-
-	if (!e) {
-		if (vm->cpuid->nent >= VM_CPUID_MAX_ENTRIES)
-			return -ENOSPC;
-		e = &vm->cpuid->entries[vm->cpuid->nent++];
-	}
-	*e = *entry;
-	return 0;
+	return guest_cpuid_set(vm->cpuid, VM_CPUID_MAX_ENTRIES, entry);
 }
 
 void vm_cpuid_remove_range(struct vm *vm, u32 first, u32 last)
 {
-	u32 j = 0;
-
-	for (u32 i = 0; i < vm->cpuid->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &vm->cpuid->entries[i];
-
-		if (e->function >= first && e->function <= last)
-			continue;
-		vm->cpuid->entries[j++] = *e;
-	}
-	vm->cpuid->nent = j;
+	guest_cpuid_remove_range(vm->cpuid, first, last);
 }
 
 int vm_ioport_register(struct vm *vm, u16 base, u16 len, vm_ioport_fn fn, void *opaque)

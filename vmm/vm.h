@@ -82,7 +82,7 @@ struct vm {
 	struct vm_config cfg;
 	struct vm_caps caps;
 	struct mem mem;
-	struct kvm_cpuid2 *cpuid;	/* template for every vCPU */
+	struct kvm_cpuid2 *cpuid;	/* template for every vCPU (guest_cpuid_build()) */
 	u32 *msr_indices;		/* KVM_GET_MSR_INDEX_LIST: vCPU state MSRs */
 	u32 nr_msr_indices;
 	struct vcpu *vcpus[VM_MAX_CPUS];
@@ -105,7 +105,9 @@ struct vm {
 
 /**
  * vm_create() - open /dev/kvm, create a VM with RAM and (optionally) the
- * in-kernel irqchip, and disable KVM's FIX_HYPERCALL quirk where possible.
+ * in-kernel irqchip, disable KVM's FIX_HYPERCALL quirk where possible, and
+ * build the guest CPUID template from KVM's supported table
+ * (guest_cpuid_build()).
  *
  * Return: 0 or -errno: -ENOENT no /dev/kvm, -EACCES no permission,
  * -EINVAL bad size, -ENOMEM, or the failing ioctl's error.

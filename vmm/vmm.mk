@@ -2,7 +2,7 @@
 # vmm/vmm.mk - migctl-vmm, its tests and the tiny guest images they boot.
 
 VMM_BIN		:= $(O)/vmm/migctl-vmm
-VMM_CORE_OBJS	:= $(addprefix $(O)/vmm/,vm.o vcpu.o mem.o boot.o probe.o proto.o options.o \
+VMM_CORE_OBJS	:= $(addprefix $(O)/vmm/,vm.o vcpu.o guest_cpuid.o mem.o boot.o probe.o proto.o options.o \
 			dev/serial.o dev/exitport.o sevsim_vm.o)
 VMM_LDLIBS	:= -lpthread
 
@@ -41,12 +41,13 @@ $(O)/vmm/tests/images/%.elf: $(O)/vmm/tests/images/%.o $(VMM_IMAGE_LDS)
 	$(Q)$(CC) $(GUEST_CFLAGS) -static -no-pie -Wl,--build-id=none \
 		-Wl,--no-warn-rwx-segments -Wl,-T,$(VMM_IMAGE_LDS) -o $@ $<
 
-VMM_TEST_NAMES	:= options_test boot_test kvm_test image_test migrate_test
+VMM_TEST_NAMES	:= options_test boot_test guest_cpuid_test kvm_test image_test migrate_test
 VMM_TESTS	:= $(addprefix $(O)/vmm/tests/,$(VMM_TEST_NAMES))
 VMM_TEST_RUN	:= $(O)/vmm/tests/run.o
 
 $(O)/vmm/tests/options_test: $(O)/vmm/tests/options_test.o $(O)/vmm/options.o $(TEST_LIB)
 $(O)/vmm/tests/boot_test: $(O)/vmm/tests/boot_test.o $(O)/vmm/boot.o $(O)/vmm/mem.o $(TEST_LIB)
+$(O)/vmm/tests/guest_cpuid_test: $(O)/vmm/tests/guest_cpuid_test.o $(O)/vmm/guest_cpuid.o $(TEST_LIB)
 $(O)/vmm/tests/kvm_test: $(O)/vmm/tests/kvm_test.o $(VMM_TEST_RUN) $(VMM_CORE_OBJS) \
 			 $(VMM_MIGRATE_OBJS) $(MIGCTL_HOST_LIB) $(TEST_LIB)
 $(O)/vmm/tests/image_test: $(O)/vmm/tests/image_test.o $(VMM_TEST_RUN) $(VMM_CORE_OBJS) \

@@ -114,6 +114,28 @@ TEST(boot, start_info_and_e820)
 			    "e820 0000000100000000 0000000080000000 00000001\n"));
 }
 
+/*
+ * The guest sees the hypervisor bit, which KVM_GET_SUPPORTED_CPUID of a
+ * standard KVM never reports (the VMM sets it), and its own APIC ID.
+ */
+TEST(boot, guest_sees_hypervisor_bit)
+{
+	const char *key = "cpuid 00000001: ", *p;
+	u32 l[4];
+	struct run r;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	VMM(&r, "--cpus", "2", run_image("info"));
+	ASSERT_EQ(0, r.status);
+	p = strstr(r.out, key);
+	ASSERT_NONNULL(p);
+	ASSERT_EQ(4, sscanf(p + strlen(key), "%x %x %x %x", &l[0], &l[1], &l[2], &l[3]));
+	EXPECT_TRUE(l[2] & (1u << MIGCTL_CPUID_HYPERVISOR_BIT));
+	EXPECT_EQ(0u, l[1] >> 24);		/* the BSP's initial APIC ID */
+	EXPECT_EQ(2u, (l[1] >> 16) & 0xff);	/* APIC IDs in the package */
+	EXPECT_FALSE(l[2] & (1u << 5));		/* no VMX: nested state is not migrated */
+}
+
 FIXTURE(cpuid) { struct run r; struct probe_result probe; u32 leaf[3][4]; };
 FIXTURE_VARIANT(cpuid) { const char *migctl; const char *features; u32 want_features; };
 FIXTURE_VARIANT_ADD(cpuid, off) { "off", "none", 0 };

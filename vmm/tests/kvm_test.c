@@ -39,6 +39,45 @@ TEST(probe, definite_answer)
 	EXPECT_TRUE(p.quirk_off || !p.hypercall);
 }
 
+/*
+ * What KVM_SET_CPUID2 gave each vCPU (read back with KVM_GET_CPUID2): the
+ * hypervisor bit, which a standard KVM's supported table lacks, and the
+ * vCPU's own APIC ID in leaves 1 and 0xb, from one template.
+ */
+TEST(vm, vcpu_cpuid_hypervisor_bit_and_apic_id)
+{
+	struct vm_config cfg = { .mem_size = 64ull << 20, .nr_cpus = 3, .irqchip = true };
+	struct {
+		struct kvm_cpuid2 hdr;
+		struct kvm_cpuid_entry2 e[256];
+	} c;
+	struct vm *vm;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	ASSERT_EQ(0, vm_create(&vm, &cfg));
+	ASSERT_EQ(0, vm_create_vcpus(vm));
+	for (int i = 0; i < 3; i++) {
+		struct kvm_cpuid_entry2 *l1 = NULL, *topo = NULL;
+
+		c.hdr.nent = 256;
+		ASSERT_EQ(0, ioctl(vm->vcpus[i]->fd, KVM_GET_CPUID2, &c));
+		for (u32 k = 0; k < c.hdr.nent; k++) {
+			if (c.e[k].function == 1)
+				l1 = &c.e[k];
+			if (c.e[k].function == 0xb && c.e[k].index == 1)
+				topo = &c.e[k];
+		}
+		ASSERT_NONNULL(l1);
+		EXPECT_TRUE(l1->ecx & (1u << MIGCTL_CPUID_HYPERVISOR_BIT));
+		EXPECT_EQ((u32)i, l1->ebx >> 24);
+		if (topo) {
+			EXPECT_EQ((u32)i, topo->edx);
+			EXPECT_EQ(3u, topo->ebx);	/* logical processors at the core level */
+		}
+	}
+	vm_destroy(vm);
+}
+
 #define GO_PORT		0xf8	/* resume.S polls it */
 
 /* Port 0xf8 answers *opaque: 0 keeps resume.S polling. */

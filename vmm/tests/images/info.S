@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* info.S - prints what PVH boot handed over and the KVM CPUID leaves, exits 0. */
+/* info.S - prints what PVH boot handed over, CPUID leaf 1 and the KVM leaves, exits 0. */
 #include "pvh.h"
 
 /* print a string literal: clobbers EAX, EDX, ESI */
@@ -38,6 +38,8 @@ _start:
 	popl %ecx
 	loop 1b
 
+	movl $1, %eax
+	call leaf
 	movl $0x40000000, %eax
 	call leaf
 	movl $0x40000001, %eax

@@ -16,7 +16,12 @@
 #include "vm.h"
 
 #define VM_CPUID_MAX_ENTRIES	512
-/* Where KVM wants its TSS pages on hosts that need them (below 4 GiB, unused). */
+/*
+ * kvm-intel's private pages for real-mode emulation: the identity-mapped
+ * page table (one page) and the TSS (three), in the hole below 4 GiB that
+ * mem_layout() never maps, clear of the LAPIC, IOAPIC and sev-sim pages.
+ */
+#define VM_IDENTITY_MAP_ADDR	0xfffbc000ull
 #define VM_TSS_ADDR		0xfffbd000ul
 
 static int vm_check_ext(struct vm *vm, long cap)
@@ -96,6 +101,26 @@ static int vm_get_msr_indices(struct vm *vm)
 	return vm->msr_indices ? 0 : -ENOMEM;
 }
 
+/*
+ * What must exist before the first vCPU: kvm-intel's private pages (the
+ * identity map is placed when a vCPU is created, so it comes first; kvm-amd
+ * accepts and ignores both) and the in-kernel irqchip.
+ */
+static int vm_setup_arch(struct vm *vm)
+{
+	u64 idmap = VM_IDENTITY_MAP_ADDR;
+
+	if (vm_check_ext(vm, KVM_CAP_SET_IDENTITY_MAP_ADDR) &&
+	    ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
+		return -errno;
+	if (vm_check_ext(vm, KVM_CAP_SET_TSS_ADDR) &&
+	    ioctl(vm->fd, KVM_SET_TSS_ADDR, VM_TSS_ADDR) < 0)
+		return -errno;
+	if (vm->cfg.irqchip && ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return -errno;
+	return 0;
+}
+
 static int vm_open(struct vm *vm)
 {
 	vm->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -135,12 +160,9 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 		ret = -errno;
 		goto err;
 	}
-	if (vm_check_ext(vm, KVM_CAP_SET_TSS_ADDR))
-		ioctl(vm->fd, KVM_SET_TSS_ADDR, VM_TSS_ADDR);	/* VMX only needs it */
-	if (cfg->irqchip && ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0) {
-		ret = -errno;
+	ret = vm_setup_arch(vm);
+	if (ret)
 		goto err;
-	}
 	vm_disable_hypercall_quirk(vm);
 	vm->caps.hypercall_exit_mask = vm_check_ext(vm, KVM_CAP_EXIT_HYPERCALL);
 	ret = vm_build_cpuid(vm);

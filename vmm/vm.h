@@ -105,9 +105,9 @@ struct vm {
 
 /**
  * vm_create() - open /dev/kvm, create a VM with RAM and (optionally) the
- * in-kernel irqchip, disable KVM's FIX_HYPERCALL quirk where possible, and
- * build the guest CPUID template from KVM's supported table
- * (guest_cpuid_build()).
+ * in-kernel irqchip, place kvm-intel's identity map and TSS pages, disable
+ * KVM's FIX_HYPERCALL quirk where possible, and build the guest CPUID
+ * template from KVM's supported table (guest_cpuid_build()).
  *
  * Return: 0 or -errno: -ENOENT no /dev/kvm, -EACCES no permission,
  * -EINVAL bad size, -ENOMEM, or the failing ioctl's error.

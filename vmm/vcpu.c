@@ -396,74 +396,239 @@ void vcpu_join(struct vcpu *vcpu)
 	vcpu->thread_started = false;
 }
 
-/* Read the VM's MSR list, skipping the indices this KVM refuses. */
-static int vcpu_save_msrs(struct vcpu *vcpu, struct vcpu_state *st)
+/* KVM takes fewer than 256 MSRs per KVM_GET_MSRS or KVM_SET_MSRS. */
+#define VCPU_MSR_CHUNK		128
+#define VCPU_MSR_TSC_DEADLINE	0x6e0u
+
+struct vcpu_msr_req {
+	struct kvm_msrs hdr;
+	struct kvm_msr_entry e[VCPU_MSR_CHUNK];
+};
+
+/*
+ * Every MSR of the VM's index list this vCPU can read. KVM_GET_MSRS stops
+ * at the first index KVM cannot read for this vCPU (one its CPUID does not
+ * enable): that one is left out, as the destination's KVM leaves it out.
+ */
+static int vcpu_save_msrs(struct vcpu *vcpu, struct vcpu_state *st, char *why)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[VCPU_MAX_MSRS];
-	} req;
 	struct vm *vm = vcpu->vm;
+	struct vcpu_msr_req req;
 	u32 next = 0;
 
 	st->nr_msrs = 0;
-	while (next < vm->nr_msr_indices && st->nr_msrs < VCPU_MAX_MSRS) {
-		u32 n = 0;
+	while (next < vm->nr_msr_indices) {
+		u32 n = vm->nr_msr_indices - next;
 		int got;
 
-		while (next + n < vm->nr_msr_indices && st->nr_msrs + n < VCPU_MAX_MSRS) {
-			req.e[n] = (struct kvm_msr_entry){ .index = vm->msr_indices[next + n] };
-			n++;
-		}
+		n = n < VCPU_MSR_CHUNK ? n : VCPU_MSR_CHUNK;
+		for (u32 i = 0; i < n; i++)
+			req.e[i] = (struct kvm_msr_entry){ .index = vm->msr_indices[next + i] };
 		req.hdr.nmsrs = n;
 		got = ioctl(vcpu->fd, KVM_GET_MSRS, &req);
-		if (got < 0)
+		if (got < 0) {
+			snprintf(why, VCPU_WHY_MAX, "KVM_GET_MSRS: %s", strerror(errno));
 			return -errno;
+		}
+		if (st->nr_msrs + got > VCPU_MAX_MSRS) {
+			snprintf(why, VCPU_WHY_MAX, "KVM lists more than %u readable MSRs, more "
+				 "than this VMM saves", VCPU_MAX_MSRS);
+			return -E2BIG;
+		}
 		memcpy(&st->msrs[st->nr_msrs], req.e, got * sizeof(req.e[0]));
 		st->nr_msrs += got;
-		next += got + 1;	/* KVM stopped at an MSR it cannot read: skip it */
+		next += got;
+		if ((u32)got < n)
+			next++;		/* skip the index KVM stopped at */
 	}
 	return 0;
 }
 
-int vcpu_save(struct vcpu *vcpu, struct vcpu_state *st)
+int vcpu_save(struct vcpu *vcpu, struct vcpu_state *st, char *why)
 {
+	struct vm *vm = vcpu->vm;
+	int khz;
+
 	memset(st, 0, sizeof(*st));
+	if (vm->caps.xsave_size > (int)sizeof(st->xsave)) {
+		snprintf(why, VCPU_WHY_MAX, "the XSAVE state has %d bytes, more than the %zu "
+			 "this VMM saves", vm->caps.xsave_size, sizeof(st->xsave));
+		return -E2BIG;
+	}
 	if (ioctl(vcpu->fd, KVM_GET_REGS, &st->regs) < 0 ||
 	    ioctl(vcpu->fd, KVM_GET_SREGS, &st->sregs) < 0 ||
 	    ioctl(vcpu->fd, KVM_GET_XSAVE, &st->xsave) < 0 ||
 	    ioctl(vcpu->fd, KVM_GET_XCRS, &st->xcrs) < 0 ||
 	    ioctl(vcpu->fd, KVM_GET_LAPIC, &st->lapic) < 0 ||
 	    ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, &st->events) < 0 ||
-	    ioctl(vcpu->fd, KVM_GET_MP_STATE, &st->mp) < 0)
+	    ioctl(vcpu->fd, KVM_GET_MP_STATE, &st->mp) < 0 ||
+	    (vm->caps.debugregs && ioctl(vcpu->fd, KVM_GET_DEBUGREGS, &st->debugregs) < 0)) {
+		snprintf(why, VCPU_WHY_MAX, "reading the registers: %s", strerror(errno));
 		return -errno;
-	return vcpu_save_msrs(vcpu, st);
+	}
+	khz = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
+	st->tsc_khz = khz > 0 ? (u32)khz : 0;
+	return vcpu_save_msrs(vcpu, st, why);
 }
 
-int vcpu_restore(struct vcpu *vcpu, const struct vcpu_state *st)
+static bool vcpu_msr_known(const struct vm *vm, u32 index)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[VCPU_MAX_MSRS];
-	} req = { .hdr.nmsrs = st->nr_msrs };
-	int n;
+	for (u32 i = 0; i < vm->nr_msr_indices; i++)
+		if (vm->msr_indices[i] == index)
+			return true;
+	return false;
+}
 
-	memcpy(req.e, st->msrs, st->nr_msrs * sizeof(st->msrs[0]));
+static int vcpu_check_msrs(const struct vm *vm, const struct vcpu_state *st, char *why)
+{
+	if (st->nr_msrs > VCPU_MAX_MSRS || st->nr_msrs > vm->nr_msr_indices) {
+		snprintf(why, VCPU_WHY_MAX, "%u MSRs, more than the %u this KVM saves (at most "
+			 "%u)", st->nr_msrs, vm->nr_msr_indices, VCPU_MAX_MSRS);
+		return -EINVAL;
+	}
+	for (u32 i = 0; i < st->nr_msrs; i++) {
+		const struct kvm_msr_entry *e = &st->msrs[i];
+
+		if (!vcpu_msr_known(vm, e->index)) {
+			snprintf(why, VCPU_WHY_MAX, "MSR %#x is not one this KVM saves "
+				 "(KVM_GET_MSR_INDEX_LIST)", e->index);
+			return -EINVAL;
+		}
+		if (e->reserved) {
+			snprintf(why, VCPU_WHY_MAX, "MSR %#x: reserved field %#x is not 0",
+				 e->index, e->reserved);
+			return -EINVAL;
+		}
+		for (u32 j = 0; j < i; j++) {
+			if (st->msrs[j].index == e->index) {
+				snprintf(why, VCPU_WHY_MAX, "MSR %#x appears twice", e->index);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+int vcpu_state_check(const struct vm *vm, const struct vcpu_state *st, char *why)
+{
+	if (st->xcrs.nr_xcrs > KVM_MAX_XCRS || st->xcrs.flags) {
+		snprintf(why, VCPU_WHY_MAX, "%u XCRs (at most %u) or flags %#x", st->xcrs.nr_xcrs,
+			 KVM_MAX_XCRS, st->xcrs.flags);
+		return -EINVAL;
+	}
+	if (st->debugregs.flags) {
+		snprintf(why, VCPU_WHY_MAX, "debug register flags %#llx",
+			 (unsigned long long)st->debugregs.flags);
+		return -EINVAL;
+	}
+	/* KVM takes any value here; x86 vCPUs of a plain VM know these. */
+	if (st->mp.mp_state > KVM_MP_STATE_SIPI_RECEIVED) {
+		snprintf(why, VCPU_WHY_MAX, "MP state %u", st->mp.mp_state);
+		return -EINVAL;
+	}
+	return vcpu_check_msrs(vm, st, why);
+}
+
+/* KVM_SET_MSRS in chunks; every one must be taken. */
+static int vcpu_set_msrs(struct vcpu *vcpu, const struct kvm_msr_entry *e, u32 n, char *why)
+{
+	struct vcpu_msr_req req;
+
+	for (u32 done = 0; done < n;) {
+		u32 k = n - done < VCPU_MSR_CHUNK ? n - done : VCPU_MSR_CHUNK;
+		int got;
+
+		req.hdr = (struct kvm_msrs){ .nmsrs = k };
+		memcpy(req.e, e + done, k * sizeof(*e));
+		got = ioctl(vcpu->fd, KVM_SET_MSRS, &req);
+		if (got < 0) {
+			snprintf(why, VCPU_WHY_MAX, "KVM_SET_MSRS: %s", strerror(errno));
+			return -errno;
+		}
+		if ((u32)got != k) {
+			snprintf(why, VCPU_WHY_MAX, "KVM refuses MSR %#x = %#llx", e[done + got].index,
+				 (unsigned long long)e[done + got].data);
+			return -EINVAL;
+		}
+		done += k;
+	}
+	return 0;
+}
+
+/*
+ * The guest's TSC runs at the source's rate: a guest that calibrated its
+ * TSC (or was given invariant TSC) would otherwise see time run wrong.
+ */
+static int vcpu_set_tsc_khz(struct vcpu *vcpu, u32 khz, char *why)
+{
+	if (!khz || ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0) == (int)khz)
+		return 0;
+	if (ioctl(vcpu->fd, KVM_SET_TSC_KHZ, khz) < 0) {
+		snprintf(why, VCPU_WHY_MAX, "this KVM cannot run the guest's TSC at %u kHz "
+			 "(KVM_SET_TSC_KHZ: %s; no TSC scaling?)", khz, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Everything up to and including the MSRs; the TSC deadline goes to *deadline. */
+static int vcpu_restore_cpu(struct vcpu *vcpu, const struct vcpu_state *st,
+			    const struct kvm_msr_entry **deadline, char *why)
+{
+	struct kvm_msr_entry *msrs = malloc((st->nr_msrs + 1) * sizeof(*msrs));
+	u32 n = 0;
+	int ret = 0;
+
+	if (!msrs)
+		return -ENOMEM;
+	for (u32 i = 0; i < st->nr_msrs; i++) {
+		if (st->msrs[i].index == VCPU_MSR_TSC_DEADLINE)
+			*deadline = &st->msrs[i];
+		else
+			msrs[n++] = st->msrs[i];
+	}
 	/* SREGS first: it carries the APIC base the LAPIC state depends on. */
 	if (ioctl(vcpu->fd, KVM_SET_SREGS, &st->sregs) < 0 ||
 	    ioctl(vcpu->fd, KVM_SET_REGS, &st->regs) < 0 ||
 	    ioctl(vcpu->fd, KVM_SET_XSAVE, &st->xsave) < 0 ||
-	    ioctl(vcpu->fd, KVM_SET_XCRS, &st->xcrs) < 0)
+	    ioctl(vcpu->fd, KVM_SET_XCRS, &st->xcrs) < 0) {
+		ret = -errno;
+		snprintf(why, VCPU_WHY_MAX, "KVM refuses the registers: %s", strerror(errno));
+	}
+	if (!ret)
+		ret = vcpu_set_tsc_khz(vcpu, st->tsc_khz, why);
+	if (!ret)
+		ret = vcpu_set_msrs(vcpu, msrs, n, why);
+	free(msrs);
+	return ret;
+}
+
+int vcpu_restore(struct vcpu *vcpu, const struct vcpu_state *st, char *why)
+{
+	const struct kvm_msr_entry *deadline = NULL;
+	int ret = vcpu_state_check(vcpu->vm, st, why);
+
+	if (!ret)
+		ret = vcpu_restore_cpu(vcpu, st, &deadline, why);
+	if (ret)
+		return ret;
+	if (ioctl(vcpu->fd, KVM_SET_LAPIC, &st->lapic) < 0) {
+		snprintf(why, VCPU_WHY_MAX, "KVM refuses the local APIC: %s", strerror(errno));
 		return -errno;
-	n = ioctl(vcpu->fd, KVM_SET_MSRS, &req);
-	if (n < 0)
+	}
+	if (deadline) {
+		ret = vcpu_set_msrs(vcpu, deadline, 1, why);
+		if (ret)
+			return ret;
+	}
+	if (ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &st->events) < 0 ||
+	    ioctl(vcpu->fd, KVM_SET_MP_STATE, &st->mp) < 0 ||
+	    (vcpu->vm->caps.debugregs &&
+	     ioctl(vcpu->fd, KVM_SET_DEBUGREGS, &st->debugregs) < 0)) {
+		snprintf(why, VCPU_WHY_MAX, "KVM refuses the events, MP state or debug "
+			 "registers: %s", strerror(errno));
 		return -errno;
-	if ((u32)n != st->nr_msrs)
-		return -EINVAL;	/* this KVM refuses an MSR the source had */
-	if (ioctl(vcpu->fd, KVM_SET_LAPIC, &st->lapic) < 0 ||
-	    ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &st->events) < 0 ||
-	    ioctl(vcpu->fd, KVM_SET_MP_STATE, &st->mp) < 0)
-		return -errno;
+	}
 	return 0;
 }
 

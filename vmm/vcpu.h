@@ -32,11 +32,18 @@ struct vcpu_flat32 {
 	u16 idt_limit;
 };
 
-#define VCPU_MAX_MSRS		256
+/*
+ * Room for the MSRs of KVM's save list (KVM_GET_MSR_INDEX_LIST), which
+ * has 40 to about 250 entries depending on the kernel and the CPU; a
+ * vCPU with more readable MSRs is not saved (vcpu_save() fails).
+ */
+#define VCPU_MAX_MSRS		512
 
 /*
  * Everything KVM keeps for one vCPU, for snapshots and migration. Save it
  * only while the vCPU is parked (vm_pause()), so no exit is half done.
+ * A state from elsewhere (a migration stream) is checked by
+ * vcpu_state_check() before any of it is applied.
  */
 struct vcpu_state {
 	struct kvm_regs regs;
@@ -46,9 +53,14 @@ struct vcpu_state {
 	struct kvm_lapic_state lapic;
 	struct kvm_vcpu_events events;
 	struct kvm_mp_state mp;
-	u32 nr_msrs;
+	struct kvm_debugregs debugregs;	/* zero where KVM lacks KVM_CAP_DEBUGREGS */
+	u32 tsc_khz;			/* the guest's TSC rate; 0: KVM did not say */
+	u32 nr_msrs;			/* 0..VCPU_MAX_MSRS */
 	struct kvm_msr_entry msrs[VCPU_MAX_MSRS];
 };
+
+/* Room for a message of vcpu_save(), vcpu_state_check(), vcpu_restore(). */
+#define VCPU_WHY_MAX		160
 
 /* Selectors of the flat descriptors the VMM assumes (QEMU's PVH values). */
 #define VCPU_FLAT_CS		0x10
@@ -104,13 +116,48 @@ int vcpu_start(struct vcpu *vcpu);
 void vcpu_join(struct vcpu *vcpu);
 
 /**
- * vcpu_save() - read the vCPU's whole state into @st. MSRs of the VM's
- * index list that this KVM cannot read are left out.
+ * vcpu_save() - read the vCPU's whole state into @st
+ * @why: VCPU_WHY_MAX bytes, receives what failed
+ *
+ * Every MSR of the VM's index list that KVM can read for this vCPU is
+ * saved (those its CPUID does not enable are left out, as the destination
+ * leaves them out too), and the guest's TSC rate.
+ *
+ * Return: 0, -E2BIG when the state does not fit struct vcpu_state (more
+ * than VCPU_MAX_MSRS MSRs, or an XSAVE area over 4 KiB), or the failing
+ * ioctl's -errno.
  */
-int vcpu_save(struct vcpu *vcpu, struct vcpu_state *st);
+int vcpu_save(struct vcpu *vcpu, struct vcpu_state *st, char *why);
 
-/** vcpu_restore() - load a state saved by vcpu_save() (this or another VM). */
-int vcpu_restore(struct vcpu *vcpu, const struct vcpu_state *st);
+/**
+ * vcpu_state_check() - may @st be loaded into a vCPU of @vm?
+ * @why: VCPU_WHY_MAX bytes, receives the first field found wrong
+ *
+ * Checks what KVM does not check itself before the VMM indexes its own
+ * arrays with it: the MSR count, that every MSR index is one this KVM
+ * saves (KVM_GET_MSR_INDEX_LIST of @vm), once, with its reserved field 0,
+ * the XCR count and flags, the debug register flags and the MP state.
+ * KVM checks the registers, XSAVE, LAPIC and events itself when they are
+ * set.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int vcpu_state_check(const struct vm *vm, const struct vcpu_state *st, char *why);
+
+/**
+ * vcpu_restore() - load a state saved by vcpu_save() (this or another VM)
+ * @why: VCPU_WHY_MAX bytes, receives what failed
+ *
+ * Checks @st with vcpu_state_check() first and applies nothing if it is
+ * wrong. Order: special registers (the APIC base), registers, XSAVE, XCRs,
+ * the TSC rate (before the TSC MSR is written), the MSRs except the TSC
+ * deadline, the LAPIC, the TSC deadline (KVM drops it unless the LAPIC
+ * timer is in TSC-deadline mode), events, MP state, debug registers.
+ *
+ * Return: 0, -EINVAL for a state that fails the check or an MSR KVM
+ * refuses, or the failing ioctl's -errno.
+ */
+int vcpu_restore(struct vcpu *vcpu, const struct vcpu_state *st, char *why);
 
 /** vcpu_dump() - general and segment registers, for fatal exits. */
 void vcpu_dump(struct vcpu *vcpu, FILE *f);

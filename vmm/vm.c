@@ -165,6 +165,8 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 		goto err;
 	vm_disable_hypercall_quirk(vm);
 	vm->caps.hypercall_exit_mask = vm_check_ext(vm, KVM_CAP_EXIT_HYPERCALL);
+	vm->caps.xsave_size = vm_check_ext(vm, KVM_CAP_XSAVE2);
+	vm->caps.debugregs = vm_check_ext(vm, KVM_CAP_DEBUGREGS) > 0;
 	ret = vm_build_cpuid(vm);
 	if (!ret)
 		ret = vm_get_msr_indices(vm);

@@ -31,6 +31,8 @@ struct vm_caps {
 	bool quirk_fix_hypercall_off;	/* FIX_HYPERCALL_INSN disabled */
 	bool user_space_msr;		/* KVM_CAP_X86_USER_SPACE_MSR enabled */
 	bool msr_filter;		/* filter installed */
+	int xsave_size;			/* KVM_CAP_XSAVE2: bytes of a vCPU's XSAVE state */
+	bool debugregs;			/* KVM_GET/SET_DEBUGREGS */
 };
 
 /* How the VM ended; the first reason wins. */

@@ -372,6 +372,7 @@ static int send_stop_and_copy(struct send_ctx *c)
 {
 	const struct migrate_send_args *a = c->a;
 	struct migctl_host_state hs;
+	char why[256];
 	s64 n;
 	int ret;
 
@@ -399,9 +400,9 @@ static int send_stop_and_copy(struct send_ctx *c)
 #else
 	(void)n;
 #endif
-	ret = migrate_state_send(c->w, c->vm, a->host, a->sev);
+	ret = migrate_state_send(c->w, c->vm, a->host, a->sev, why, sizeof(why));
 	if (ret)
-		return send_fail(c, ret, "cannot save the VM state: %s", strerror(-ret));
+		return send_fail(c, ret, "cannot save the VM state: %s", why);
 	/* The point of no return: from END on, a cancel is refused. */
 	if (atomic_load(a->cancel) || (a->commit && !a->commit(a->opaque)))
 		return send_fail(c, -ECANCELED, "%s", "cancelled");

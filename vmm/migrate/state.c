@@ -42,14 +42,16 @@ static int state_send_status(struct migrate_writer *w, struct migctl_host *host)
 }
 
 int migrate_state_send(struct migrate_writer *w, struct vm *vm, struct migctl_host *host,
-		       const struct sevsim_vm *sev)
+		       const struct sevsim_vm *sev, char *err, size_t errlen)
 {
 	u8 saved[MIGCTL_HOST_SAVED_SIZE], win[16];
+	char why[VCPU_WHY_MAX];
 	struct migctl_host_saved s;
 	struct vm_state vs;
 	struct vcpu_state *cs;
 	int ret = state_send_status(w, host);
 
+	snprintf(err, errlen, "%s", strerror(-ret));
 	if (ret)
 		return ret;
 	migctl_host_export(host, &s);
@@ -64,15 +66,18 @@ int migrate_state_send(struct migrate_writer *w, struct vm *vm, struct migctl_ho
 		ret = vm_save_state(vm, &vs);
 	if (!ret)
 		ret = migrate_writer_device(w, "vm", &vs, sizeof(vs));
-	if (ret)
-		return ret;
-	cs = malloc(sizeof(*cs));
-	if (!cs)
-		return -ENOMEM;
+	cs = ret ? NULL : malloc(sizeof(*cs));
+	if (!ret && !cs)
+		ret = -ENOMEM;
+	snprintf(err, errlen, "%s", strerror(-ret));
 	for (int i = 0; !ret && i < vm->nr_vcpus; i++) {
-		ret = vcpu_save(vm->vcpus[i], cs);
-		if (!ret)
-			ret = migrate_writer_vcpu(w, i, cs, sizeof(*cs));
+		ret = vcpu_save(vm->vcpus[i], cs, why);
+		if (ret) {
+			snprintf(err, errlen, "vCPU %d: %s", i, why);
+			break;
+		}
+		ret = migrate_writer_vcpu(w, i, cs, sizeof(*cs));
+		snprintf(err, errlen, "%s", strerror(-ret));
 	}
 	free(cs);
 	return ret;
@@ -185,24 +190,49 @@ int migrate_staged_apply_status(struct migrate_staged *s, struct migctl_host *ho
 	return 0;
 }
 
-int migrate_staged_apply_cpus(struct migrate_staged *s, struct vm *vm, char *err,
-			      size_t errlen)
+/* Every vCPU's state is there and may be loaded here, before any is applied. */
+static int state_check_cpus(struct migrate_staged *s, struct vm *vm, char *err, size_t errlen)
 {
-	int ret;
+	char why[VCPU_WHY_MAX];
 
 	if (!s->have_vm) {
 		snprintf(err, errlen, "the stream lacks the VM state");
 		return -EBADMSG;
 	}
+	if (s->nr_vcpus != (u32)vm->nr_vcpus) {
+		snprintf(err, errlen, "%u vCPU states for %d vCPUs", s->nr_vcpus, vm->nr_vcpus);
+		return -EBADMSG;
+	}
+	for (u32 i = 0; i < s->nr_vcpus; i++) {
+		if (!s->have_vcpu[i]) {
+			snprintf(err, errlen, "the stream lacks the state of vCPU %u", i);
+			return -EBADMSG;
+		}
+		if (vcpu_state_check(vm, &s->vcpus[i], why)) {
+			snprintf(err, errlen, "vCPU %u: bad state: %s", i, why);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+int migrate_staged_apply_cpus(struct migrate_staged *s, struct vm *vm, char *err,
+			      size_t errlen)
+{
+	char why[VCPU_WHY_MAX];
+	int ret = state_check_cpus(s, vm, err, errlen);
+
+	if (ret)
+		return ret;
 	ret = vm_restore_state(vm, &s->vm);
 	if (ret) {
 		snprintf(err, errlen, "cannot restore the clock and irqchips: %s", strerror(-ret));
 		return ret;
 	}
 	for (u32 i = 0; i < s->nr_vcpus; i++) {
-		ret = s->have_vcpu[i] ? vcpu_restore(vm->vcpus[i], &s->vcpus[i]) : -EBADMSG;
+		ret = vcpu_restore(vm->vcpus[i], &s->vcpus[i], why);
 		if (ret) {
-			snprintf(err, errlen, "cannot restore vCPU %u: %s", i, strerror(-ret));
+			snprintf(err, errlen, "cannot restore vCPU %u: %s", i, why);
 			return ret;
 		}
 	}

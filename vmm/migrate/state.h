@@ -26,9 +26,12 @@ struct sevsim_vm;
 struct migrate_writer;
 struct migrate_staged;
 
-/** migrate_state_send() - write STATUS, the DEVICE and the VCPU sections. */
+/**
+ * migrate_state_send() - write STATUS, the DEVICE and the VCPU sections
+ * @err: receives what failed (a vCPU whose state does not fit is refused).
+ */
 int migrate_state_send(struct migrate_writer *w, struct vm *vm, struct migctl_host *host,
-		       const struct sevsim_vm *sev);
+		       const struct sevsim_vm *sev, char *err, size_t errlen);
 
 /** migrate_staged_create() - room for the state of @nr_vcpus vCPUs. */
 struct migrate_staged *migrate_staged_create(u32 nr_vcpus);
@@ -48,7 +51,10 @@ int migrate_staged_vcpu(struct migrate_staged *s, u32 index, const void *blob, s
 int migrate_staged_apply_status(struct migrate_staged *s, struct migctl_host *host,
 				const struct sevsim_vm *sev, char *err, size_t errlen);
 
-/** migrate_staged_apply_cpus() - KVM clock, irqchips and every vCPU. */
+/**
+ * migrate_staged_apply_cpus() - KVM clock, irqchips and every vCPU, after
+ * checking every vCPU's state (vcpu_state_check()) before any is applied.
+ */
 int migrate_staged_apply_cpus(struct migrate_staged *s, struct vm *vm, char *err,
 			      size_t errlen);
 

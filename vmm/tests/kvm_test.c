@@ -324,6 +324,7 @@ static bool wait_output(int fd, const char *want)
 TEST(vm, snapshot_restore_other_vm)
 {
 	static struct vcpu_state st[2];
+	char why[VCPU_WHY_MAX] = "";
 	struct serial *sa = NULL, *sb = NULL;
 	static u8 stay, go = 1;
 	int pa[2], pb[2];
@@ -337,10 +338,12 @@ TEST(vm, snapshot_restore_other_vm)
 	ASSERT_TRUE(wait_output(pa[0], "a\n"));
 	ASSERT_EQ(0, vm_pause(a));
 	for (int i = 0; i < 2; i++)
-		ASSERT_EQ(0, vcpu_save(a->vcpus[i], &st[i]));
+		ASSERT_EQ(0, vcpu_save(a->vcpus[i], &st[i], why));
 	EXPECT_EQ((u32)KVM_MP_STATE_UNINITIALIZED, st[1].mp.mp_state);
 	EXPECT_GT(st[0].nr_msrs, 0u);
-	test_diag("saved %u of %u MSRs", st[0].nr_msrs, a->nr_msr_indices);
+	EXPECT_EQ(0, vcpu_state_check(a, &st[0], why));
+	test_diag("saved %u of %u MSRs, TSC %u kHz", st[0].nr_msrs, a->nr_msr_indices,
+		  st[0].tsc_khz);
 
 	b = new_vm(2, &sb, pb[1], &go);
 	ASSERT_NONNULL(b);
@@ -348,7 +351,7 @@ TEST(vm, snapshot_restore_other_vm)
 	memcpy(b->mem.host, a->mem.host, a->mem.host_size);
 	ASSERT_EQ(0, vm_create_vcpus(b));
 	for (int i = 0; i < 2; i++)
-		ASSERT_EQ(0, vcpu_restore(b->vcpus[i], &st[i]));
+		ASSERT_EQ(0, vcpu_restore(b->vcpus[i], &st[i], why));
 	vm_end(a, VM_END_GUEST, 0);
 	vm_destroy(a);
 	serial_destroy(sa);
@@ -362,6 +365,89 @@ TEST(vm, snapshot_restore_other_vm)
 	EXPECT_TRUE(wait_output(pb[0], "b\n"));
 	vm_destroy(b);
 	serial_destroy(sb);
+}
+
+#define MSR_TSC_DEADLINE	0x6e0u
+#define APIC_LVTT		0x320
+#define APIC_LVT_MASKED		(1u << 16)
+#define APIC_TIMER_DEADLINE	(2u << 17)
+
+static u64 get_msr(struct vcpu *vcpu, u32 index)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} req = { .hdr.nmsrs = 1, .e.index = index };
+
+	return ioctl(vcpu->fd, KVM_GET_MSRS, &req) == 1 ? req.e.data : ~0ull;
+}
+
+/* Two fresh 1-vCPU VMs with the in-kernel LAPIC, vCPUs created. */
+static void two_vms(struct vm **a, struct vm **b)
+{
+	struct vm_config cfg = { .mem_size = 64ull << 20, .nr_cpus = 1, .irqchip = true };
+
+	ASSERT_EQ(0, vm_create(a, &cfg));
+	ASSERT_EQ(0, vm_create_vcpus(*a));
+	ASSERT_EQ(0, vm_create(b, &cfg));
+	ASSERT_EQ(0, vm_create_vcpus(*b));
+}
+
+/*
+ * A guest's armed TSC-deadline timer survives a restore: KVM drops a
+ * deadline written while the LAPIC timer is not in TSC-deadline mode, so
+ * the MSR must follow the LAPIC state, not come before it with the others.
+ */
+TEST(vm, restore_keeps_tsc_deadline)
+{
+	static struct vcpu_state st;
+	struct kvm_lapic_state lapic;
+	char why[VCPU_WHY_MAX] = "";
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} dl = { .hdr.nmsrs = 1, .e.index = MSR_TSC_DEADLINE };
+	struct vm *a, *b;
+	u32 lvtt;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	two_vms(&a, &b);
+	REQUIRE(vm_cpuid_find(a, 1, 0)->ecx & (1u << 24), "KVM has no TSC-deadline timer");
+	ASSERT_EQ(0, ioctl(a->vcpus[0]->fd, KVM_GET_LAPIC, &lapic));
+	lvtt = APIC_TIMER_DEADLINE | APIC_LVT_MASKED | 0xec;
+	memcpy(&lapic.regs[APIC_LVTT], &lvtt, 4);
+	ASSERT_EQ(0, ioctl(a->vcpus[0]->fd, KVM_SET_LAPIC, &lapic));
+	dl.e.data = get_msr(a->vcpus[0], 0x10) + (1ull << 50);	/* far in the future */
+	ASSERT_EQ(1, ioctl(a->vcpus[0]->fd, KVM_SET_MSRS, &dl));
+	ASSERT_EQ(dl.e.data, get_msr(a->vcpus[0], MSR_TSC_DEADLINE));
+
+	ASSERT_EQ(0, vcpu_save(a->vcpus[0], &st, why));
+	EXPECT_MSG(!vcpu_restore(b->vcpus[0], &st, why), "restore: %s", why);
+	EXPECT_EQ(dl.e.data, get_msr(b->vcpus[0], MSR_TSC_DEADLINE));
+	vm_destroy(a);
+	vm_destroy(b);
+}
+
+/* A state that fails vcpu_state_check() is refused with nothing of it applied. */
+TEST(vm, restore_refuses_bad_state_untouched)
+{
+	static struct vcpu_state st;
+	char why[VCPU_WHY_MAX] = "";
+	struct kvm_regs regs;
+	struct vm *a, *b;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	two_vms(&a, &b);
+	ASSERT_EQ(0, vcpu_save(a->vcpus[0], &st, why));
+	st.regs.rip = 0x123456;
+	st.nr_msrs = 0xffffffffu;	/* would index far past msrs[] */
+	EXPECT_EQ(-EINVAL, vcpu_restore(b->vcpus[0], &st, why));
+	test_diag("%s", why);
+	EXPECT_TRUE(strstr(why, "4294967295 MSRs"));
+	ASSERT_EQ(0, ioctl(b->vcpus[0]->fd, KVM_GET_REGS, &regs));
+	EXPECT_NE(0x123456ull, (unsigned long long)regs.rip);
+	vm_destroy(a);
+	vm_destroy(b);
 }
 
 /*

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* migrate_test.c - two VMs in one process: send, receive, compare RAM and status. */
+#define _GNU_SOURCE	/* memfd_create() */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+
+#include <sodium.h>
 
 #include "migctl.h"
 #include "migctl-host.h"
@@ -17,6 +22,7 @@
 #include "../migrate/recv.h"
 #include "../migrate/send.h"
 #include "../migrate/sevsim.h"
+#include "../migrate/stream.h"
 #include "../proto.h"
 #include "../sevsim_vm.h"
 #include "../vcpu.h"
@@ -327,4 +333,132 @@ TEST(migrate, memory_mismatch_refused)
 	EXPECT_FALSE(vm_is_paused(src.vm));
 	EXPECT_FALSE(j.started);
 	mt_pair_destroy(&src, &dst);
+}
+
+/* The source's whole stream, as a snapshot to a file would hold it. */
+static u8 *mt_snapshot(struct side *src, size_t *len)
+{
+	atomic_bool cancel = false;
+	struct migrate_send_args a = {
+		.vm = src->vm, .host = proto_host(src->proto), .downtime_ms = 300,
+		.max_rounds = 30, .cancel = &cancel,
+	};
+	struct migrate_stats st;
+	char err[512];
+	u8 *buf = NULL;
+	off_t end;
+
+	a.fd = memfd_create("migrate-test", MFD_CLOEXEC);
+	if (a.fd < 0)
+		return NULL;
+	if (!migrate_send(&a, &st, err, sizeof(err)) && (end = lseek(a.fd, 0, SEEK_END)) > 0 &&
+	    (buf = malloc(end)) && pread(a.fd, buf, end, 0) != end) {
+		free(buf);
+		buf = NULL;
+	}
+	*len = buf ? (size_t)end : 0;
+	close(a.fd);
+	return buf;
+}
+
+/* vCPU 0's state in the stream: the payload of its VCPU section. */
+static struct vcpu_state *mt_find_vcpu0(u8 *buf, size_t len)
+{
+	size_t off = sizeof(struct migctl_stream_header);
+
+	while (off + sizeof(struct migctl_stream_section) <= len) {
+		struct migctl_stream_section h;
+
+		memcpy(&h, buf + off, sizeof(h));
+		off += sizeof(h);
+		if (h.length > len - off)
+			return NULL;
+		if (h.type == MIGCTL_SEC_VCPU && h.length == 8 + sizeof(struct vcpu_state) &&
+		    !memcmp(buf + off, "\0\0\0\0", 4))
+			return (struct vcpu_state *)(buf + off + 8);
+		off += h.length;
+	}
+	return NULL;
+}
+
+/* A source (or a network peer) that sends a vCPU state with one field wrong. */
+FIXTURE(hostile_vcpu) { struct side src, dst; };
+FIXTURE_VARIANT(hostile_vcpu) {
+	void (*tamper)(struct vcpu_state *st);
+	const char *why;	/* NULL: untouched, the migration works */
+};
+
+static void msr_count_over_max(struct vcpu_state *st) { st->nr_msrs = VCPU_MAX_MSRS + 1; }
+static void msr_count_huge(struct vcpu_state *st) { st->nr_msrs = 0xffffffffu; }
+static void msr_count_over_list(struct vcpu_state *st) { st->nr_msrs = VCPU_MAX_MSRS; }
+static void msr_unknown(struct vcpu_state *st) { st->msrs[0].index = 0x4b564d13; }
+static void msr_twice(struct vcpu_state *st) { st->msrs[1].index = st->msrs[0].index; }
+static void msr_reserved(struct vcpu_state *st) { st->msrs[0].reserved = 1; }
+static void xcr_count(struct vcpu_state *st) { st->xcrs.nr_xcrs = KVM_MAX_XCRS + 1; }
+static void mp_state(struct vcpu_state *st) { st->mp.mp_state = 77; }
+
+FIXTURE_VARIANT_ADD(hostile_vcpu, untouched) { NULL, NULL };
+FIXTURE_VARIANT_ADD(hostile_vcpu, msr_count_over_max) { msr_count_over_max, "MSRs, more than" };
+FIXTURE_VARIANT_ADD(hostile_vcpu, msr_count_huge) { msr_count_huge, "4294967295 MSRs" };
+FIXTURE_VARIANT_ADD(hostile_vcpu, msr_count_over_list) { msr_count_over_list, "MSRs, more than" };
+FIXTURE_VARIANT_ADD(hostile_vcpu, msr_unknown) { msr_unknown, "MSR 0x4b564d13 is not one this KVM saves" };
+FIXTURE_VARIANT_ADD(hostile_vcpu, msr_twice) { msr_twice, "appears twice" };
+FIXTURE_VARIANT_ADD(hostile_vcpu, msr_reserved) { msr_reserved, "reserved field 0x1" };
+FIXTURE_VARIANT_ADD(hostile_vcpu, xcr_count) { xcr_count, "17 XCRs" };
+FIXTURE_VARIANT_ADD(hostile_vcpu, mp_state) { mp_state, "MP state 77" };
+
+FIXTURE_SETUP(hostile_vcpu)
+{
+	mt_pair_create(&self->src, &self->dst, false, MT_MEM);
+}
+
+FIXTURE_TEARDOWN(hostile_vcpu)
+{
+	mt_pair_destroy(&self->src, &self->dst);
+}
+
+/*
+ * The vCPU state in a stream is the peer's word: its MSR count indexes the
+ * destination's arrays. Every field the VMM relies on is checked before
+ * any of the state is applied, the stream is refused with the field named,
+ * and the destination never runs a vCPU.
+ */
+TEST_F(hostile_vcpu, refused_before_apply)
+{
+	struct recv_job j = { .dst = &self->dst };
+	struct migrate_recv_args a = {
+		.vm = self->dst.vm, .host = proto_host(self->dst.proto), .start = recv_start,
+		.opaque = &j,
+	};
+	struct vcpu_state *st;
+	size_t len;
+	u8 *buf = mt_snapshot(&self->src, &len);
+
+	ASSERT_NONNULL(buf);
+	st = mt_find_vcpu0(buf, len);
+	ASSERT_NONNULL(st);
+	ASSERT_GE(st->nr_msrs, 2u);
+	if (variant->tamper) {
+		variant->tamper(st);
+		/* A correct checksum: only the planted field is wrong. */
+		crypto_generichash(buf + len - 32, 32, buf, len - 32, NULL, 0);
+	}
+	a.fd = memfd_create("migrate-test", MFD_CLOEXEC);
+	ASSERT_GE(a.fd, 0);
+	ASSERT_EQ((ssize_t)len, write(a.fd, buf, len));
+	ASSERT_EQ(0, lseek(a.fd, 0, SEEK_SET));
+	j.ret = migrate_recv(&a, NULL, j.err, sizeof(j.err));
+	test_diag("%s", j.ret ? j.err : "restored");
+	if (!variant->why) {
+		EXPECT_EQ(0, j.ret);
+		EXPECT_TRUE(j.started);
+	} else {
+		EXPECT_NE(0, j.ret);
+		EXPECT_FALSE(j.started);
+		EXPECT_MSG(strstr(j.err, variant->why), "reason '%s' lacks '%s'", j.err,
+			   variant->why);
+		EXPECT_TRUE(strstr(j.err, "vCPU 0"));
+	}
+	close(a.fd);
+	free(buf);
 }

@@ -530,3 +530,76 @@ TEST(runner, shell_skip_all_counts_every_planned_case)
 	EXPECT_HAS(" # SKIP all cases skipped\n");
 	EXPECT_HAS("  # Totals: pass:0 fail:0 xfail:0 xpass:0 skip:4 error:0\n");
 }
+
+/*
+ * Exit 75 is the platform's failure (scripts/kvm-run), not the program's:
+ * the program runs once more and only that run counts; two in a row are
+ * reported as a platform failure and fail.
+ */
+TEST(runner, platform_failure_runs_once_more)
+{
+	char runner[PATH_MAX], flag[] = "/tmp/migctl-platform-XXXXXX", cmd[PATH_MAX + 256];
+	char *argv[] = { runner, cmd, NULL };
+	int fd;
+
+	sibling("runner", runner, sizeof(runner));
+	fd = mkstemp(flag);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	/* the first run prints a result and fails its platform; the second passes */
+	snprintf(cmd, sizeof(cmd),
+		 "sh -c 'echo \"1..2\"; echo \"ok 1 a\"; if [ -e %s ]; then rm %s; exit 75; fi; "
+		 "echo \"ok 2 b\"'", flag, flag);
+	run(&o, NULL, argv);
+	EXPECT_EQ(0, o.status);
+	EXPECT_HAS(": the platform failed; running it once more, the output above is not counted\n");
+	EXPECT_EQ(2, occurrences(o.out, "  ok 1 a\n"));
+	EXPECT_LACKS("platform failures");
+	EXPECT_ENDS("\n2 passed, 0 failed, 0 skipped\n");
+
+	snprintf(cmd, sizeof(cmd), "sh -c 'echo \"1..2\"; echo \"ok 1 a\"; exit 75'");
+	run(&o, NULL, argv);
+	EXPECT_EQ(1, o.status);
+	EXPECT_HAS(": the platform failed; running it once more, the output above is not counted\n");
+	EXPECT_HAS(": exit code 75: the platform failed (a VM crash, lockup or boot failure), not the test\n");
+	EXPECT_HAS("\n# platform failures: 1 program(s) could not run, twice; counted as failed\n");
+	EXPECT_ENDS("\n1 passed, 1 failed, 0 skipped\n");
+}
+
+/*
+ * -j 2 runs two programs at once, yet prints each whole and in order: the
+ * first waits for a file only the second writes, so it passes only when
+ * both run together.
+ */
+TEST(runner, jobs_run_together_and_print_in_order)
+{
+	char runner[PATH_MAX], flag[] = "/tmp/migctl-jobs-XXXXXX";
+	char first[PATH_MAX + 256], second[PATH_MAX + 64];
+	char *argv[] = { runner, "-t", "60", "-j", "2", first, second, "/bin/true", NULL };
+	int fd;
+
+	sibling("runner", runner, sizeof(runner));
+	fd = mkstemp(flag);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	ASSERT_EQ(0, unlink(flag));
+	snprintf(first, sizeof(first),
+		 "sh -c 'echo 1..1; i=0; while [ ! -e %s ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; "
+		 "[ -e %s ] && echo \"ok 1 saw_the_second\" || echo \"not ok 1 saw_the_second\"'",
+		 flag, flag);
+	snprintf(second, sizeof(second), "sh -c 'echo 1..1; touch %s; echo \"ok 1 wrote\"'", flag);
+	run(&o, NULL, argv);
+	unlink(flag);
+	EXPECT_EQ(1, o.status);	/* /bin/true prints nothing: a failed case */
+	EXPECT_HAS("\n  1..1\n  ok 1 saw_the_second\nok 1 sh -c");
+	EXPECT_HAS("\n  1..1\n  ok 1 wrote\nok 2 sh -c");
+	EXPECT_MSG(strstr(o.out, "ok 1 saw_the_second") < strstr(o.out, "ok 1 wrote"),
+		   "the second program's output came first:\n%s", o.out);
+	EXPECT_HAS("\nnot ok 3 /bin/true\n");
+	EXPECT_ENDS("\n2 passed, 1 failed, 0 skipped\n");
+
+	argv[4] = "0";
+	run(&o, NULL, argv);
+	EXPECT_EQ(2, o.status);
+	EXPECT_HAS("runner: -j takes 1 to 16, not '0'");
+}

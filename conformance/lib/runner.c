@@ -17,11 +17,14 @@
 #define DEFAULT_TIMEOUT	1800
 #define LINE_MAX_LEN	8192
 #define EXIT_CRASHED	-1	/* killed by a signal, timed out, or an odd code */
+#define EXIT_PLATFORM	75	/* scripts/kvm-run: the platform failed, not the test */
+#define MAX_JOBS	16
 
 struct counts {
 	int passed;
 	int failed;
 	int skipped;
+	int platform;	/* programs whose platform failed twice */
 };
 
 /* What one program printed at its own top level. */
@@ -215,6 +218,10 @@ static int exit_code(const char *prog, int status, bool finished)
 	case 1:
 	case 4:
 		return WEXITSTATUS(status);
+	case EXIT_PLATFORM:
+		printf("# %s: exit code %d: the platform failed (a VM crash, lockup or boot failure), not the test\n",
+		       prog, EXIT_PLATFORM);
+		return EXIT_CRASHED;
 	default:
 		printf("# %s: exit code %d\n", prog, WEXITSTATUS(status));
 		return EXIT_CRASHED;
@@ -311,31 +318,60 @@ static void judge(const char *prog, int status, bool finished,
 	check_exit(prog, code, reported, &res->cases);
 }
 
-/* Runs one program and adds its cases to the totals. */
-static void run_program(int idx, const char *prog, int timeout_s,
-			struct counts *total)
+/* One run of the program: its status, or -1 when it could not start. */
+static int attempt(const char *prog, int timeout_s, struct program_result *res,
+		   bool *finished)
 {
-	struct program_result res = { .plan = -1 };
-	double start = now_s();
 	int fd, status = 0;
-	bool finished;
 	pid_t pid;
 
+	*res = (struct program_result){ .plan = -1 };
 	pid = spawn(prog, &fd);
-	if (pid < 0) {
-		printf("# %s: cannot start: %s\nnot ok %d %s\n", prog,
-		       strerror(errno), idx, prog);
-		total->failed++;
-		return;
-	}
-	finished = relay_output(fd, start + timeout_s, &res);
+	if (pid < 0)
+		return -1;
+	*finished = relay_output(fd, now_s() + timeout_s, res);
 	close(fd);
-	if (!finished) {
+	if (!*finished) {
 		kill(-pid, SIGKILL);
 		printf("# %s: timed out after %d s\n", prog, timeout_s);
 	}
 	waitpid(pid, &status, 0);
 	kill(-pid, SIGKILL);
+	return status;
+}
+
+static bool platform_failed(int status, bool finished)
+{
+	return finished && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_PLATFORM;
+}
+
+/*
+ * Runs one program and adds its cases to the totals. A platform failure
+ * (exit 75) is no result: the program runs once more, and what the failed
+ * run printed stays visible but is not counted.
+ */
+static void run_program(int idx, const char *prog, int timeout_s,
+			struct counts *total)
+{
+	struct program_result res;
+	double start = now_s();
+	bool finished = false;
+	int status;
+
+	status = attempt(prog, timeout_s, &res, &finished);
+	if (status >= 0 && platform_failed(status, finished)) {
+		printf("# %s: the platform failed; running it once more, the output above is not counted\n",
+		       prog);
+		status = attempt(prog, timeout_s, &res, &finished);
+	}
+	if (status < 0) {
+		printf("# %s: cannot start: %s\nnot ok %d %s\n", prog,
+		       strerror(errno), idx, prog);
+		total->failed++;
+		return;
+	}
+	if (platform_failed(status, finished))
+		total->platform++;
 	judge(prog, status, finished, &res);
 
 	if (res.cases.failed)
@@ -353,14 +389,134 @@ static void run_program(int idx, const char *prog, int timeout_s,
 	total->skipped += res.cases.skipped;
 }
 
+/* One program of the list, run by a worker process of its own. */
+struct job {
+	const char *prog;
+	pid_t worker;
+	int out;		/* what it printed, a temporary file */
+	off_t shown;		/* how much of that is on stdout already */
+	int counts_fd;		/* its struct counts, when it is done */
+	bool done;
+};
+
+/* Starts the worker that runs job idx (1-based) with its output to a file. */
+static int job_start(struct job *job, int idx, int timeout_s)
+{
+	char path[] = "/tmp/migctl-runner.XXXXXX";
+	int fds[2];
+
+	job->out = mkostemp(path, O_CLOEXEC);
+	if (job->out < 0)
+		return -errno;
+	unlink(path);
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	job->worker = fork();
+	if (job->worker < 0)
+		return -errno;
+	if (job->worker == 0) {
+		struct counts c = { 0 };
+
+		dup2(job->out, STDOUT_FILENO);
+		run_program(idx, job->prog, timeout_s, &c);
+		fflush(stdout);
+		_exit(write(fds[1], &c, sizeof(c)) == sizeof(c) ? 0 : 1);
+	}
+	close(fds[1]);
+	job->counts_fd = fds[0];
+	return 0;
+}
+
+/* Copies what the job printed since the last call to stdout. */
+static void job_show(struct job *job)
+{
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = pread(job->out, buf, sizeof(buf), job->shown)) > 0) {
+		if (write(STDOUT_FILENO, buf, n) != n)
+			break;
+		job->shown += n;
+	}
+}
+
+/* Marks the jobs whose workers ended; waits at most a tenth of a second. */
+static void jobs_reap(struct job *jobs, int n)
+{
+	struct timespec tenth = { 0, 100 * 1000 * 1000 };
+	bool any = false;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+		for (int k = 0; k < n; k++) {
+			if (jobs[k].worker == pid)
+				jobs[k].done = any = true;
+		}
+	}
+	if (!any)
+		nanosleep(&tenth, NULL);
+}
+
+/*
+ * Runs the programs, up to max_jobs at a time. Each program's output is
+ * shown whole and in list order: the first unfinished one as it prints,
+ * the others once they are next.
+ */
+static int run_all(char **progs, int n, int max_jobs, int timeout_s, struct counts *total)
+{
+	struct job *jobs = calloc(n, sizeof(*jobs));
+	int started = 0, head = 0, running = 0, ret = 0;
+
+	if (!jobs)
+		return -ENOMEM;
+	while (head < n) {
+		while (running < max_jobs && started < n) {
+			jobs[started].prog = progs[started];
+			ret = job_start(&jobs[started], started + 1, timeout_s);
+			if (ret)
+				goto out;
+			started++;
+			running++;
+		}
+		job_show(&jobs[head]);
+		if (!jobs[head].done) {
+			jobs_reap(jobs, started);
+			continue;
+		}
+		struct counts c = { 0 };
+
+		job_show(&jobs[head]);
+		if (read(jobs[head].counts_fd, &c, sizeof(c)) != sizeof(c)) {
+			printf("# %s: its worker died\nnot ok %d %s\n", jobs[head].prog,
+			       head + 1, jobs[head].prog);
+			c.failed = 1;
+		}
+		fflush(stdout);
+		close(jobs[head].counts_fd);
+		close(jobs[head].out);
+		total->passed += c.passed;
+		total->failed += c.failed;
+		total->skipped += c.skipped;
+		total->platform += c.platform;
+		running--;
+		head++;
+	}
+out:
+	free(jobs);
+	return ret;
+}
+
 static void usage(const char *argv0)
 {
-	printf("usage: %s [-t SECONDS] [--] PROGRAM...\n"
+	printf("usage: %s [-t SECONDS] [-j JOBS] [--] PROGRAM...\n"
 	       "Runs each KTAP test program, nests its output two spaces and ends\n"
 	       "with 'N passed, N failed, N skipped' counting cases. Exits 1 when a\n"
 	       "case failed, else 0.\n"
 	       "\n"
 	       "  -t SECONDS  time limit of each program (default %d)\n"
+	       "  -j JOBS     run up to JOBS programs at once (default 1); each\n"
+	       "              program's output still comes whole and in order\n"
 	       "  PROGRAM     a path, or a shell command line when it contains a\n"
 	       "              blank: 'prog --filter x*' runs through /bin/sh -c\n"
 	       "\n"
@@ -372,7 +528,10 @@ static void usage(const char *argv0)
 	       "runner's totals line is counted by those totals. Missing results\n"
 	       "fail, or are skipped when the program exits 4; no output, results\n"
 	       "without a plan, too many results, a crash, a timeout or an exit\n"
-	       "code that disagrees with the results fail.\n",
+	       "code that disagrees with the results fail. Exit code 75 means the\n"
+	       "platform failed (scripts/kvm-run: a VM crash, lockup or boot\n"
+	       "failure), not the program: it runs once more, and a second 75 is\n"
+	       "reported as a platform failure and counted as failed.\n",
 	       argv0, DEFAULT_TIMEOUT);
 }
 
@@ -399,11 +558,19 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	struct counts total = { 0 };
-	int timeout = DEFAULT_TIMEOUT;
+	int timeout = DEFAULT_TIMEOUT, max_jobs = 1;
 	int c, n, slow;
 
-	while ((c = getopt_long(argc, argv, "+t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+t:j:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'j':
+			max_jobs = atoi(optarg);
+			if (max_jobs < 1 || max_jobs > MAX_JOBS) {
+				fprintf(stderr, "runner: -j takes 1 to %d, not '%s'\n",
+					MAX_JOBS, optarg);
+				return 2;
+			}
+			break;
 		case 't':
 			timeout = atoi(optarg);
 			if (timeout <= 0) {
@@ -427,8 +594,14 @@ int main(int argc, char **argv)
 	}
 	n = argc - optind;
 	printf("KTAP version 1\n1..%d\n", n);
-	for (int k = 0; k < n; k++)
-		run_program(k + 1, argv[optind + k], timeout * slow, &total);
+	fflush(stdout);
+	if (run_all(argv + optind, n, max_jobs, timeout * slow, &total)) {
+		fprintf(stderr, "runner: cannot start a worker: %s\n", strerror(errno));
+		return 2;
+	}
+	if (total.platform)
+		printf("# platform failures: %d program(s) could not run, twice; counted as failed\n",
+		       total.platform);
 	printf("%d passed, %d failed, %d skipped\n", total.passed, total.failed,
 	       total.skipped);
 	return total.failed ? 1 : 0;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* boot.c - PVH boot: ELF64 loader, hvm_start_info, e820 memory map. */
+/* boot.c - PVH boot: ELF32 and ELF64 loader, hvm_start_info, e820 memory map. */
 #include <elf.h>
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "boot.h"
@@ -10,6 +11,24 @@ _Static_assert(BOOT_START_INFO + sizeof(struct hvm_start_info) <= BOOT_MEMMAP,
 	       "start_info fits");
 _Static_assert(BOOT_MEMMAP + BOOT_MAX_E820 * sizeof(struct hvm_memmap_table_entry) <=
 	       BOOT_CMDLINE, "memory map fits");
+_Static_assert(sizeof(Elf32_Nhdr) == sizeof(Elf64_Nhdr), "one note header for both classes");
+
+/* An ELF header or program header of either class, widened. */
+struct boot_ehdr {
+	u8 class;
+	u64 phoff;
+	u16 phentsize;
+	u16 phnum;
+};
+
+struct boot_phdr {
+	u32 type;
+	u64 offset;
+	u64 paddr;
+	u64 filesz;
+	u64 memsz;
+	u64 align;
+};
 
 static bool boot_in_ram(const struct mem_bank *banks, int n, u64 gpa, u64 len)
 {
@@ -25,28 +44,33 @@ static bool boot_in_file(size_t file_len, u64 off, u64 len)
 	return off <= file_len && len <= file_len - off;
 }
 
-#define BOOT_ALIGN4(x)	(((x) + 3) & ~(u64)3)
+/* Round up a 32-bit note size: computed in 64 bits, it cannot wrap. */
+static u64 boot_note_align(u32 n, u64 align)
+{
+	return ((u64)n + align - 1) & ~(align - 1);
+}
 
-/* Find the PHYS32_ENTRY note in one PT_NOTE segment; 0 if none. */
-static int boot_find_note(const u8 *p, u64 len, u32 *entry)
+/* Find the PHYS32_ENTRY note in one PT_NOTE segment: 1 found, 0 none, -ENOEXEC. */
+static int boot_find_note(const u8 *p, u64 len, u64 align, u32 *entry)
 {
 	u64 off = 0;
 
-	while (len - off >= sizeof(Elf64_Nhdr)) {
-		const Elf64_Nhdr *nh = (const void *)(p + off);
-		u64 name = off + sizeof(*nh);
-		u64 desc = name + BOOT_ALIGN4(nh->n_namesz);
-		u64 next = desc + BOOT_ALIGN4(nh->n_descsz);
+	while (len - off >= sizeof(Elf32_Nhdr)) {	/* Elf64_Nhdr is the same */
+		Elf32_Nhdr nh;
+		u64 name = off + sizeof(nh), desc, next;
 
-		if (next > len || next <= off)
+		memcpy(&nh, p + off, sizeof(nh));
+		desc = name + boot_note_align(nh.n_namesz, align);
+		next = desc + boot_note_align(nh.n_descsz, align);
+		if (next > len)
 			return -ENOEXEC;
-		if (nh->n_namesz == 4 && !memcmp(p + name, "Xen", 4) &&
-		    nh->n_type == MIGCTL_PVH_NOTE_PHYS32_ENTRY) {
+		if (nh.n_namesz == 4 && !memcmp(p + name, "Xen", 4) &&
+		    nh.n_type == MIGCTL_PVH_NOTE_PHYS32_ENTRY) {
 			u64 v = 0;
 
-			if (nh->n_descsz != 4 && nh->n_descsz != 8)
+			if (nh.n_descsz != 4 && nh.n_descsz != 8)
 				return -ENOEXEC;
-			memcpy(&v, p + desc, nh->n_descsz);
+			memcpy(&v, p + desc, nh.n_descsz);
 			if (v > 0xffffffffull)
 				return -ENOEXEC;
 			*entry = (u32)v;
@@ -57,102 +81,180 @@ static int boot_find_note(const u8 *p, u64 len, u32 *entry)
 	return 0;
 }
 
-static int boot_check_header(const void *buf, size_t len, const char **why)
+/* e_ident: an ELF file of either class, little-endian, version 1. */
+static int boot_check_ident(const u8 *id, size_t len, const char **why)
 {
-	const Elf64_Ehdr *eh = buf;
-
-	if (len < EI_NIDENT || memcmp(eh->e_ident, ELFMAG, SELFMAG)) {
+	if (len < EI_NIDENT || memcmp(id, ELFMAG, SELFMAG)) {
 		*why = "not an ELF file";
 		return -ENOEXEC;
 	}
-	if (len < sizeof(*eh) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_ident[EI_DATA] != ELFDATA2LSB) {
-		*why = "not a 64-bit little-endian ELF file";
+	if (id[EI_CLASS] != ELFCLASS32 && id[EI_CLASS] != ELFCLASS64) {
+		*why = "neither a 32-bit nor a 64-bit ELF file (EI_CLASS)";
 		return -ENOEXEC;
 	}
-	if (eh->e_machine != EM_X86_64) {
-		*why = "not an x86-64 ELF file (wrong e_machine)";
+	if (id[EI_DATA] != ELFDATA2LSB) {
+		*why = "not a little-endian ELF file";
 		return -ENOEXEC;
 	}
-	if (eh->e_type != ET_EXEC) {
-		*why = "not an executable ELF file (relocatable or shared object)";
-		return -ENOEXEC;
-	}
-	if (eh->e_phentsize != sizeof(Elf64_Phdr) || !eh->e_phnum ||
-	    !boot_in_file(len, eh->e_phoff, (u64)eh->e_phnum * sizeof(Elf64_Phdr))) {
-		*why = "program headers missing or outside the file";
+	if (id[EI_VERSION] != EV_CURRENT) {
+		*why = "unknown ELF version (EI_VERSION)";
 		return -ENOEXEC;
 	}
 	return 0;
 }
 
-static int boot_add_seg(const Elf64_Phdr *ph, size_t len, const struct mem_bank *banks,
-			int nr_banks, struct boot_image *img, const char **why)
+/*
+ * Read the ELF header of either class: ELF32 must be EM_386, ELF64
+ * EM_X86_64. e_entry (not the PVH entry), e_version, e_ehsize and the
+ * section headers are not used, and not checked, as other PVH loaders do.
+ */
+static int boot_read_ehdr(const void *buf, size_t len, struct boot_ehdr *eh, const char **why)
 {
-	struct boot_seg *s = &img->segs[img->nr_segs];
+	u16 type, machine, want_machine;
+	int ret = boot_check_ident(buf, len, why);
 
+	if (ret)
+		return ret;
+	eh->class = ((const u8 *)buf)[EI_CLASS];
+	if (eh->class == ELFCLASS32) {
+		Elf32_Ehdr h;
+
+		if (len < sizeof(h))
+			goto truncated;
+		memcpy(&h, buf, sizeof(h));
+		type = h.e_type, machine = h.e_machine, eh->phoff = h.e_phoff;
+		eh->phentsize = h.e_phentsize, eh->phnum = h.e_phnum;
+		want_machine = EM_386;
+	} else {
+		Elf64_Ehdr h;
+
+		if (len < sizeof(h))
+			goto truncated;
+		memcpy(&h, buf, sizeof(h));
+		type = h.e_type, machine = h.e_machine, eh->phoff = h.e_phoff;
+		eh->phentsize = h.e_phentsize, eh->phnum = h.e_phnum;
+		want_machine = EM_X86_64;
+	}
+	if (machine != want_machine) {
+		*why = eh->class == ELFCLASS32 ? "not an i386 ELF32 file (e_machine is not EM_386)" :
+		       "not an x86-64 ELF64 file (e_machine is not EM_X86_64)";
+		return -ENOEXEC;
+	}
+	if (type != ET_EXEC) {
+		*why = "not an executable ELF file (relocatable or shared object)";
+		return -ENOEXEC;
+	}
+	return 0;
+
+truncated:
+	*why = "the ELF header is cut short";
+	return -ENOEXEC;
+}
+
+static int boot_check_phdrs(const struct boot_ehdr *eh, size_t len, const char **why)
+{
+	size_t size = eh->class == ELFCLASS32 ? sizeof(Elf32_Phdr) : sizeof(Elf64_Phdr);
+
+	/* e_phnum is 16 bits: the product cannot wrap. PN_XNUM defers to a section. */
+	if (eh->phentsize != size || !eh->phnum || eh->phnum == PN_XNUM ||
+	    !boot_in_file(len, eh->phoff, (u64)eh->phnum * size)) {
+		*why = "program headers missing, of the wrong size or outside the file";
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+static void boot_read_phdr(const u8 *buf, const struct boot_ehdr *eh, int i,
+			   struct boot_phdr *ph)
+{
+	const u8 *p = buf + eh->phoff + (u64)i * eh->phentsize;
+
+	if (eh->class == ELFCLASS32) {
+		Elf32_Phdr h;
+
+		memcpy(&h, p, sizeof(h));
+		*ph = (struct boot_phdr){ h.p_type, h.p_offset, h.p_paddr, h.p_filesz,
+					  h.p_memsz, h.p_align };
+	} else {
+		Elf64_Phdr h;
+
+		memcpy(&h, p, sizeof(h));
+		*ph = (struct boot_phdr){ h.p_type, h.p_offset, h.p_paddr, h.p_filesz,
+					  h.p_memsz, h.p_align };
+	}
+}
+
+/* Where a segment may go: its own range, RAM, the boot area, the class's reach. */
+static int boot_check_seg_range(const struct boot_phdr *ph, u8 class,
+				const struct mem_bank *banks, int nr_banks, const char **why)
+{
+	if (ph->memsz > UINT64_MAX - ph->paddr ||
+	    (class == ELFCLASS32 && ph->paddr + ph->memsz > 0x100000000ull)) {
+		*why = "a PT_LOAD segment runs past the end of the address space";
+		return -ENOEXEC;
+	}
+	if (ph->paddr < BOOT_AREA_END) {
+		*why = "a PT_LOAD segment overlaps the boot area below 0x7000";
+		return -ERANGE;
+	}
+	if (!boot_in_ram(banks, nr_banks, ph->paddr, ph->memsz)) {
+		*why = "a PT_LOAD segment is not inside guest RAM (too little --memory?)";
+		return -ERANGE;
+	}
+	return 0;
+}
+
+static int boot_add_seg(const struct boot_phdr *ph, u8 class, size_t len,
+			const struct mem_bank *banks, int nr_banks, struct boot_image *img,
+			const char **why)
+{
+	int ret;
+
+	if (ph->filesz > ph->memsz || !boot_in_file(len, ph->offset, ph->filesz)) {
+		*why = "a PT_LOAD segment's data lies outside the file or exceeds its size";
+		return -ENOEXEC;
+	}
+	if (!ph->memsz)
+		return 0;
 	if (img->nr_segs == BOOT_MAX_SEGS) {
 		*why = "too many PT_LOAD segments";
 		return -ENOEXEC;
 	}
-	if (ph->p_filesz > ph->p_memsz || !boot_in_file(len, ph->p_offset, ph->p_filesz)) {
-		*why = "a PT_LOAD segment's data lies outside the file or exceeds its size";
-		return -ENOEXEC;
-	}
-	if (!ph->p_memsz)
-		return 0;
-	if (ph->p_paddr < BOOT_AREA_END) {
-		*why = "a PT_LOAD segment overlaps the boot area below 0x7000";
-		return -ERANGE;
-	}
-	if (!boot_in_ram(banks, nr_banks, ph->p_paddr, ph->p_memsz)) {
-		*why = "a PT_LOAD segment is not inside guest RAM (too little --memory?)";
-		return -ERANGE;
-	}
+	ret = boot_check_seg_range(ph, class, banks, nr_banks, why);
+	if (ret)
+		return ret;
 	for (int i = 0; i < img->nr_segs; i++) {
 		const struct boot_seg *o = &img->segs[i];
 
-		if (ph->p_paddr < o->paddr + o->memsz && o->paddr < ph->p_paddr + ph->p_memsz) {
+		if (ph->paddr < o->paddr + o->memsz && o->paddr < ph->paddr + ph->memsz) {
 			*why = "two PT_LOAD segments overlap";
 			return -ENOEXEC;
 		}
 	}
-	*s = (struct boot_seg){ ph->p_paddr, ph->p_offset, ph->p_filesz, ph->p_memsz };
-	img->nr_segs++;
+	img->segs[img->nr_segs++] = (struct boot_seg){ ph->paddr, ph->offset, ph->filesz,
+						       ph->memsz };
 	return 0;
 }
 
-int boot_parse_elf(const void *buf, size_t len, const struct mem_bank *banks, int nr_banks,
-		   struct boot_image *img, const char **why)
+/* One PT_NOTE segment: 1 if it holds the PVH entry, 0 if not, -ENOEXEC. */
+static int boot_add_note(const u8 *buf, size_t len, const struct boot_phdr *ph,
+			 struct boot_image *img, const char **why)
 {
-	const Elf64_Ehdr *eh = buf;
-	const Elf64_Phdr *ph;
-	bool have_entry = false;
 	int ret;
 
-	memset(img, 0, sizeof(*img));
-	ret = boot_check_header(buf, len, why);
-	if (ret)
-		return ret;
-	ph = (const void *)((const u8 *)buf + eh->e_phoff);
-	for (int i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_type == PT_LOAD) {
-			ret = boot_add_seg(&ph[i], len, banks, nr_banks, img, why);
-		} else if (ph[i].p_type == PT_NOTE && !have_entry) {
-			if (!boot_in_file(len, ph[i].p_offset, ph[i].p_filesz)) {
-				*why = "a PT_NOTE segment lies outside the file";
-				return -ENOEXEC;
-			}
-			ret = boot_find_note((const u8 *)buf + ph[i].p_offset, ph[i].p_filesz,
-					     &img->entry);
-			if (ret < 0)
-				*why = "malformed ELF note";
-			have_entry = ret > 0;
-			ret = ret < 0 ? ret : 0;
-		}
-		if (ret)
-			return ret;
+	if (!boot_in_file(len, ph->offset, ph->filesz)) {
+		*why = "a PT_NOTE segment lies outside the file";
+		return -ENOEXEC;
 	}
+	/* Notes are 4-byte aligned; some 64-bit ones (p_align 8) are 8-byte. */
+	ret = boot_find_note(buf + ph->offset, ph->filesz, ph->align == 8 ? 8 : 4, &img->entry);
+	if (ret < 0)
+		*why = "malformed ELF note";
+	return ret;
+}
+
+static int boot_check_entry(const struct boot_image *img, bool have_entry, const char **why)
+{
 	if (!img->nr_segs) {
 		*why = "no PT_LOAD segment";
 		return -ENOEXEC;
@@ -167,6 +269,37 @@ int boot_parse_elf(const void *buf, size_t len, const struct mem_bank *banks, in
 			return 0;
 	*why = "the PVH entry point is outside every PT_LOAD segment";
 	return -ENOEXEC;
+}
+
+int boot_parse_elf(const void *buf, size_t len, const struct mem_bank *banks, int nr_banks,
+		   struct boot_image *img, const char **why)
+{
+	struct boot_ehdr eh;
+	bool have_entry = false;
+	int ret;
+
+	memset(img, 0, sizeof(*img));
+	ret = boot_read_ehdr(buf, len, &eh, why);
+	if (!ret)
+		ret = boot_check_phdrs(&eh, len, why);
+	if (ret)
+		return ret;
+	img->elf_class = eh.class;
+	for (int i = 0; i < eh.phnum; i++) {
+		struct boot_phdr ph;
+
+		boot_read_phdr(buf, &eh, i, &ph);
+		if (ph.type == PT_LOAD) {
+			ret = boot_add_seg(&ph, eh.class, len, banks, nr_banks, img, why);
+		} else if (ph.type == PT_NOTE && !have_entry) {
+			ret = boot_add_note(buf, len, &ph, img, why);
+			have_entry = ret > 0;
+			ret = ret < 0 ? ret : 0;
+		}
+		if (ret)
+			return ret;
+	}
+	return boot_check_entry(img, have_entry, why);
 }
 
 int boot_e820(const struct mem_bank *banks, int nr_banks, struct hvm_memmap_table_entry *out)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* boot.h - PVH boot: ELF64 loader, hvm_start_info, e820 memory map. */
+/* boot.h - PVH boot: ELF32 and ELF64 loader, hvm_start_info, e820 memory map. */
 #ifndef MIGCTL_VMM_BOOT_H
 #define MIGCTL_VMM_BOOT_H
 
@@ -29,21 +29,29 @@ struct boot_seg {
 /* What the loader found in an image: where it goes and where it starts. */
 struct boot_image {
 	u32 entry;	/* XEN_ELFNOTE_PHYS32_ENTRY */
+	u8 elf_class;	/* ELFCLASS32 or ELFCLASS64 */
 	int nr_segs;
 	struct boot_seg segs[BOOT_MAX_SEGS];
 };
 
 /**
- * boot_parse_elf() - check an ELF64 x86-64 PVH image against the RAM map.
+ * boot_parse_elf() - check a PVH image, ELF32 (i386) or ELF64 (x86-64),
+ * against the RAM map. The file is untrusted: every field is checked
+ * before it is used, and nothing is read outside @buf.
  * @buf, @len: the whole file
  * @banks, @nr_banks: guest RAM (from mem_layout())
- * @img: receives the segments and the entry point
+ * @img: receives the segments, the entry point and the class
  * @why: receives a static message saying what is wrong, on error
  *
- * Rejects: not ELF64 little-endian x86-64 executable, headers or data
- * outside the file, filesz > memsz, a segment not inside one RAM bank or
- * overlapping the VMM's boot area, overlapping segments, no PT_LOAD, no
- * Xen PHYS32_ENTRY note (not a PVH image), an entry outside the segments.
+ * Rejects: not a little-endian ELF executable (EI_VERSION 1), an ELF32
+ * file whose e_machine is not EM_386 or an ELF64 file not EM_X86_64,
+ * e_phentsize not the class's, no program headers or PN_XNUM, headers,
+ * segment data or notes outside the file, filesz > memsz, a segment that
+ * wraps (or for ELF32 ends above 4 GiB), is not inside one RAM bank or
+ * overlaps the VMM's boot area, overlapping segments, more than
+ * BOOT_MAX_SEGS, a note running past its segment, no PT_LOAD, no Xen
+ * PHYS32_ENTRY note (not a PVH image) or one of another size than 4 or 8
+ * bytes or above 4 GiB, an entry outside the segments.
  *
  * Return: 0, -ENOEXEC (bad image) or -ERANGE (does not fit the RAM).
  */

@@ -317,7 +317,7 @@ const char *options_usage(void)
 	"       migctl-vmm [options] --incoming URI\n"
 	"       migctl-vmm ctl SOCKET COMMAND [--wait] [URI]\n"
 	"\n"
-	"Boots a PVH ELF64 image on /dev/kvm (COM1 at 0x3f8, exit port 0xf4).\n"
+	"Boots a PVH image, ELF32 or ELF64, on /dev/kvm (COM1 at 0x3f8, exit port 0xf4).\n"
 	"\n"
 	"  --memory SIZE      guest RAM, suffix K/M/G/T (bare number: MiB), default 64M;\n"
 	"                     above 3G the rest is placed at 4G\n"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* boot_test.c - PVH loader on synthetic ELF images, RAM layout and e820. */
+/* boot_test.c - PVH loader on synthetic ELF32 and ELF64 images, RAM layout and e820. */
 #include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -10,7 +10,6 @@
 #include "../mem.h"
 
 #define IMG_MAX		8192
-#define IMG_PHOFF	sizeof(Elf64_Ehdr)
 #define IMG_NOTE_OFF	1024
 #define IMG_DATA_OFF	2048
 #define MIB		(1ull << 20)
@@ -25,70 +24,125 @@ struct seg_spec {
 
 /* What a synthetic image looks like; zero fields mean "a good default". */
 struct img_spec {
-	u16 machine;		/* 0: EM_X86_64 */
-	u8 class;		/* 0: ELFCLASS64 */
+	u8 class;		/* ELFCLASS32 or ELFCLASS64 */
+	u16 machine;		/* 0: EM_386 or EM_X86_64 for the class */
+	u8 ident_class;		/* 0: class; else EI_CLASS as given */
+	u8 data;		/* 0: ELFDATA2LSB */
+	u8 ei_version;		/* 0: EV_CURRENT */
 	u16 type;		/* 0: ET_EXEC */
+	u16 phentsize;		/* 0: the class's */
+	u16 phnum;		/* 0: the segments and the note */
 	bool no_note;
 	bool other_note;	/* a Xen note of another type only */
-	bool truncated_note;
+	bool truncated_note;	/* the PT_NOTE segment ends inside the desc */
+	bool note_before;	/* another note first, in the same segment */
+	u32 note_namesz;	/* 0: 4 ("Xen") */
 	u32 note_descsz;	/* 0: 4 */
+	u32 note_align;		/* 0: 4; the PT_NOTE p_align and padding */
 	u64 entry;		/* 0: first segment's paddr */
-	u64 phoff;		/* 0: right after the ELF header */
+	u64 phoff;		/* 0: right after the ELF header (e_phoff only) */
+	u64 note_offset;	/* 0: IMG_NOTE_OFF */
 	int nr_segs;		/* 0: one segment at 1 MiB */
 	struct seg_spec segs[4];
 };
 
 struct built { u8 buf[IMG_MAX]; size_t len; };
 
-static size_t put_note(u8 *p, const char *name, u32 type, u32 descsz, u64 desc)
+static size_t note_pad(size_t n, u32 align)
 {
-	Elf64_Nhdr nh = { .n_namesz = strlen(name) + 1, .n_descsz = descsz, .n_type = type };
+	return (n + align - 1) & ~(size_t)(align - 1);
+}
+
+static size_t put_note(u8 *p, const struct img_spec *s, u32 type, u64 desc)
+{
+	u32 align = s->note_align ? s->note_align : 4;
+	u32 descsz = s->note_descsz ? s->note_descsz : 4;
+	Elf32_Nhdr nh = { .n_namesz = s->note_namesz ? s->note_namesz : 4, .n_descsz = descsz,
+			  .n_type = type };
 	size_t off = sizeof(nh);
 
 	memcpy(p, &nh, sizeof(nh));
-	memcpy(p + off, name, nh.n_namesz);
-	off += (nh.n_namesz + 3) & ~3u;
-	memcpy(p + off, &desc, descsz);
-	return off + ((descsz + 3) & ~3u);
+	memcpy(p + off, "Xen", 4);
+	off += note_pad(4, align);
+	memcpy(p + off, &desc, descsz <= 8 ? descsz : 8);
+	return off + note_pad(descsz <= 8 ? descsz : 8, align);
+}
+
+/* One program header in the file's class. */
+static void put_phdr(struct built *b, const struct img_spec *s, u64 phoff, int i, u32 type,
+		     u64 off, u64 paddr, u64 filesz, u64 memsz, u64 align)
+{
+	if (s->class == ELFCLASS32) {
+		Elf32_Phdr ph = { .p_type = type, .p_offset = off, .p_vaddr = paddr,
+				  .p_paddr = paddr, .p_filesz = filesz, .p_memsz = memsz,
+				  .p_align = align };
+
+		memcpy(b->buf + phoff + i * sizeof(ph), &ph, sizeof(ph));
+	} else {
+		Elf64_Phdr ph = { .p_type = type, .p_offset = off, .p_vaddr = paddr,
+				  .p_paddr = paddr, .p_filesz = filesz, .p_memsz = memsz,
+				  .p_align = align };
+
+		memcpy(b->buf + phoff + i * sizeof(ph), &ph, sizeof(ph));
+	}
+}
+
+static void put_ehdr(struct built *b, const struct img_spec *s, u64 phoff, u16 phnum)
+{
+	bool c32 = s->class == ELFCLASS32;
+	u8 *id = b->buf;
+	u16 type = s->type ? s->type : ET_EXEC;
+	u16 machine = s->machine ? s->machine : c32 ? EM_386 : EM_X86_64;
+
+	memcpy(id, ELFMAG, SELFMAG);
+	id[EI_CLASS] = s->ident_class ? s->ident_class : s->class;
+	id[EI_DATA] = s->data ? s->data : ELFDATA2LSB;
+	id[EI_VERSION] = s->ei_version ? s->ei_version : EV_CURRENT;
+	if (c32) {
+		Elf32_Ehdr eh = { .e_type = type, .e_machine = machine, .e_version = EV_CURRENT,
+				  .e_phoff = phoff, .e_ehsize = sizeof(eh),
+				  .e_phentsize = sizeof(Elf32_Phdr), .e_phnum = phnum };
+
+		memcpy(eh.e_ident, id, EI_NIDENT);
+		eh.e_phentsize = s->phentsize ? s->phentsize : eh.e_phentsize;
+		memcpy(b->buf, &eh, sizeof(eh));
+	} else {
+		Elf64_Ehdr eh = { .e_type = type, .e_machine = machine, .e_version = EV_CURRENT,
+				  .e_phoff = phoff, .e_ehsize = sizeof(eh),
+				  .e_phentsize = sizeof(Elf64_Phdr), .e_phnum = phnum };
+
+		memcpy(eh.e_ident, id, EI_NIDENT);
+		eh.e_phentsize = s->phentsize ? s->phentsize : eh.e_phentsize;
+		memcpy(b->buf, &eh, sizeof(eh));
+	}
 }
 
 static void build(const struct img_spec *s, struct built *b)
 {
 	static const struct seg_spec def = { 0x100000, 64, 128, 0 };
-	Elf64_Ehdr *eh = (Elf64_Ehdr *)b->buf;
 	int nr = s->nr_segs ? s->nr_segs : 1;
 	const struct seg_spec *segs = s->nr_segs ? s->segs : &def;
-	Elf64_Phdr *ph;
+	/* The headers go right after the ELF header; e_phoff may say otherwise. */
+	u64 phoff = s->class == ELFCLASS32 ? sizeof(Elf32_Ehdr) : sizeof(Elf64_Ehdr);
+	u64 entry = s->entry ? s->entry : segs[0].paddr;
+	u64 note_off = s->note_offset ? s->note_offset : IMG_NOTE_OFF;
 	size_t note_len = 0;
 
 	memset(b, 0, sizeof(*b));
 	b->len = IMG_MAX;
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = s->class ? s->class : ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_type = s->type ? s->type : ET_EXEC;
-	eh->e_machine = s->machine ? s->machine : EM_X86_64;
-	eh->e_phoff = s->phoff ? s->phoff : IMG_PHOFF;
-	eh->e_phentsize = sizeof(Elf64_Phdr);
-	eh->e_phnum = nr + 1;
-	ph = (Elf64_Phdr *)(b->buf + IMG_PHOFF);
+	put_ehdr(b, s, s->phoff ? s->phoff : phoff, s->phnum ? s->phnum : nr + 1);
 	for (int i = 0; i < nr; i++)
-		ph[i] = (Elf64_Phdr){
-			.p_type = PT_LOAD, .p_paddr = segs[i].paddr, .p_vaddr = segs[i].paddr,
-			.p_offset = segs[i].offset ? segs[i].offset : IMG_DATA_OFF,
-			.p_filesz = segs[i].filesz, .p_memsz = segs[i].memsz,
-		};
+		put_phdr(b, s, phoff, i, PT_LOAD, segs[i].offset ? segs[i].offset : IMG_DATA_OFF,
+			 segs[i].paddr, segs[i].filesz, segs[i].memsz, 4096);
+	if (s->note_before)
+		note_len = put_note(b->buf + IMG_NOTE_OFF, s, 1, 0x12345678);
 	if (s->other_note)
-		note_len = put_note(b->buf + IMG_NOTE_OFF, "Xen", 17, 4, segs[0].paddr);
+		note_len += put_note(b->buf + IMG_NOTE_OFF + note_len, s, 17, entry);
 	else if (!s->no_note)
-		note_len = put_note(b->buf + IMG_NOTE_OFF, "Xen", 18,
-				    s->note_descsz ? s->note_descsz : 4,
-				    s->entry ? s->entry : segs[0].paddr);
-	ph[nr] = (Elf64_Phdr){
-		.p_type = PT_NOTE, .p_offset = IMG_NOTE_OFF,
-		.p_filesz = s->truncated_note ? 18 : note_len,	/* desc cut short */
-	};
+		note_len += put_note(b->buf + IMG_NOTE_OFF + note_len, s, 18, entry);
+	put_phdr(b, s, phoff, nr, PT_NOTE, note_off, 0,
+		 s->truncated_note ? note_len - 2 : note_len, 0,
+		 s->note_align ? s->note_align : 4);
 	for (size_t i = 0; i < 64; i++)
 		b->buf[IMG_DATA_OFF + i] = (u8)(i + 1);
 }
@@ -102,58 +156,139 @@ FIXTURE_VARIANT(elf) {
 	u32 entry;
 };
 
-FIXTURE_VARIANT_ADD(elf, good) { .entry = 0x100000 };
-FIXTURE_VARIANT_ADD(elf, good_desc8) { .spec = { .note_descsz = 8, .entry = 0x100010 },
-				       .entry = 0x100010 };
-FIXTURE_VARIANT_ADD(elf, bss_only_segment) {
-	.spec = { .nr_segs = 2, .segs = { { 0x100000, 64, 64 }, { 0x200000, 0, 0x1000 } } },
+#define C32	.class = ELFCLASS32
+#define C64	.class = ELFCLASS64
+#define SEGS1(a, f, m, o) .nr_segs = 1, .segs = { { a, f, m, o } }
+
+/* Good files of both classes. */
+FIXTURE_VARIANT_ADD(elf, elf64_good) { .spec = { C64 }, .entry = 0x100000 };
+FIXTURE_VARIANT_ADD(elf, elf32_good) { .spec = { C32 }, .entry = 0x100000 };
+FIXTURE_VARIANT_ADD(elf, elf64_desc8) { .spec = { C64, .note_descsz = 8, .entry = 0x100010 },
+					.entry = 0x100010 };
+FIXTURE_VARIANT_ADD(elf, elf32_desc8) { .spec = { C32, .note_descsz = 8, .entry = 0x100010 },
+					.entry = 0x100010 };
+FIXTURE_VARIANT_ADD(elf, elf64_note_align8) { .spec = { C64, .note_align = 8 },
+					      .entry = 0x100000 };
+FIXTURE_VARIANT_ADD(elf, elf32_other_note_first) { .spec = { C32, .note_before = true },
+						   .entry = 0x100000 };
+FIXTURE_VARIANT_ADD(elf, elf64_bss_only_segment) {
+	.spec = { C64, .nr_segs = 2, .segs = { { 0x100000, 64, 64 }, { 0x200000, 0, 0x1000 } } },
 	.entry = 0x100000 };
-FIXTURE_VARIANT_ADD(elf, not_elf) { .spec = { .class = 0 }, .len = 3, .ret = -ENOEXEC,
+FIXTURE_VARIANT_ADD(elf, elf32_entry_in_second_segment) {
+	.spec = { C32, .nr_segs = 2, .entry = 0x200010,
+		  .segs = { { 0x100000, 64, 64 }, { 0x200000, 64, 0x1000 } } },
+	.entry = 0x200010 };
+FIXTURE_VARIANT_ADD(elf, elf32_up_to_3g) {
+	.spec = { C32, SEGS1(3 * GIB - 0x1000, 64, 0x1000, 0) }, .entry = 3 * GIB - 0x1000 };
+
+/* Headers. */
+FIXTURE_VARIANT_ADD(elf, not_elf) { .spec = { C64 }, .len = 3, .ret = -ENOEXEC,
 				    .why = "not an ELF" };
-FIXTURE_VARIANT_ADD(elf, elf32) { .spec = { .class = ELFCLASS32 }, .ret = -ENOEXEC,
-				  .why = "64-bit" };
-FIXTURE_VARIANT_ADD(elf, wrong_machine) { .spec = { .machine = EM_AARCH64 }, .ret = -ENOEXEC,
-					  .why = "x86-64" };
-FIXTURE_VARIANT_ADD(elf, shared_object) { .spec = { .type = ET_DYN }, .ret = -ENOEXEC,
-					  .why = "executable" };
-FIXTURE_VARIANT_ADD(elf, phdrs_outside_file) { .spec = { .phoff = IMG_MAX - 8 },
-					       .ret = -ENOEXEC, .why = "program headers" };
-FIXTURE_VARIANT_ADD(elf, no_note) { .spec = { .no_note = true }, .ret = -ENOEXEC,
-				    .why = "not a PVH image" };
-FIXTURE_VARIANT_ADD(elf, other_xen_note) { .spec = { .other_note = true }, .ret = -ENOEXEC,
-					   .why = "not a PVH image" };
-FIXTURE_VARIANT_ADD(elf, truncated_note) { .spec = { .truncated_note = true },
-					   .ret = -ENOEXEC, .why = "malformed" };
-FIXTURE_VARIANT_ADD(elf, entry_outside) { .spec = { .entry = 0x300000 }, .ret = -ENOEXEC,
-					  .why = "entry point" };
-FIXTURE_VARIANT_ADD(elf, filesz_over_memsz) {
-	.spec = { .nr_segs = 1, .segs = { { 0x100000, 256, 128 } } }, .ret = -ENOEXEC,
+FIXTURE_VARIANT_ADD(elf, class_3) { .spec = { C64, .ident_class = ELFCLASS64 + 1 },
+				       .ret = -ENOEXEC, .why = "neither a 32-bit nor a 64-bit" };
+FIXTURE_VARIANT_ADD(elf, elf32_big_endian) { .spec = { C32, .data = ELFDATA2MSB },
+					     .ret = -ENOEXEC, .why = "little-endian" };
+FIXTURE_VARIANT_ADD(elf, elf64_ei_version) { .spec = { C64, .ei_version = 2 },
+					     .ret = -ENOEXEC, .why = "EI_VERSION" };
+FIXTURE_VARIANT_ADD(elf, elf32_header_cut) { .spec = { C32 }, .len = sizeof(Elf32_Ehdr) - 1,
+					     .ret = -ENOEXEC, .why = "cut short" };
+FIXTURE_VARIANT_ADD(elf, elf64_header_cut) { .spec = { C64 }, .len = sizeof(Elf64_Ehdr) - 1,
+					     .ret = -ENOEXEC, .why = "cut short" };
+/* An ELF32 header read as ELF64 or the other way round: EI_CLASS decides. */
+FIXTURE_VARIANT_ADD(elf, elf64_claims_class32) { .spec = { C64, .ident_class = ELFCLASS32 },
+						 .ret = -ENOEXEC, .why = "EM_386" };
+FIXTURE_VARIANT_ADD(elf, elf32_claims_class64) { .spec = { C32, .ident_class = ELFCLASS64 },
+						 .ret = -ENOEXEC, .why = "EM_X86_64" };
+FIXTURE_VARIANT_ADD(elf, elf64_wrong_machine) { .spec = { C64, .machine = EM_AARCH64 },
+						.ret = -ENOEXEC, .why = "x86-64" };
+FIXTURE_VARIANT_ADD(elf, elf64_machine_386) { .spec = { C64, .machine = EM_386 },
+					      .ret = -ENOEXEC, .why = "EM_X86_64" };
+FIXTURE_VARIANT_ADD(elf, elf32_machine_x86_64) { .spec = { C32, .machine = EM_X86_64 },
+						 .ret = -ENOEXEC, .why = "EM_386" };
+FIXTURE_VARIANT_ADD(elf, elf64_shared_object) { .spec = { C64, .type = ET_DYN },
+						.ret = -ENOEXEC, .why = "executable" };
+FIXTURE_VARIANT_ADD(elf, elf32_relocatable) { .spec = { C32, .type = ET_REL },
+					      .ret = -ENOEXEC, .why = "executable" };
+FIXTURE_VARIANT_ADD(elf, elf64_phentsize) { .spec = { C64, .phentsize = sizeof(Elf32_Phdr) },
+					    .ret = -ENOEXEC, .why = "program headers" };
+FIXTURE_VARIANT_ADD(elf, elf32_phentsize) { .spec = { C32, .phentsize = sizeof(Elf64_Phdr) },
+					    .ret = -ENOEXEC, .why = "program headers" };
+FIXTURE_VARIANT_ADD(elf, elf32_phdrs_outside_file) { .spec = { C32, .phoff = IMG_MAX - 8 },
+						     .ret = -ENOEXEC, .why = "program headers" };
+FIXTURE_VARIANT_ADD(elf, elf64_phoff_wraps) { .spec = { C64, .phoff = ~0ull - 8 },
+					      .ret = -ENOEXEC, .why = "program headers" };
+FIXTURE_VARIANT_ADD(elf, elf64_phnum_past_file) { .spec = { C64, .phnum = 0xfffe },
+						  .ret = -ENOEXEC, .why = "program headers" };
+FIXTURE_VARIANT_ADD(elf, elf32_phnum_xnum) { .spec = { C32, .phnum = PN_XNUM },
+					     .ret = -ENOEXEC, .why = "program headers" };
+
+/* Notes. */
+FIXTURE_VARIANT_ADD(elf, elf64_no_note) { .spec = { C64, .no_note = true }, .ret = -ENOEXEC,
+					  .why = "not a PVH image" };
+FIXTURE_VARIANT_ADD(elf, elf32_other_xen_note) { .spec = { C32, .other_note = true },
+						 .ret = -ENOEXEC, .why = "not a PVH image" };
+FIXTURE_VARIANT_ADD(elf, elf64_truncated_note) { .spec = { C64, .truncated_note = true },
+						 .ret = -ENOEXEC, .why = "malformed" };
+FIXTURE_VARIANT_ADD(elf, elf32_truncated_note) { .spec = { C32, .truncated_note = true },
+						 .ret = -ENOEXEC, .why = "malformed" };
+FIXTURE_VARIANT_ADD(elf, elf32_note_namesz_huge) { .spec = { C32, .note_namesz = 0xfffffffd },
+						   .ret = -ENOEXEC, .why = "malformed" };
+FIXTURE_VARIANT_ADD(elf, elf64_note_descsz_huge) { .spec = { C64, .note_descsz = 0xfffffffe },
+						   .ret = -ENOEXEC, .why = "malformed" };
+FIXTURE_VARIANT_ADD(elf, elf32_note_desc2) { .spec = { C32, .note_descsz = 2 },
+					     .ret = -ENOEXEC, .why = "malformed" };
+FIXTURE_VARIANT_ADD(elf, elf64_entry_above_4g) {
+	.spec = { C64, .note_descsz = 8, .entry = 0x100000000ull }, .ret = -ENOEXEC,
+	.why = "malformed" };
+FIXTURE_VARIANT_ADD(elf, elf32_note_outside_file) { .spec = { C32, .note_offset = IMG_MAX - 4 },
+						    .ret = -ENOEXEC, .why = "PT_NOTE" };
+FIXTURE_VARIANT_ADD(elf, elf64_entry_outside) { .spec = { C64, .entry = 0x300000 },
+						.ret = -ENOEXEC, .why = "entry point" };
+FIXTURE_VARIANT_ADD(elf, elf32_entry_outside) { .spec = { C32, .entry = 0x100080 },
+						.ret = -ENOEXEC, .why = "entry point" };
+
+/* Segments. */
+FIXTURE_VARIANT_ADD(elf, elf64_filesz_over_memsz) {
+	.spec = { C64, SEGS1(0x100000, 256, 128, 0) }, .ret = -ENOEXEC, .why = "outside the file" };
+FIXTURE_VARIANT_ADD(elf, elf32_data_outside_file) {
+	.spec = { C32, SEGS1(0x100000, 64, 64, IMG_MAX - 16) }, .ret = -ENOEXEC,
 	.why = "outside the file" };
-FIXTURE_VARIANT_ADD(elf, data_outside_file) {
-	.spec = { .nr_segs = 1, .segs = { { 0x100000, 64, 64, IMG_MAX - 16 } } },
-	.ret = -ENOEXEC, .why = "outside the file" };
-FIXTURE_VARIANT_ADD(elf, overlapping) {
-	.spec = { .nr_segs = 2, .segs = { { 0x100000, 64, 0x2000 }, { 0x101000, 64, 64 } } },
+FIXTURE_VARIANT_ADD(elf, elf64_offset_wraps) {
+	.spec = { C64, SEGS1(0x100000, 64, 64, ~0ull - 16) }, .ret = -ENOEXEC,
+	.why = "outside the file" };
+FIXTURE_VARIANT_ADD(elf, elf64_overlapping) {
+	.spec = { C64, .nr_segs = 2, .segs = { { 0x100000, 64, 0x2000 }, { 0x101000, 64, 64 } } },
 	.ret = -ENOEXEC, .why = "overlap" };
-FIXTURE_VARIANT_ADD(elf, beyond_ram) {
-	.spec = { .nr_segs = 1, .segs = { { 64 * MIB - 0x1000, 64, 0x2000 } } },
-	.ret = -ERANGE, .why = "not inside guest RAM" };
-FIXTURE_VARIANT_ADD(elf, in_legacy_hole) {
-	.spec = { .nr_segs = 1, .segs = { { 0xa0000, 64, 64 } } }, .ret = -ERANGE,
+FIXTURE_VARIANT_ADD(elf, elf32_overlapping) {
+	.spec = { C32, .nr_segs = 2, .segs = { { 0x101000, 64, 64 }, { 0x100000, 64, 0x2000 } } },
+	.ret = -ENOEXEC, .why = "overlap" };
+FIXTURE_VARIANT_ADD(elf, elf32_wraps_4g) {
+	.spec = { C32, SEGS1(0xfffff000, 64, 0x2000, 0) }, .ret = -ENOEXEC,
+	.why = "end of the address space" };
+FIXTURE_VARIANT_ADD(elf, elf64_wraps) {
+	.spec = { C64, SEGS1(~0ull - 0xfff, 64, 0x2000, 0) }, .ret = -ENOEXEC,
+	.why = "end of the address space" };
+FIXTURE_VARIANT_ADD(elf, elf64_beyond_ram) {
+	.spec = { C64, SEGS1(64 * MIB - 0x1000, 64, 0x2000, 0) }, .ret = -ERANGE,
 	.why = "not inside guest RAM" };
-FIXTURE_VARIANT_ADD(elf, across_legacy_hole) {
-	.spec = { .nr_segs = 1, .segs = { { 0x9f000, 64, 0x2000 } } }, .ret = -ERANGE,
+FIXTURE_VARIANT_ADD(elf, elf32_in_3g_hole) {
+	.spec = { C32, SEGS1(3 * GIB, 64, 64, 0) }, .ret = -ERANGE, .why = "not inside guest RAM" };
+FIXTURE_VARIANT_ADD(elf, elf32_in_legacy_hole) {
+	.spec = { C32, SEGS1(0xa0000, 64, 64, 0) }, .ret = -ERANGE, .why = "not inside guest RAM" };
+FIXTURE_VARIANT_ADD(elf, elf64_across_legacy_hole) {
+	.spec = { C64, SEGS1(0x9f000, 64, 0x2000, 0) }, .ret = -ERANGE,
 	.why = "not inside guest RAM" };
-FIXTURE_VARIANT_ADD(elf, boot_area) {
-	.spec = { .nr_segs = 1, .segs = { { 0x6000, 64, 64 } } }, .ret = -ERANGE,
-	.why = "boot area" };
+FIXTURE_VARIANT_ADD(elf, elf32_boot_area) {
+	.spec = { C32, SEGS1(0x6000, 64, 64, 0) }, .ret = -ERANGE, .why = "boot area" };
 
 FIXTURE_SETUP(elf)
 {
 	build(&variant->spec, &self->img);
 	if (variant->len)
 		self->img.len = variant->len;
-	self->nr_banks = mem_layout(64 * MIB, self->banks);
+	/* 4 GiB: RAM up to 3 GiB and from 4 GiB, for the ELF32 reach. */
+	self->nr_banks = mem_layout(variant->spec.segs[0].paddr >= GIB ? 4 * GIB : 64 * MIB,
+				    self->banks);
 }
 
 FIXTURE_TEARDOWN(elf) {}
@@ -162,11 +297,14 @@ TEST_F(elf, parse)
 {
 	struct boot_image img;
 	const char *why = NULL;
+	u8 *copy = malloc(self->img.len);	/* exactly the file: a read past it is caught */
 	int ret;
 
-	ASSERT_EQ(2, self->nr_banks);
-	ret = boot_parse_elf(self->img.buf, self->img.len, self->banks, self->nr_banks, &img,
-			     &why);
+	ASSERT_NONNULL(copy);
+	ASSERT_GE(self->nr_banks, 2);
+	memcpy(copy, self->img.buf, self->img.len);
+	ret = boot_parse_elf(copy, self->img.len, self->banks, self->nr_banks, &img, &why);
+	free(copy);
 	ASSERT_EQ(variant->ret, ret);
 	if (ret) {
 		ASSERT_NONNULL(why);
@@ -174,7 +312,77 @@ TEST_F(elf, parse)
 		return;
 	}
 	EXPECT_EQ(variant->entry, img.entry);
+	EXPECT_EQ(variant->spec.class, img.elf_class);
 	EXPECT_GE(img.nr_segs, 1);
+}
+
+/* A tiny xorshift: the same mutations on every run. */
+static u32 rnd(u32 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/*
+ * Hostile files: good ELF32 and ELF64 images with random bytes of their
+ * headers and notes changed and random lengths. Whatever the parser
+ * decides, it reads nothing outside the file (each try gets a buffer of
+ * exactly its length, for the sanitizers), and what it accepts is sound:
+ * segments inside the file and in one RAM bank, clear of the boot area,
+ * the entry inside a segment.
+ */
+TEST(elf, mutated_files_are_refused_or_sound)
+{
+	struct mem ram = { .host = (u8 *)0x10000000 };	/* never dereferenced */
+	u32 seed = 0x2545f491;
+	int accepted = 0;
+
+	ram.nr_banks = mem_layout(64 * MIB, ram.banks);
+
+	for (int i = 0; i < 20000; i++) {
+		struct img_spec spec = { .class = i & 1 ? ELFCLASS32 : ELFCLASS64 };
+		static struct built b;
+		struct boot_image img;
+		const char *why = NULL;
+		size_t len = IMG_MAX;
+		u8 *copy;
+
+		build(&spec, &b);
+		for (int k = 1 + rnd(&seed) % 4; k > 0; k--) {
+			u32 at = rnd(&seed) % 160;	/* headers */
+
+			if (rnd(&seed) & 1)
+				at = IMG_NOTE_OFF + at % 32;	/* or the note */
+			b.buf[at] = (u8)rnd(&seed);
+		}
+		if (!(rnd(&seed) % 8))
+			len = rnd(&seed) % IMG_MAX;
+		copy = malloc(len ? len : 1);
+		ASSERT_NONNULL(copy);
+		memcpy(copy, b.buf, len);
+		if (!boot_parse_elf(copy, len, ram.banks, ram.nr_banks, &img, &why)) {
+			bool in_seg = false;
+
+			accepted++;
+			for (int s = 0; s < img.nr_segs; s++) {
+				const struct boot_seg *g = &img.segs[s];
+
+				ASSERT_TRUE(g->offset <= len && g->filesz <= len - g->offset);
+				ASSERT_LE(g->filesz, g->memsz);
+				ASSERT_GE(g->paddr, BOOT_AREA_END);
+				ASSERT_NONNULL(mem_gpa_to_hva(&ram, g->paddr, g->memsz));
+				in_seg |= img.entry >= g->paddr && img.entry - g->paddr < g->memsz;
+			}
+			ASSERT_TRUE(in_seg);
+		} else {
+			ASSERT_NONNULL(why);
+		}
+		free(copy);
+	}
+	test_diag("%d of 20000 mutated files accepted", accepted);
+	EXPECT_GT(accepted, 0);
 }
 
 FIXTURE(layout) { struct mem_bank banks[MEM_MAX_BANKS]; int n; };
@@ -245,7 +453,8 @@ TEST(boot, load_start_info)
 	struct mem mem = { 0 };
 	struct built b;
 	struct boot_image img;
-	const struct img_spec spec = { .nr_segs = 1, .segs = { { 0x100000, 64, 0x1000 } } };
+	const struct img_spec spec = { .class = ELFCLASS32, .nr_segs = 1,
+					.segs = { { 0x100000, 64, 0x1000 } } };
 	const char *why;
 	u32 *si;
 	u8 *seg;

@@ -25,20 +25,30 @@ $(VMM_BIN): $(O)/vmm/main.o $(O)/vmm/checkguest.o $(VMM_CORE_OBJS) $(VMM_MIGRATI
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MIGCTL_HOST_LDLIBS) $(VMM_MIGRATE_LDLIBS) $(VMM_LDLIBS)
 
 # Freestanding test images: 32-bit PVH code, linked at 1 MiB. Never sanitized.
-VMM_IMAGE_NAMES	:= hello exit4 exit7 triple info msr psc hc hang smp resume memloop keypage
+# ELF64 files, except those in VMM_IMAGE32_NAMES: ELF32 (i386) files, as
+# QEMU and Xen boot them too.
+VMM_IMAGE_NAMES	:= hello exit4 exit7 triple info msr psc hc hang smp resume memloop keypage \
+		   elf32
+VMM_IMAGE32_NAMES := elf32
 VMM_IMAGES	:= $(addprefix $(O)/vmm/tests/images/,$(addsuffix .elf,$(VMM_IMAGE_NAMES)))
 VMM_IMAGE_LDS	:= vmm/tests/images/image.lds
 
 .SECONDARY: $(VMM_IMAGES:.elf=.o)
 
+# -m32 assembles an i386 object and links with -m elf_i386; --oformat
+# overrides the script's ELF64 output format.
+VMM_IMAGES32	:= $(addprefix $(O)/vmm/tests/images/,$(VMM_IMAGE32_NAMES))
+$(addsuffix .o,$(VMM_IMAGES32)): VMM_IMAGE_ARCH := -m32
+$(addsuffix .elf,$(VMM_IMAGES32)): VMM_IMAGE_ARCH := -m32 -Wl,--oformat,elf32-i386
+
 $(O)/vmm/tests/images/%.o: vmm/tests/images/%.S vmm/tests/images/pvh.h
 	$(quiet) AS $@
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(GUEST_CFLAGS) $(VMM_IMAGE_ARCH) -c -o $@ $<
 
 $(O)/vmm/tests/images/%.elf: $(O)/vmm/tests/images/%.o $(VMM_IMAGE_LDS)
 	$(quiet) LD $@
-	$(Q)$(CC) $(GUEST_CFLAGS) -static -no-pie -Wl,--build-id=none \
+	$(Q)$(CC) $(GUEST_CFLAGS) $(VMM_IMAGE_ARCH) -static -no-pie -Wl,--build-id=none \
 		-Wl,--no-warn-rwx-segments -Wl,-T,$(VMM_IMAGE_LDS) -o $@ $<
 
 VMM_TEST_NAMES	:= options_test boot_test guest_cpuid_test kvm_test image_test migrate_test

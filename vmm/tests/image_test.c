@@ -99,6 +99,29 @@ TEST(boot, smp_init_sipi)
 	EXPECT_STREQ("cpus=00000004\n", r.out);
 }
 
+/*
+ * An ELF32 PVH file (i386, linked with -m elf_i386), as QEMU and Xen boot
+ * them: it gets the start info in EBX, prints and exits 0 on port 0xf4.
+ */
+TEST(boot, elf32_pvh_image)
+{
+	Elf32_Ehdr eh = { 0 };
+	struct run r;
+	int fd;
+
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	fd = open(run_image("elf32"), O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ((ssize_t)sizeof(eh), read(fd, &eh, sizeof(eh)));
+	close(fd);
+	/* The file really is ELF32 for i386, not an ELF64 one built by mistake. */
+	ASSERT_EQ(ELFCLASS32, eh.e_ident[EI_CLASS]);
+	ASSERT_EQ(EM_386, eh.e_machine);
+	VMM(&r, run_image("elf32"));
+	EXPECT_EQ(0, r.status);
+	EXPECT_STREQ("elf32\n", r.out);
+}
+
 TEST(boot, start_info_and_e820)
 {
 	struct run r;

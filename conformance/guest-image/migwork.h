@@ -37,6 +37,7 @@ struct migctl_sevsim_key_page;
 /* Why a task returned to the kernel. */
 #define MIGWORK_EV_DONE		1	/* finished; final verification done */
 #define MIGWORK_EV_GENERATION	2	/* a new key generation; pages verified */
+#define MIGWORK_EV_PROGRESS	3	/* another `progress` conversions done */
 
 /* How a page failed its check. */
 #define MIGWORK_BAD_GARBAGE	1	/* not a pattern: wrong path, torn */
@@ -88,6 +89,7 @@ struct migwork_cpu {
 	u32 hot;		/* the next hot groups are also picked at random */
 	u64 iters;		/* conversions before finishing, when count is 0 */
 	u32 count;		/* generation changes before finishing */
+	u64 progress;		/* return MIGWORK_EV_PROGRESS this often (0: never) */
 	bool write_first;	/* migrate.fault=write-first: break G-10 */
 	u32 cpu;
 	u32 ncpus;
@@ -103,6 +105,8 @@ struct migwork_cpu {
 	u64 key_gen;		/* generation of key[] (0: none yet) */
 	u64 prev_gen;		/* the one before (for the kernel's message) */
 	u32 changes;		/* generation changes seen */
+	u64 gen_conversions;	/* conversions when generation gen arrived */
+	u64 progress_next;	/* conversions at the next MIGWORK_EV_PROGRESS */
 	u32 sweep;		/* next group of the sequential sweep */
 	u64 rng;
 	u8 key[MIGWORK_KEY_BYTES];	/* the key of generation gen */
@@ -126,7 +130,7 @@ struct migwork_cpu {
 	u64 tsc_kernel;		/* spent in SYS_CONVERT */
 };
 
-/* The task (user_fn): returns MIGWORK_EV_*. Call again after EV_GENERATION. */
+/* The task (user_fn): returns MIGWORK_EV_*. Call again unless EV_DONE. */
 u64 migwork_task(void *arg);
 
 #endif /* GUEST_IMAGE_MIGWORK_H */

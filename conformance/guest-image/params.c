@@ -11,6 +11,7 @@ static const char *const params_help[] = {
 	"usage: test=GLOB[,GLOB...] cpus=N expect=off|v1|v2|any hc=0|1|any",
 	"       features=msr-psc,list|none|any iters=N",
 	"       migrate.count=K migrate.iters=N migrate.pages=P migrate.run=R",
+	"       migrate.progress=N",
 	"  test=     scenarios to run (default *); test=help prints this",
 	"  cpus=     CPUs to start through INIT-SIPI-SIPI, 1..16 (default 1)",
 	"  expect=   what the host must offer: off (nothing), v1 (control MSR",
@@ -23,6 +24,8 @@ static const char *const params_help[] = {
 	"  migrate.iters=  migrate: conversions per CPU (default 2000)",
 	"  migrate.pages=  migrate: pages per CPU (default: the window / cpus)",
 	"  migrate.run=    migrate: pages per conversion, 1..64 (default 4)",
+	"  migrate.progress=  migrate: each CPU prints \"migrate: cpu C: generation",
+	"                  G: X conversions\" every N conversions (default 0: never)",
 	"  migrate.fault=write-first  migrate: write before notifying (breaks G-10:",
 	"                  a migration must then find corrupted pages)",
 	"  dirty.mib=N     dirty: ring-3 stores to N MiB until killed (0: idle);",
@@ -141,6 +144,8 @@ static bool parse_token(struct params *p, const char *k, u32 klen, const char *v
 		p->migrate_write_first = str_eq(v, vlen, "write-first");
 		return p->migrate_write_first || str_eq(v, vlen, "none");
 	}
+	if (str_eq(k, klen, "migrate.progress"))
+		return parse_u32(v, vlen, &p->migrate_progress);
 	if (str_eq(k, klen, "migrate.run"))
 		return parse_u32(v, vlen, &p->migrate_run) && p->migrate_run >= 1 &&
 		       p->migrate_run <= 64;

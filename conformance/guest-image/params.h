@@ -23,6 +23,8 @@
  *   migrate.iters=N      migrate: conversions per CPU when count is 0 (default 2000)
  *   migrate.pages=P      migrate: pages per CPU (default: the window / cpus)
  *   migrate.run=R        migrate: pages per conversion, 1..64 (default 4)
+ *   migrate.progress=N   migrate: each CPU prints its conversions in the
+ *                        current key generation every N of them (default 0: never)
  *   migrate.fault=write-first  migrate: write pages before notifying their
  *                        conversion (breaks G-10; the suite's own power test)
  *   dirty.mib=N          dirty: ring-3 stores to N MiB round-robin until killed;
@@ -54,6 +56,7 @@ struct params {
 	u32 migrate_iters;
 	u32 migrate_pages;	/* 0: sized to the sev-sim window */
 	u32 migrate_run;
+	u32 migrate_progress;	/* 0: no progress lines */
 	bool migrate_write_first;
 	u32 dirty_mib;
 	bool dirty_set;		/* dirty.mib= given: the dirty scenario runs */

@@ -134,6 +134,7 @@ static void migrate_setup_cpu(struct migrate_run *run,
 		.hot = hot,
 		.iters = p->migrate_iters,
 		.count = p->migrate_count,
+		.progress = p->migrate_progress,
 		.write_first = p->migrate_write_first,
 		.cpu = cpu,
 		.ncpus = run->cpus,
@@ -175,9 +176,18 @@ static void migrate_on_cpu(void *arg)
 {
 	struct migrate_run *run = arg;
 	struct migwork_cpu *c = &migrate_store.cpu[smp_cpu_index()];
+	u64 ev;
 
-	while (user_call(migwork_task, c) == MIGWORK_EV_GENERATION)
-		migrate_seen(run, c);
+	for (;;) {
+		ev = user_call(migwork_task, c);
+		if (ev == MIGWORK_EV_GENERATION)
+			migrate_seen(run, c);
+		else if (ev == MIGWORK_EV_PROGRESS)
+			report_info("migrate: cpu %u: generation %lu: %lu conversions", c->cpu,
+				    c->gen, c->conversions - c->gen_conversions);
+		else
+			break;
+	}
 }
 
 static const char *const migrate_bad_kind[] = {

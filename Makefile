@@ -64,6 +64,8 @@ GUEST_CFLAGS	:= -std=gnu11 $(WARN) -Iinclude -Ispec -MMD -MP -O2 -g \
 # Each fragment appends to these.
 ALL		:=	# everything `make` builds
 TESTS		:=	# KTAP test programs `make check` runs, in order
+KVM_TESTS	:=	# the same, for the programs that need /dev/kvm
+# A program with arguments is one word there: "~" stands for each blank.
 DOCS		:=	# rendered documentation
 INSTALL_BIN	:=	# programs for $(BINDIR)
 INSTALL_LIB	:=	# libraries for $(LIBDIR)
@@ -88,7 +90,8 @@ include spec/spec.mk
 -include fuzz/fuzz.mk
 
 # Tree-wide rules: SPDX and purpose lines, headers that compile alone.
-TESTS		+= scripts/tests/lint.sh scripts/tests/demo-test.sh
+TESTS		+= scripts/tests/lint.sh scripts/tests/kvm-run-test.sh
+KVM_TESTS	+= scripts/tests/demo-test.sh
 
 all: $(ALL)
 
@@ -100,11 +103,22 @@ $(O)/%.o: %.c
 deps:
 	$(Q)scripts/deps.sh
 
-# The test run: every program in $(TESTS) under one KTAP plan, then every
-# compiled test program again as built with ASan and UBSan in $(O)-asan
-# (CHECK_SAN=0 leaves that second pass out). Scripts run once.
+# The test run: every program in $(TESTS) and $(KVM_TESTS) under one KTAP
+# plan, then every compiled test program again as built with ASan and
+# UBSan in $(O)-asan (CHECK_SAN=0 leaves that second pass out). Scripts
+# run once. The /dev/kvm tests run on a standard KVM through
+# scripts/kvm-run: here when /dev/kvm is kvm-amd or kvm-intel, else in a
+# Linux VM under QEMU emulation; on a KVM of another kind (kvm-run --check
+# says "other") also natively. CHECK_JOBS programs run at once.
 CHECK_SAN	?= 1
-SAN_TESTS	= $(if $(filter 1,$(CHECK_SAN)),$(filter $(O)-asan/%,$(patsubst $(O)/%,$(O)-asan/%,$(TESTS))))
+CHECK_JOBS	?= 2
+KVM_RUN		:= scripts/kvm-run
+san_of		= $(if $(filter 1,$(CHECK_SAN)),$(filter $(O)-asan/%,$(patsubst $(O)/%,$(O)-asan/%,$(1))))
+SAN_TESTS	= $(call san_of,$(TESTS))
+SAN_KVM_TESTS	= $(call san_of,$(KVM_TESTS))
+NATIVE_KVM	= $(shell $(KVM_RUN) --check | sed -n 's/^native KVM: \([a-z]*\).*/\1/p')
+# quoted_tests PREFIX,PROGRAMS: each program one argument of the runner.
+quoted_tests	= $(foreach t,$(2),'$(1)$(subst ~, ,$(t))')
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory check-run
@@ -113,7 +127,11 @@ check-run: all
 ifeq ($(CHECK_SAN),1)
 	$(Q)$(MAKE) --no-print-directory O=$(O)-asan SAN=1 CHECK_SAN=0 all
 endif
-	$(Q)O=$(O) $(RUNNER) $(TESTS) $(SAN_TESTS)
+	$(Q)O=$(O) conformance/selftest/selftest.sh --build-only --role host,vmm
+	$(Q)O=$(O) $(RUNNER) -j $(CHECK_JOBS) \
+		$(call quoted_tests,$(KVM_RUN) -- ,$(KVM_TESTS) $(SAN_KVM_TESTS)) \
+		$(call quoted_tests,,$(TESTS) $(SAN_TESTS)) \
+		$(if $(filter other,$(NATIVE_KVM)),$(call quoted_tests,,$(KVM_TESTS) $(SAN_KVM_TESTS)))
 
 # Only the sanitizer build, for a quicker look.
 check-asan: deps

@@ -58,5 +58,8 @@ conformance-selftest: all
 
 # migctl-conformance's own test, then the self-test (about a minute or two:
 # six variant builds of a few files each, one suite run per variant).
-TESTS	+= conformance/selftest/run-test.sh conformance/selftest/selftest.sh
+# The guest variants need no KVM; the host and vmm variants run on one
+# (make check builds them first, natively).
+TESTS	+= conformance/selftest/selftest.sh~--role~guest
+KVM_TESTS += conformance/selftest/run-test.sh conformance/selftest/selftest.sh~--role~host,vmm
 CLEAN	+= $(O)-fault

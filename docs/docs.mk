@@ -56,7 +56,8 @@ $(DOCS_SPEC): $(O)/spec/migctl.html
 DOCS		+= $(DOCS_HTML) $(DOCS_MAN_HTML) $(DOCS_MAN1) $(DOCS_SPEC) $(DOCS_IMAGES)
 INSTALL_MAN1	+= $(DOCS_MAN1)
 INSTALL_DOC	+= $(DOCS_HTML) $(DOCS_MAN_HTML) $(DOCS_SPEC) $(DOCS_IMAGES)
-TESTS		+= docs/tests/render.sh docs/tests/commands.py docs/tests/snippets.py \
-		   docs/tests/install.sh
+TESTS		+= docs/tests/render.sh docs/tests/snippets.py docs/tests/install.sh
+# It runs every migctl-vmm and QEMU command the docs show.
+KVM_TESTS	+= docs/tests/commands.py
 
 include scripts/pkgconfig.mk

@@ -74,5 +74,8 @@ $(VMM_TESTS):
 		$(VMM_MIGRATE_LDLIBS) $(VMM_LDLIBS)
 
 ALL		+= $(VMM_BIN) $(VMM_IMAGES) $(VMM_TESTS)
-TESTS		+= $(VMM_TESTS)
+# These boot guests; the others need no KVM.
+VMM_KVM_TESTS	:= $(filter %/kvm_test %/image_test %/migrate_test,$(VMM_TESTS))
+TESTS		+= $(filter-out $(VMM_KVM_TESTS),$(VMM_TESTS))
+KVM_TESTS	+= $(VMM_KVM_TESTS)
 INSTALL_BIN	+= $(VMM_BIN)

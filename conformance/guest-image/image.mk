@@ -48,4 +48,4 @@ $(KTAP_SH): scripts/ktap.sh
 	$(Q)install -m 0644 $< $@
 
 ALL	+= $(GUEST_IMAGE) $(GUEST_IMAGE_RUN) $(KTAP_SH)
-TESTS	+= $(GUEST_IMAGE_RUN)
+KVM_TESTS	+= $(GUEST_IMAGE_RUN)

@@ -10,7 +10,11 @@
 # lines, through scripts/spec-check --covers-of). KTAP on stdout, one case
 # per variant; exit 0 when every variant is caught, 1 otherwise.
 #
-# Usage: selftest.sh [NAME...]   (default: every variant)
+# Usage: selftest.sh [--role ROLE[,ROLE]] [--build-only] [NAME...]
+#   (default: every variant). --role keeps the variants of those roles;
+#   --build-only builds them and runs nothing (make check builds the host
+#   and vmm variants here, then runs them on a standard KVM, where the
+#   builds are up to date).
 # Environment: O (the normal build, default build; its runner, image and
 # driver are used for the host and vmm roles), MIGCTL_SELFTEST_JOBS (make
 # -j, default: the number of CPUs), MIGCTL_SELFTEST_TABLE (another table).
@@ -25,7 +29,22 @@ RUN=conformance/run
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/migctl-selftest.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
+roles=
+build_only=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--role) roles=${2//,/ }; shift 2 ;;
+	--build-only) build_only=1; shift ;;
+	*) break ;;
+	esac
+done
+
 variants=$(grep -v -E '^[[:space:]]*(#|$)' "$TABLE")
+if [ -n "$roles" ]; then
+	variants=$(echo "$variants" | while read -r name role rest; do
+		case " $roles " in *" $role "*) echo "$name $role $rest" ;; esac
+	done)
+fi
 if [ $# -gt 0 ]; then
 	want=" $* "
 	variants=$(echo "$variants" | while read -r name rest; do
@@ -59,6 +78,16 @@ failing_names() {	# ktap
 		sed 's|^vmm-migration$|conformance/vmm/vmm-suite.sh|;
 		     s|^host-.*|conformance/guest-image/run-host-suite.sh|' | sort -u
 }
+
+if [ $build_only -eq 1 ]; then
+	while read -r name role _; do
+		[ -n "$name" ] || continue
+		fault=$(echo "$name" | tr 'a-z-' 'A-Z_')
+		pmake O="$O-fault/$name" FAULT="$fault" "conformance-$role-bins" >"$tmp/build" 2>&1 ||
+			{ cat "$tmp/build" >&2; echo "selftest: $name does not build" >&2; exit 1; }
+	done <<<"$variants"
+	exit 0
+fi
 
 echo "KTAP version 1"
 echo "1..$plan"

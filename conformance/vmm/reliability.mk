@@ -18,4 +18,4 @@ $(REL_SCRIPTS) $(REL_LIB): $(O)/conformance/vmm/%: conformance/vmm/%
 $(REL_SCRIPTS): | $(REL_LIB) $(KTAP_SH) $(VMM_BIN) $(GUEST_IMAGE) $(FAULTPROXY)
 
 ALL	+= $(FAULTPROXY) $(REL_SCRIPTS) $(REL_LIB)
-TESTS	+= $(REL_SCRIPTS)
+KVM_TESTS	+= $(REL_SCRIPTS)

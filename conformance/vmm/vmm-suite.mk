@@ -26,5 +26,5 @@ vmm-fault-selftest: all vmm-fault-builds
 	$(Q)O=$(O) $(VMM_SUITE) --faults $(or $(RUNS),3)
 
 ALL	+= $(VMM_SUITE)
-TESTS	+= $(VMM_SUITE)
+KVM_TESTS	+= $(VMM_SUITE)
 CLEAN	+= $(foreach f,$(VMM_FAULTS),$(call vmm_fault_dir,$(f)))

@@ -53,8 +53,10 @@ $(BADGUEST_TEST): $(BADGUEST_DIR)/check-guest-test.sh
 	$(Q)install -m 0755 $< $@
 
 # The test boots the images under the VMM, the conformance image's kexec
-# scenario too, and runs migctl-conformance with the runner.
-$(BADGUEST_TEST): | $(VMM_BIN) $(BADGUEST_IMAGES) $(GUEST_IMAGE) $(RUNNER) $(KTAP_SH)
+# scenario too, and runs migctl-conformance with the runner. It sources
+# lib.sh of the vmm suites (conformance/vmm/reliability.mk) and ktap.sh.
+$(BADGUEST_TEST): | $(VMM_BIN) $(BADGUEST_IMAGES) $(GUEST_IMAGE) $(RUNNER) $(KTAP_SH) \
+		$(O)/conformance/vmm/lib.sh
 
 ALL	+= $(BADGUEST_IMAGES) $(BADGUEST_TEST)
 KVM_TESTS	+= $(BADGUEST_TEST)

@@ -14,18 +14,16 @@
 # Environment: O (build directory; default: the one this script was
 # installed in by make, else "build"), MIGCTL_VMM, MIGCTL_CONFORMANCE (the
 # migctl-conformance to run; default the source tree's conformance/run),
-# MIGCTL_CHECK_GUEST_FILTER (glob on case names).
+# MIGCTL_CHECK_GUEST_FILTER (glob on case names), MIGCTL_SLOW (time limits
+# times this factor, as in conformance/vmm/lib.sh).
 
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=scripts/ktap.sh
-. "$here/../../scripts/ktap.sh" || exit 1
-if [ -z "${O:-}" ]; then
-	O=build
-	[ -e "$here/good.elf" ] && O=$(cd "$here/../.." && pwd)
-fi
-VMM=${MIGCTL_VMM:-$O/vmm/migctl-vmm}
+# O, VMM, SLOW, scaled(), $tmp and scripts/ktap.sh, shared with the
+# vmm-role suites.
+# shellcheck source-path=SCRIPTDIR source=../vmm/lib.sh
+. "$here/../vmm/lib.sh" || exit 1
 IMAGES=$O/conformance/badguest
 TEST_IMAGE=$O/conformance/guest-image/migctl-test.elf
 CONF=${MIGCTL_CONFORMANCE:-}
@@ -35,10 +33,7 @@ if [ -z "$CONF" ]; then
 	done
 fi
 FILTER=${MIGCTL_CHECK_GUEST_FILTER:-*}
-LIMIT=60	# seconds per run; each takes well under one
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+LIMIT=$(scaled 60)	# seconds per run; each takes well under one here
 
 # name, image, --migctl mode, the rule expected to fail ("-": none), extra
 # VMM options ("-": none) and the guest command line ("-": none).

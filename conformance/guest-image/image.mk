@@ -36,8 +36,9 @@ $(GUEST_IMAGE): $(GUEST_IMAGE_OBJS) $(GUEST_LIB) $(GUEST_IMAGE_LDS)
 		-Wl,-z,noexecstack -Wl,-z,max-page-size=4096 \
 		-o $@ $(GUEST_IMAGE_OBJS) $(GUEST_LIB)
 
-# The driver runs from $(O) like every program in $(TESTS).
-$(GUEST_IMAGE_RUN): $(GUEST_IMAGE_DIR)/run-host-suite.sh | $(KTAP_SH)
+# The driver runs from $(O) like every program in $(TESTS). It sources
+# lib.sh of the vmm suites (conformance/vmm/reliability.mk) and ktap.sh.
+$(GUEST_IMAGE_RUN): $(GUEST_IMAGE_DIR)/run-host-suite.sh | $(KTAP_SH) $(O)/conformance/vmm/lib.sh
 	$(quiet) GEN $@
 	@mkdir -p $(@D)
 	$(Q)install -m 0755 $< $@

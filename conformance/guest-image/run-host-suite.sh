@@ -11,26 +11,20 @@
 # Environment: O (build directory; default: the one this script was
 # installed in by make, else "build"), MIGCTL_VMM,
 # MIGCTL_TEST_IMAGE, QEMU (default qemu-system-x86_64), MIGCTL_RUN_TIMEOUT
-# (seconds per run, default 120), MIGCTL_HOST_SUITE_FILTER (glob on run names).
+# (seconds per run, default 120, times MIGCTL_SLOW as in
+# conformance/vmm/lib.sh), MIGCTL_HOST_SUITE_FILTER (glob on run names).
 
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=scripts/ktap.sh
-. "$here/../../scripts/ktap.sh" || exit 1
 # Installed by make into $O/conformance/guest-image, beside the image.
-if [ -z "${O:-}" ]; then
-	O=build
-	[ -e "$here/migctl-test.elf" ] && O=$(cd "$here/../.." && pwd)
-fi
-VMM=${MIGCTL_VMM:-$O/vmm/migctl-vmm}
-IMAGE=${MIGCTL_TEST_IMAGE:-$O/conformance/guest-image/migctl-test.elf}
+# O, VMM, IMAGE, SLOW, scaled(), $tmp and scripts/ktap.sh, shared with
+# the vmm-role suites.
+# shellcheck source-path=SCRIPTDIR source=../vmm/lib.sh
+. "$here/../vmm/lib.sh" || exit 1
 QEMU=${QEMU:-qemu-system-x86_64}
-TIMEOUT=${MIGCTL_RUN_TIMEOUT:-120}
+TIMEOUT=$(scaled "${MIGCTL_RUN_TIMEOUT:-120}")
 FILTER=${MIGCTL_HOST_SUITE_FILTER:-*}
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 # name, host, vCPUs, what the host offers (--migctl and expect=), v2 features
 # (--features and features=, "-" for the default), the image's test= glob.

@@ -18,7 +18,7 @@
 # on an idle 2-CPU test machine, 30 s on a busy one), MIGCTL_FLOOD_SEED
 # (default: from the clock, printed), MIGCTL_FLOOD_RSS_KIB (allowed growth,
 # default 8192), MIGCTL_FLOOD_LAT_MS (slowest allowed query-status, default
-# 1000), and those of lib.sh.
+# 1000, times MIGCTL_SLOW like every time limit), and those of lib.sh.
 #
 # Covers: H-4, H-5, H-7, H-8, H-9, H-10, H-11, H-12
 
@@ -29,7 +29,7 @@ set -u
 COUNT=${MIGCTL_FLOOD_COUNT:-64000}
 SEED=${MIGCTL_FLOOD_SEED:-$(($(date +%s) % 100000))}
 RSS_KIB=${MIGCTL_FLOOD_RSS_KIB:-8192}
-LAT_MS=${MIGCTL_FLOOD_LAT_MS:-1000}
+LAT_MS=$(scaled "${MIGCTL_FLOOD_LAT_MS:-1000}")
 
 rss_kib() { sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' /proc/"$1"/status 2>/dev/null; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -108,7 +108,7 @@ if [ -n "${reason:-}" ] || ! reason=$(need_image flood); then
 	exit 4
 fi
 echo "1..5"
-diag "seed $SEED, $COUNT requests per vCPU, $CPUS vCPUs (MIGCTL_FLOOD_SEED=$SEED reproduces)"
+diag "seed $SEED, $COUNT requests per vCPU, $CPUS vCPUs, $MEM (MIGCTL_FLOOD_SEED=$SEED reproduces), time limits x$SLOW"
 
 sock=$tmp/flood.sock
 vmm flood --sev-sim --memory "$MEM" --cpus "$CPUS" --stats --control "$sock" "$IMAGE" -- \

@@ -1,14 +1,29 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-# lib.sh - helpers the reliability scripts of conformance/vmm share (sourced, not run).
+# lib.sh - helpers the shell suites on migctl-vmm share (sourced, not run).
 # shellcheck shell=bash
 #
-# Sourced by hostile.sh, stream-faults.sh and netns.sh after they set
-# nothing; it sets O, VMM, IMAGE, CPUS, MEM, LIMIT, a temporary directory
-# $tmp removed on exit with every VMM started through vmm(), and
-# ok/notok/finish over scripts/ktap.sh. The same style as vmm-suite.sh.
-# Environment: O, MIGCTL_VMM, MIGCTL_TEST_IMAGE, MIGCTL_VMM_CPUS (default 2),
-# MIGCTL_VMM_MEMORY (default 256M), MIGCTL_VMM_LIMIT (seconds a VMM may live,
-# default 150).
+# Sourced by vmm-suite.sh, hostile.sh, stream-faults.sh and netns.sh, and
+# by badguest/check-guest-test.sh and guest-image/run-host-suite.sh for the
+# slowness factor. It sets O, VMM, IMAGE, SLOW, CPUS, MEM, LIMIT,
+# CONVERSIONS, a temporary directory $tmp removed on exit with every VMM
+# started through vmm(), and ok/notok/finish over scripts/ktap.sh.
+#
+# Every wait is for an event (a socket answers, a line appears, a status
+# changes), polled every 0.1 s, and every time limit is a time on this
+# project's test machines multiplied by SLOW; no check depends on SLOW.
+#
+# Environment:
+#   MIGCTL_SLOW        how many times slower guests run here than on a
+#                      machine's own KVM (integer, default 1; scripts/kvm-run
+#                      sets it in its emulated VM): scales every time limit
+#   O, MIGCTL_VMM, MIGCTL_TEST_IMAGE
+#   MIGCTL_VMM_CPUS    vCPUs of the workload (default 2)
+#   MIGCTL_VMM_MEMORY  guest memory (default 256M)
+#   MIGCTL_VMM_LIMIT   seconds a VMM may live (default 150), times SLOW
+#   MIGCTL_VMM_CONVERSIONS  conversions each vCPU makes under a key before
+#                      the next migration starts (default: one per group of
+#                      4 pages of its share of the sev-sim window, which is
+#                      half the memory: 4096 at 256M with 2 vCPUs)
 
 lib_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Installed by make into $O/conformance/vmm: that tree's VMM; else $O, else build.
@@ -17,11 +32,39 @@ if [ -e "$lib_here/../guest-image/migctl-test.elf" ]; then
 else
 	O=${O:-build}
 fi
+
+SLOW=${MIGCTL_SLOW:-1}
+case $SLOW in
+'' | *[!0-9]* | 0*)
+	echo "lib.sh: MIGCTL_SLOW='$SLOW' is not a positive integer" >&2
+	exit 2 ;;
+esac
+
+scaled() {	# scaled SECONDS: a time limit on this platform
+	echo $(($1 * SLOW))
+}
+
+# lib_mib SIZE: migctl-vmm --memory's SIZE (suffix K, M, G, T; bare: MiB) in MiB.
+lib_mib() {
+	local n=${1%[KkMmGgTt]}
+	case $1 in
+	*[Kk]) echo $((n / 1024)) ;;
+	*[Gg]) echo $((n * 1024)) ;;
+	*[Tt]) echo $((n * 1024 * 1024)) ;;
+	*) echo "$n" ;;
+	esac
+}
+
 VMM=${MIGCTL_VMM:-$O/vmm/migctl-vmm}
 IMAGE=${MIGCTL_TEST_IMAGE:-$O/conformance/guest-image/migctl-test.elf}
 CPUS=${MIGCTL_VMM_CPUS:-2}
 MEM=${MIGCTL_VMM_MEMORY:-256M}
-LIMIT=${MIGCTL_VMM_LIMIT:-150}
+LIMIT=$(scaled "${MIGCTL_VMM_LIMIT:-150}")
+# The window is half the memory, at most 65536 pages (migwork.h) shared by the vCPUs.
+lib_window_mib=$(($(lib_mib "$MEM") / 2))
+[ "$lib_window_mib" -gt 256 ] && lib_window_mib=256
+CONVERSIONS=${MIGCTL_VMM_CONVERSIONS:-$((lib_window_mib * 256 / 4 / CPUS))}
+[ "$CONVERSIONS" -gt 0 ] || CONVERSIONS=1
 
 tmp=$(mktemp -d /tmp/migctl-rel.XXXXXX)
 pids=()
@@ -45,6 +88,40 @@ ok() { if [ -n "${2:-}" ]; then ktap_result skip "$1" "$2"; else ktap_result ok 
 notok() { ktap_result fail "$1" "$2"; }
 diag() { echo "# $*"; }
 finish() { ktap_totals; ktap_exit; }
+
+# wait_until TENTHS CMD...: run CMD every 0.1 s until it succeeds, for at
+# most TENTHS tenths of a second times SLOW; 1 when it never did.
+wait_until() {
+	local end now
+	now=${EPOCHREALTIME/[.,]/}
+	end=$((now + $1 * SLOW * 100000))
+	shift
+	until "$@"; do
+		now=${EPOCHREALTIME/[.,]/}
+		[ "$now" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# wait_grep FILE TEXT TENTHS: wait until FILE holds TEXT.
+wait_grep() {
+	wait_until "$3" grep -qs -- "$2" "$1"
+}
+
+ended() { ! kill -0 "$1" 2>/dev/null; }
+
+# wait_exit PID SECONDS: wait until PID (a child) ends; its exit status in
+# $rc, or "timeout" after killing it.
+wait_exit() {
+	if wait_until $(($2 * 10)) ended "$1"; then
+		{ wait "$1"; rc=$?; } 2>/dev/null
+		return 0
+	fi
+	kill "$1" 2>/dev/null
+	{ wait "$1"; } 2>/dev/null
+	rc=timeout
+	return 1
+}
 
 # vmm NAME ARGS...: start a VMM in the background; its pid in $last, output in $tmp/NAME.*
 vmm() {
@@ -72,22 +149,10 @@ dest() {
 		--control "$tmp/$name.sock" "$@"
 }
 
-wait_sock() {	# wait until a control socket answers
-	for _ in $(seq 50); do
-		"$VMM" ctl "$1" query-status >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
+answers() { "$VMM" ctl "$1" query-status >/dev/null 2>&1; }
 
-# wait_grep FILE TEXT TENTHS: wait, at most TENTHS tenths of a second,
-# until FILE holds TEXT.
-wait_grep() {
-	for _ in $(seq "$3"); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+wait_sock() {	# wait until control socket $1 answers
+	wait_until 50 answers "$1"
 }
 
 wait_listen() {	# wait until the destination NAME listens
@@ -97,6 +162,34 @@ wait_listen() {	# wait until the destination NAME listens
 # wait_out NAME TEXT SECONDS: wait until NAME's serial output holds TEXT.
 wait_out() {
 	wait_grep "$tmp/$1.out" "$2" $(($3 * 10))
+}
+
+# converted NAME: every vCPU of the workload guest on NAME has printed
+# (migrate.progress) at least CONVERSIONS conversions under its current key.
+converted() {
+	local c n
+	for ((c = 0; c < CPUS; c++)); do
+		n=$(sed -n "s/.*migrate: cpu $c: generation [0-9]*: \([0-9]*\) conversions.*/\1/p" \
+			"$tmp/$1.out" 2>/dev/null | tail -n 1)
+		[ "${n:-0}" -ge "$CONVERSIONS" ] || return 1
+	done
+}
+
+converted_or_ended() { converted "$1" || ended "$2"; }
+
+# wait_converted NAME PID: wait until the workload guest on NAME (the VMM
+# started as PID) has converted and written under its current key: every
+# vCPU CONVERSIONS times. Instead of a time: a slow machine just takes
+# longer. Fails at once when PID ended; sets why.
+wait_converted() {
+	wait_until 600 converted_or_ended "$1" "$2"
+	converted "$1" && return 0
+	if ended "$2"; then
+		why="$1 ended before its vCPUs made $CONVERSIONS conversions each: $(tail -n 1 "$tmp/$1.err")"
+	else
+		why="$1: the vCPUs did not make $CONVERSIONS conversions each: $(grep -h "migrate: cpu" "$tmp/$1.out" | tail -n "$CPUS" | tr -s ' \n' ' ')"
+	fi
+	return 1
 }
 
 # migrate SOCK URI: run the migration to its end; reply JSON in $reply.
@@ -115,7 +208,7 @@ corrupted() {	# the guest's last count of corrupted pages in file $1, or "none"
 }
 
 workload() {	# the guest command line of the migration workload
-	echo "cpus=$CPUS test=migrate $*"
+	echo "cpus=$CPUS test=migrate migrate.progress=$CONVERSIONS $*"
 }
 
 need_image() {	# NAME: skip reason unless the image has scenario NAME

@@ -180,7 +180,7 @@ ns_migrate() {
 	fi
 	migrate "$sock" "tcp:$IP_DST:$port" || { why="$reply"; kill "$dst" "$proxy" 2>/dev/null; return 1; }
 	stats=$(echo "$reply" | sed 's/.*"stats"://; s/}}$/}/')
-	wait_exit_ns "$dst" 90
+	wait_exit "$dst" 90
 	c=$(corrupted "$tmp/$tag-dst.out")
 	if [ "$rc" != 0 ] || [ "$c" != 0 ]; then
 		why="destination guest: exit $rc, corrupted pages: $c"
@@ -197,14 +197,6 @@ ns_report() {
 	diag "$(tail -n1 "$tmp/$1-proxy.err")"
 }
 
-wait_exit_ns() {
-	for _ in $(seq $(($2 * 10))); do
-		kill -0 "$1" 2>/dev/null || { { wait "$1"; rc=$?; } 2>/dev/null; return 0; }
-		sleep 0.1
-	done
-	rc=timeout
-}
-
 echo "KTAP version 1"
 if ! need_image migrate >/dev/null; then
 	echo "1..0 # SKIP $(need_image migrate)"
@@ -216,6 +208,7 @@ if [ -n "$reason" ]; then
 	exit 4
 fi
 echo "1..5"
+diag "$CPUS vCPUs, $MEM, $CONVERSIONS conversions per vCPU before the migration, time limits x$SLOW"
 if netns_setup 2>"$tmp/setup.err"; then
 	ok netns-veth
 	diag "$NS_SRC ($IP_SRC) <-> $NS_DST ($IP_DST)"
@@ -250,8 +243,9 @@ nsvmm src "$NS_SRC" --sev-sim --memory "$MEM" --cpus "$CPUS" --control "$sock" "
 	$(workload migrate.count=1)
 if ! wait_sock "$sock"; then
 	notok netns-migrate "the source has no control socket: $(tail -n1 "$tmp/src.err")"
+elif ! wait_converted src "$last"; then
+	notok netns-migrate "$why"
 else
-	sleep 1.5
 	ns_migrate m1
 	r=$?
 	if [ "$r" = 0 ]; then

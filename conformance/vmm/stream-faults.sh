@@ -57,27 +57,16 @@ proxy() {
 	local name=$1; shift
 	next_port
 	puri=tcp:127.0.0.1:$port
-	"$PROXY" --listen "127.0.0.1:$port" --to "${uri#tcp:}" "$@" 2>"$tmp/$name.err" &
+	timeout -k 5 "$LIMIT" "$PROXY" --listen "127.0.0.1:$port" --to "${uri#tcp:}" "$@" \
+		2>"$tmp/$name.err" &
 	pids+=("$!")
 	wait_grep "$tmp/$name.err" listening 25
-}
-
-# wait_exit PID SECONDS: its exit status in $rc, or 255 after killing it.
-wait_exit() {
-	for _ in $(seq $(($2 * 10))); do
-		kill -0 "$1" 2>/dev/null || { { wait "$1"; rc=$?; } 2>/dev/null; return 0; }
-		sleep 0.1
-	done
-	kill "$1" 2>/dev/null
-	{ wait "$1"; } 2>/dev/null
-	rc=255
-	return 1
 }
 
 # The broken destination NAME (started as $2): exit 125, an error, no guest output.
 dest_refused() {
 	local name=$1 pid=$2
-	wait_exit "$pid" 30 || { why="$name still runs 30 s after the fault"; return; }
+	wait_exit "$pid" 30 || { why="$name still runs $(scaled 30) s after the fault"; return; }
 	[ "$rc" = 125 ] || { why="$name exited $rc, not 125"; return; }
 	grep -q "migctl-vmm: .*fail" "$tmp/$name.err" ||
 		{ why="$name gave no error: $(tail -n1 "$tmp/$name.err")"; return; }
@@ -85,13 +74,24 @@ dest_refused() {
 	diag "$name: $(grep -m1 "migctl-vmm: .*fail" "$tmp/$name.err" | cut -c1-160)"
 }
 
+not_migrating() {	# SOCK: the source's migration is not (or no longer) active; $reply
+	reply=$("$VMM" ctl "$1" query-migrate 2>&1)
+	case "$reply" in *'"status":"active"'*|*'"status":"setup"'*) return 1 ;; esac
+}
+
 # migration_ended SOCK: wait (30 s) until the source's migration is no longer active.
 migration_ended() {
-	for _ in $(seq 300); do
-		reply=$("$VMM" ctl "$1" query-migrate 2>&1)
-		case "$reply" in *'"status":"active"'*|*'"status":"setup"'*) sleep 0.1 ;; *) return 0 ;; esac
-	done
-	return 1
+	wait_until 300 not_migrating "$1"
+}
+
+rchar() {	# bytes process $1 has read (sockets included)
+	sed -n 's/^rchar: //p' /proc/"$1"/io 2>/dev/null
+}
+
+# received_or_over PID BYTES SOCK: the destination PID has read BYTES, or
+# the migration from SOCK is over.
+received_or_over() {
+	[ "$(rchar "$1")" -ge "$2" ] 2>/dev/null || not_migrating "$3"
 }
 
 # The fault of one chain trial against destination $dpid at $uri, from $sock; sets why.
@@ -117,7 +117,9 @@ break_migration() {
 		diag "$name: stall at byte $off, then cancel (32 MiB/s)"
 		"$VMM" ctl "$sock" '{"cmd":"set-parameters","max_bandwidth_mib":32}' >/dev/null 2>&1
 		"$VMM" ctl "$sock" migrate "$puri" >/dev/null 2>&1
-		sleep 1.5
+		# The proxy has stopped forwarding: the stream stalls from here.
+		wait_grep "$tmp/$name-proxy.err" "stalling after" 300 ||
+			{ why="the proxy never stalled: $("$VMM" ctl "$sock" query-migrate 2>&1)"; return; }
 		# Running, or paused when the stall came after the pause.
 		"$VMM" ctl "$sock" query-status >/dev/null 2>&1 ||
 			{ why="the source does not answer during the stall"; return; }
@@ -126,19 +128,24 @@ break_migration() {
 			why="cancel: $reply"; return ;; esac
 		local t0=$SECONDS
 		migration_ended "$sock" || { why="the migration did not end after the cancel"; return; }
-		[ $((SECONDS - t0)) -le 5 ] ||
+		[ $((SECONDS - t0)) -le "$(scaled 5)" ] ||
 			{ why="the cancel took $((SECONDS - t0)) s to end the stalled migration"; return; }
 		"$VMM" ctl "$sock" '{"cmd":"set-parameters","max_bandwidth_mib":0}' >/dev/null 2>&1
 		;;
 	kill)
-		# Held to 32 MiB/s, the stream takes seconds whatever the
-		# machine: the kill lands in pre-copy, not after the END.
-		off=$((RANDOM % 1000))
-		diag "$name: kill -9 of the destination $off ms into the migration (32 MiB/s)"
+		# Once the destination has read byte OFF of the stream (its
+		# rchar), in pre-copy like the cut. Held to 32 MiB/s, the
+		# stream takes seconds: polling 10 times a second finds it
+		# within about 3 MiB of OFF, far before the END.
+		local vpid base
+		vpid=$(vmm_pid "$dpid") || { why="no destination process under $dpid"; return; }
+		base=$(rchar "$vpid")
+		diag "$name: kill -9 of the destination once it has read byte $off of about $stream_len (32 MiB/s)"
 		"$VMM" ctl "$sock" '{"cmd":"set-parameters","max_bandwidth_mib":32}' >/dev/null 2>&1
 		"$VMM" ctl "$sock" migrate "$uri" >/dev/null 2>&1
-		sleep "$((off / 1000)).$(printf %03d $((off % 1000)))"
-		kill -9 "$(vmm_pid "$dpid")" 2>/dev/null
+		wait_until 300 received_or_over "$vpid" $((base + off)) "$sock"
+		diag "$name: killed after $(($(rchar "$vpid") - base)) bytes read"
+		kill -9 "$vpid" 2>/dev/null
 		{ wait "$dpid"; } 2>/dev/null
 		migration_ended "$sock" || { why="the migration did not end after the kill"; return; }
 		"$VMM" ctl "$sock" '{"cmd":"set-parameters","max_bandwidth_mib":0}' >/dev/null 2>&1
@@ -150,13 +157,12 @@ break_migration() {
 	diag "$name: source: $(echo "$reply" | sed -n 's/.*"error":"\([^"]*\)".*/\1/p' | cut -c1-150)"
 }
 
+checked() { [ "$(grep -c "pages verified" "$tmp/$1.out")" -ge "$CPUS" ]; }
+
 # verified NAME: the resumed guest's check after the migration found 0 corrupted pages.
 verified() {
 	local c
-	for _ in $(seq 300); do
-		[ "$(grep -c "pages verified" "$tmp/$1.out")" -ge "$CPUS" ] && break
-		sleep 0.1
-	done
+	wait_until 300 checked "$1"
 	c=$(grep "pages verified" "$tmp/$1.out" | sed 's/.* \([0-9]*\) corrupted.*/\1/' | sort -u |
 	    tr '\n' ' ')
 	[ "$c" = "0 " ] || why="after the retry: corrupted ${c:-unknown (no check printed)}"
@@ -195,7 +201,7 @@ first_hop() {
 		$(workload migrate.count=$((TRIALS + 1)))
 	sock=$tmp/src.sock cur=$last
 	wait_sock "$sock" || { why="source has no control socket"; return 1; }
-	sleep 1
+	wait_converted src "$cur" || return 1
 	dest d0
 	wait_listen d0 || { why="d0 does not listen"; return 1; }
 	proxy p0 --mode pass || { why="proxy does not listen"; return 1; }
@@ -214,6 +220,12 @@ refuse_file() {
 	vmm "$2" --incoming "file:$3" --memory 64M
 	dest_refused "$2" "$last"
 	trial_end "$1" "$2" "$why"
+}
+
+# The restored memloop (started as $1) printed two passes, a difference, or ended.
+restored_passes() {
+	[ "$(tr -cd . <"$tmp/restore.out" | wc -c)" -ge 2 ] || grep -q "memloop bad" "$tmp/restore.out" ||
+		ended "$1"
 }
 
 dest_only_trials() {
@@ -244,7 +256,8 @@ dest_only_trials() {
 	vmm garbage-dst --incoming "tcp:127.0.0.1:$((port + 1))" --memory 64M
 	next_port
 	if wait_listen garbage-dst; then
-		"$PROXY" --to "127.0.0.1:$port" --garbage 1000000 --seed "$RANDOM" 2>"$tmp/garbage.err"
+		timeout -k 5 "$LIMIT" "$PROXY" --to "127.0.0.1:$port" --garbage 1000000 \
+			--seed "$RANDOM" 2>"$tmp/garbage.err"
 		dest_refused garbage-dst "$last"
 	else
 		why="does not listen"
@@ -253,7 +266,7 @@ dest_only_trials() {
 	# The intact snapshot restores and the guest goes on checking its memory.
 	why=""
 	vmm restore --incoming "file:$snap" --memory 64M --control "$tmp/restore.sock"
-	wait_sock "$tmp/restore.sock" && sleep 1
+	wait_sock "$tmp/restore.sock" && wait_until 300 restored_passes "$last"
 	[ "$(tr -cd . <"$tmp/restore.out" | wc -c)" -ge 2 ] && ! grep -q "memloop bad" "$tmp/restore.out" ||
 		why="the intact snapshot does not run: $(tail -c 80 "$tmp/restore.out") $(tail -n1 "$tmp/restore.err")"
 	"$VMM" ctl "$tmp/restore.sock" quit >/dev/null 2>&1
@@ -270,7 +283,7 @@ if [ -n "$reason" ]; then
 	exit 4
 fi
 echo "1..$((TRIALS + 7))"
-diag "seed $SEED (MIGCTL_FAULT_SEED=$SEED reproduces the offsets), $TRIALS chain trials, $CPUS vCPUs, $MEM"
+diag "seed $SEED (MIGCTL_FAULT_SEED=$SEED reproduces the offsets), $TRIALS chain trials, $CPUS vCPUs, $MEM, $CONVERSIONS conversions per vCPU before the first hop, time limits x$SLOW"
 why=""
 if first_hop; then
 	ok first-hop

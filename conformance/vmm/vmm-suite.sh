@@ -14,20 +14,21 @@
 #                  times with each fault build ($O-fault-*/vmm/migctl-vmm,
 #                  made by `make vmm-fault-builds`) and report how many runs
 #                  of each were caught (corrupted pages or a failed workload).
-# Environment: O (build directory, when not run from one), MIGCTL_VMM, MIGCTL_TEST_IMAGE,
-# MIGCTL_VMM_SUITE_FILTER (glob on case names), MIGCTL_VMM_CPUS (default 2),
-# MIGCTL_VMM_MEMORY (default 256M), MIGCTL_VMM_HOPS (default 4),
-# MIGCTL_VMM_LIMIT (seconds a VMM may live, default 150; 90 with --faults),
-# MIGCTL_VMM_FAULTS (the fault builds to run, default all five).
+# Environment: MIGCTL_VMM_SUITE_FILTER (glob on case names), MIGCTL_VMM_HOPS
+# (migrations of migrate-tcp, default 4),
+# MIGCTL_VMM_FAULTS (the fault builds to run, default all five), and those
+# of lib.sh: O (build directory, when not run from one), MIGCTL_VMM,
+# MIGCTL_TEST_IMAGE, MIGCTL_SLOW, MIGCTL_VMM_CPUS, MIGCTL_VMM_MEMORY,
+# MIGCTL_VMM_CONVERSIONS, MIGCTL_VMM_LIMIT (default 150 s; 90 with --faults).
 
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-# O, VMM, IMAGE, CPUS, MEM, LIMIT, $tmp, ok/notok/diag, vmm(), dest(),
-# wait_sock(), wait_listen(), migrate(), corrupted(), workload(): shared
-# with the reliability scripts. Installed by make into $O/conformance/vmm,
-# the suite runs that tree's VMM (the ASan pass of make check thus runs
-# the sanitized VMM).
+# O, VMM, IMAGE, SLOW, CPUS, MEM, LIMIT, $tmp, ok/notok/diag, vmm(), dest(),
+# wait_sock(), wait_listen(), wait_converted(), migrate(), corrupted(),
+# workload(): shared with the reliability scripts. Installed by make into
+# $O/conformance/vmm, the suite runs that tree's VMM (the ASan pass of make
+# check thus runs the sanitized VMM).
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 MEMLOOP=$O/vmm/tests/images/memloop.elf
@@ -45,14 +46,16 @@ lost_traps() {	# the guest's report of system calls it had to make again (user.h
 }
 
 # Source boots the workload with migrate.count=HOPS; HOPS live migrations
-# over TCP, each to a fresh VMM on the next port. Sets $why on failure.
+# over TCP, each to a fresh VMM on the next port, each once every vCPU has
+# converted and written CONVERSIONS times under the current key. Sets $why
+# on failure; 2: the guest's failure, not the harness's.
 hops() {
 	local cur=src sock="$tmp/src.sock" i
 	vmm src --sev-sim --memory "$MEM" --cpus "$CPUS" --stats --control "$sock" "$IMAGE" -- \
 		$(workload migrate.count="$HOPS")
 	wait_sock "$sock" || { why="source has no control socket"; return 1; }
 	for i in $(seq "$HOPS"); do
-		sleep 1.5	# let the workload convert and write under this key
+		wait_converted "$cur" "$last" || return 2
 		dest "d$i"
 		wait_listen "d$i" || { why="d$i does not listen"; return 1; }
 		if ! migrate "$sock" "$uri"; then
@@ -78,7 +81,8 @@ case_hops() {
 	local why="" rc=0 c
 	hops || { notok "$1" "$why"; return; }
 	c=$(corrupted "$tmp/d$HOPS.out")
-	diag "$(grep -h 'migrate: .*generation' "$tmp"/d*.out | tail -"$CPUS" | sed 's/^ *# //' | tr '\n' ' ')"
+	diag "$(grep -h 'migrate: .*generation' "$tmp"/d*.out | grep -v ': [0-9]* conversions$' |
+		tail -"$CPUS" | sed 's/^ *# //' | tr '\n' ' ')"
 	lost_traps "$tmp/d$HOPS.out"
 	if [ "$rc" = 0 ] && [ "$c" = 0 ]; then
 		diag "$HOPS migrations, $CPUS vCPUs, corrupted pages: 0"
@@ -94,9 +98,9 @@ case_snapshot() {
 	local sock="$tmp/snap-src.sock" c rc
 	vmm snap-src --sev-sim --memory "$MEM" --cpus "$CPUS" --control "$sock" "$IMAGE" -- \
 		$(workload migrate.count=1)
-	local src=$last
+	local src=$last why
 	wait_sock "$sock" || { notok "$1" "source has no control socket"; return; }
-	sleep 1.5
+	wait_converted snap-src "$src" || { notok "$1" "$why"; return; }
 	if ! migrate "$sock" "file:$tmp/snap.bin"; then notok "$1" "snapshot: $reply"; return; fi
 	wait "$src"; rc=$?
 	[ "$rc" = 0 ] || { notok "$1" "the source exited $rc after the snapshot"; return; }
@@ -136,10 +140,12 @@ retry_intact() {
 # migrated to a well-configured destination, which must complete with no
 # corrupted page; the "memloop" guest (never READY, checks its memory on
 # every pass and stops at the first difference) must go on passing its
-# checks. Neither depends on how fast the guest runs.
+# checks. The refused migration starts once the guest runs: memloop has
+# finished a pass, or the workload converted and wrote CONVERSIONS times
+# on every vCPU. Nothing depends on how fast the guest runs.
 refused() {
 	local name=$1 want=$2 guest=$3 dst=$4
-	local sock="$tmp/$name.sock" rc src dots
+	local sock="$tmp/$name.sock" rc src dots why
 	if [ "$guest" = memloop ]; then
 		vmm "$name" --sev-sim --memory "$MEM" --cpus 1 --control "$sock" "$MEMLOOP"
 	else
@@ -148,7 +154,11 @@ refused() {
 	fi
 	src=$last
 	wait_sock "$sock" || { notok "$name" "source has no control socket"; return; }
-	sleep 1
+	if [ "$guest" = memloop ]; then
+		wait_passes "$name" 1 || { notok "$name" "memloop ran no pass: $(tail -c 80 "$tmp/$name.out")"; return; }
+	else
+		wait_converted "$name" "$src" || { notok "$name" "$why"; return; }
+	fi
 	if [ "$dst" = none ]; then
 		next_port
 		uri=tcp:127.0.0.1:$port	# nobody listens there
@@ -176,16 +186,14 @@ refused() {
 	retry_intact "$name" "$sock" "$src" "the refusal"
 }
 
-# wait_passes NAME N: wait (up to 60 s) until memloop printed N passes, and
-# fail at once if it reported a difference or ended.
+passes() { [ "$(tr -cd . <"$tmp/$1.out" | wc -c)" -ge "$2" ]; }
+passes_or_end() { passes "$1" "$2" || grep -q "memloop bad" "$tmp/$1.out" || ended "$src"; }
+
+# wait_passes NAME N: wait (up to 60 s) until memloop on NAME (started as
+# $src) printed N passes; fails at once if it reported a difference or ended.
 wait_passes() {
-	for _ in $(seq 600); do
-		grep -q "memloop bad" "$tmp/$1.out" && return 1
-		[ "$(tr -cd . <"$tmp/$1.out" | wc -c)" -ge "$2" ] && return 0
-		kill -0 "$src" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	wait_until 600 passes_or_end "$1" "$2"
+	! grep -q "memloop bad" "$tmp/$1.out" && passes "$1" "$2"
 }
 
 # ctl SOCK ARGS...: one control request; the reply in $reply, 0 unless an error.
@@ -194,22 +202,25 @@ ctl() {
 	reply=$("$VMM" ctl "$sock" "$@" 2>&1)
 }
 
+reply_matches() {	# PATTERN SOCK ARGS...
+	local pat=$1
+	shift
+	ctl "$@"
+	echo "$reply" | grep -Eq "$pat"
+}
+
 # poll_reply TIMEOUT_S PATTERN SOCK ARGS...: repeat a request until the
 # reply matches PATTERN (an extended regex); last reply in $reply.
 poll_reply() {
-	local limit=$1 pat=$2 i
-	shift 2
-	for i in $(seq $((limit * 10))); do
-		ctl "$@"
-		echo "$reply" | grep -Eq "$pat" && return 0
-		sleep 0.1
-	done
-	return 1
+	local limit=$1
+	shift
+	wait_until $((limit * 10)) reply_matches "$@"
 }
 
-# A migration held to 8 MiB/s, watched while it runs and cancelled: query-migrate reports progress mid-flight, the source runs
-# on, the destination ends with an error and without running the guest;
-# then the same source, with sane parameters again, migrates intact.
+# A migration held to 8 MiB/s, watched while it runs and cancelled:
+# query-migrate reports progress mid-flight, the source runs on, the
+# destination ends with an error and without running the guest; then the
+# same source, with sane parameters again, migrates intact.
 case_cancel() {
 	local name=$1 sock="$tmp/$1.sock" src rc
 	vmm "$name" --sev-sim --memory "$MEM" --cpus "$CPUS" --control "$sock" "$IMAGE" -- \
@@ -285,7 +296,7 @@ run_case() {	# name function [args]
 
 fault_selftest() {
 	local runs=$1 f caught valid
-	LIMIT=${MIGCTL_VMM_LIMIT:-90}	# a broken migration may leave a hung guest
+	LIMIT=$(scaled "${MIGCTL_VMM_LIMIT:-90}")	# a broken migration may leave a hung guest
 	echo "KTAP version 1"
 	echo "1..$(echo ${MIGCTL_VMM_FAULTS:-x x x x x} | wc -w)"
 	for f in ${MIGCTL_VMM_FAULTS:-no-changed-set status-first no-final-round no-pause-wait \
@@ -332,6 +343,7 @@ for c in migrate-tcp snapshot-restore refuse-sevsim-not-ready refuse-version-ske
 	case "$c" in $FILTER) plan=$((plan + 1)) ;; esac
 done
 echo "1..$plan"
+diag "$CPUS vCPUs, $MEM, $HOPS hops, $CONVERSIONS conversions per vCPU before each migration, time limits x$SLOW"
 # Covers: V-1, V-2, V-3, V-4, V-5, V-9
 run_case migrate-tcp case_hops
 # Covers: V-5, V-9

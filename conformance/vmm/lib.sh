@@ -15,10 +15,12 @@
 # Environment:
 #   MIGCTL_SLOW        how many times slower guests run here than on a
 #                      machine's own KVM (integer, default 1; scripts/kvm-run
-#                      sets it in its emulated VM): scales every time limit
+#                      sets it in its emulated VM): scales every time limit,
+#                      and above 1 the sizes below default to smaller ones
 #   O, MIGCTL_VMM, MIGCTL_TEST_IMAGE
 #   MIGCTL_VMM_CPUS    vCPUs of the workload (default 2)
-#   MIGCTL_VMM_MEMORY  guest memory (default 256M)
+#   MIGCTL_VMM_MEMORY  guest memory (default 256M, or the script's own;
+#                      64M when MIGCTL_SLOW > 1)
 #   MIGCTL_VMM_LIMIT   seconds a VMM may live (default 150), times SLOW
 #   MIGCTL_VMM_CONVERSIONS  conversions each vCPU makes under a key before
 #                      the next migration starts (default: one per group of
@@ -40,6 +42,11 @@ case $SLOW in
 	exit 2 ;;
 esac
 
+# by_platform NATIVE SLOW: the default for a machine's own KVM, or for a slow one.
+by_platform() {
+	if [ "$SLOW" -gt 1 ]; then echo "$2"; else echo "$1"; fi
+}
+
 scaled() {	# scaled SECONDS: a time limit on this platform
 	echo $(($1 * SLOW))
 }
@@ -58,7 +65,8 @@ lib_mib() {
 VMM=${MIGCTL_VMM:-$O/vmm/migctl-vmm}
 IMAGE=${MIGCTL_TEST_IMAGE:-$O/conformance/guest-image/migctl-test.elf}
 CPUS=${MIGCTL_VMM_CPUS:-2}
-MEM=${MIGCTL_VMM_MEMORY:-256M}
+# A script may set lib_memory, its own default on a machine's own KVM, before sourcing.
+MEM=${MIGCTL_VMM_MEMORY:-$(by_platform "${lib_memory:-256M}" 64M)}
 LIMIT=$(scaled "${MIGCTL_VMM_LIMIT:-150}")
 # The window is half the memory, at most 65536 pages (migwork.h) shared by the vCPUs.
 lib_window_mib=$(($(lib_mib "$MEM") / 2))

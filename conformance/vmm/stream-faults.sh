@@ -19,22 +19,25 @@
 # KTAP on stdout, kselftest exit codes.
 #
 # Environment: MIGCTL_FAULT_TRIALS (chain trials, default 12, about 1 min;
-# raise for a soak), MIGCTL_FAULT_SEED (default: from the clock), and those
-# of lib.sh (memory default 128M here).
+# 4 when MIGCTL_SLOW > 1, one of each kind; raise for a soak),
+# MIGCTL_FAULT_SEED (default: from the clock), and those of lib.sh (memory
+# default 128M here; 64M when MIGCTL_SLOW > 1).
 #
 # Covers: V-9
 
 set -u
-: "${MIGCTL_VMM_MEMORY:=128M}"
+lib_memory=128M
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 PROXY=${MIGCTL_FAULTPROXY:-$O/conformance/vmm/faultproxy}
 MEMLOOP=$O/vmm/tests/images/memloop.elf
-TRIALS=${MIGCTL_FAULT_TRIALS:-12}
+TRIALS=${MIGCTL_FAULT_TRIALS:-$(by_platform 12 4)}
 SEED=${MIGCTL_FAULT_SEED:-$(($(date +%s) % 100000))}
 RANDOM=$SEED
-KINDS=(cut flip kill cut flip stall)
+# The first four are one of each kind.
+KINDS=(cut flip kill stall cut flip)
+kind_of() { echo "${KINDS[$((($1 - 1) % ${#KINDS[@]}))]}"; }
 
 run=0 passed=0
 declare -A kind_run kind_passed
@@ -288,9 +291,9 @@ why=""
 if first_hop; then
 	ok first-hop
 	for i in $(seq "$TRIALS"); do
-		chain_trial "$i" "${KINDS[$(((i - 1) % ${#KINDS[@]}))]}" && continue
+		chain_trial "$i" "$(kind_of "$i")" && continue
 		for j in $(seq $((i + 1)) "$TRIALS"); do
-			trial_end "${KINDS[$(((j - 1) % ${#KINDS[@]}))]}" "t$j" "no running source left"
+			trial_end "$(kind_of "$j")" "t$j" "no running source left"
 		done
 		break
 	done
@@ -306,7 +309,7 @@ if first_hop; then
 else
 	notok first-hop "$why"
 	for i in $(seq "$TRIALS"); do
-		trial_end "${KINDS[$(((i - 1) % ${#KINDS[@]}))]}" "t$i" "no chain: $why"
+		trial_end "$(kind_of "$i")" "t$i" "no chain: $why"
 	done
 	notok chain-final "no chain"
 fi

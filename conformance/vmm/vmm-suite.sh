@@ -15,7 +15,7 @@
 #                  made by `make vmm-fault-builds`) and report how many runs
 #                  of each were caught (corrupted pages or a failed workload).
 # Environment: MIGCTL_VMM_SUITE_FILTER (glob on case names), MIGCTL_VMM_HOPS
-# (migrations of migrate-tcp, default 4),
+# (migrations of migrate-tcp, default 4; 2 when MIGCTL_SLOW > 1),
 # MIGCTL_VMM_FAULTS (the fault builds to run, default all five), and those
 # of lib.sh: O (build directory, when not run from one), MIGCTL_VMM,
 # MIGCTL_TEST_IMAGE, MIGCTL_SLOW, MIGCTL_VMM_CPUS, MIGCTL_VMM_MEMORY,
@@ -32,7 +32,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 MEMLOOP=$O/vmm/tests/images/memloop.elf
-HOPS=${MIGCTL_VMM_HOPS:-4}
+HOPS=${MIGCTL_VMM_HOPS:-$(by_platform 4 2)}
 FILTER=${MIGCTL_VMM_SUITE_FILTER:-*}
 
 show() {	# what a VMM and its guest said about a failure, as diagnostics
@@ -220,9 +220,12 @@ poll_reply() {
 # A migration held to 8 MiB/s, watched while it runs and cancelled:
 # query-migrate reports progress mid-flight, the source runs on, the
 # destination ends with an error and without running the guest; then the
-# same source, with sane parameters again, migrates intact.
+# same source, with sane parameters again, migrates intact. Round 0 (the
+# RAM the guest touched) must outlast the first 32 MiB step of
+# query-migrate's progress by far, for the poll to see it: 128M at least.
 case_cancel() {
-	local name=$1 sock="$tmp/$1.sock" src rc
+	local name=$1 sock="$tmp/$1.sock" src rc MEM=$MEM
+	[ "$(lib_mib "$MEM")" -ge 128 ] || MEM=128M
 	vmm "$name" --sev-sim --memory "$MEM" --cpus "$CPUS" --control "$sock" "$IMAGE" -- \
 		$(workload migrate.count=1)
 	src=$last
@@ -353,7 +356,9 @@ run_case refuse-sevsim-not-ready refused "not READY" memloop ""
 # Covers: V-8, V-9
 run_case refuse-version-skew refused "version skew" workload "--migctl v1"
 # Covers: V-8, V-9
-run_case refuse-memory-mismatch refused "memory layout mismatch" workload "--memory 128M"
+# A destination with another memory size: 128M, or 64M when the source has 128M.
+run_case refuse-memory-mismatch refused "memory layout mismatch" workload \
+	"--memory $([ "$(lib_mib "$MEM")" = 128 ] && echo 64M || echo 128M)"
 # Covers: V-9
 run_case refuse-destination-gone refused "Connection refused" workload none
 # Covers: V-9

@@ -11,6 +11,8 @@
 # every case ok. Two cases run migctl-conformance --role guest --guest end
 # to end. KTAP on stdout, kselftest exit codes.
 #
+# Skips every case, saying why, when migctl-vmm cannot run a VM here.
+#
 # Environment: O (build directory; default: the one this script was
 # installed in by make, else "build"), MIGCTL_VMM, MIGCTL_CONFORMANCE (the
 # migctl-conformance to run; default the source tree's conformance/run),
@@ -20,8 +22,8 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-# O, VMM, SLOW, scaled(), $tmp and scripts/ktap.sh, shared with the
-# vmm-role suites.
+# O, VMM, SLOW, scaled(), vmm_unusable(), skip_all(), $tmp and
+# scripts/ktap.sh, shared with the vmm-role suites.
 # shellcheck source-path=SCRIPTDIR source=../vmm/lib.sh
 . "$here/../vmm/lib.sh" || exit 1
 IMAGES=$O/conformance/badguest
@@ -137,14 +139,11 @@ conformance-bad bad-no-opt-out.elf G-11"
 names=()
 while read -r name _; do selected "$name" && names+=("$name"); done <<<"$rows
 $conf_rows"
-total=${#names[@]}
 
 echo "KTAP version 1"
-echo "1..$total"
-if [ ! -x "$VMM" ]; then
-	echo "# no VMM at $VMM (run make)"
-	ktap_skip_all "$total" "no VMM" "${names[@]}"
-fi
+reason=$(vmm_unusable)
+[ -n "$reason" ] && skip_all "$reason" "${names[@]}"
+echo "1..${#names[@]}"
 while read -r name image mode want opts cmdline; do
 	selected "$name" && run_case "$name" "$image" "$mode" "$want" "$opts" "$cmdline"
 done <<<"$rows"

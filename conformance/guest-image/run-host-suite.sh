@@ -18,8 +18,8 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 # Installed by make into $O/conformance/guest-image, beside the image.
-# O, VMM, IMAGE, SLOW, scaled(), $tmp and scripts/ktap.sh, shared with
-# the vmm-role suites.
+# O, VMM, IMAGE, SLOW, scaled(), vmm_unusable(), $tmp and scripts/ktap.sh,
+# shared with the vmm-role suites.
 # shellcheck source-path=SCRIPTDIR source=../vmm/lib.sh
 . "$here/../vmm/lib.sh" || exit 1
 QEMU=${QEMU:-qemu-system-x86_64}
@@ -49,14 +49,15 @@ selected=$(echo "$RUNS" | while read -r name rest; do
 done)
 plan=$(echo "$selected" | grep -c .)
 
-# Why a host cannot run at all, or nothing.
+# Why a host cannot run at all, or nothing. migctl-vmm says for itself
+# why it cannot run a VM here (vmm_why: no /dev/kvm, no permission, ...).
 host_missing() {
-	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-		echo "/dev/kvm is not accessible"
-	elif [ "${1%-sevsim}" = vmm ] && [ ! -x "$VMM" ]; then
-		echo "migctl-vmm not built ($VMM)"
+	if [ "${1%-sevsim}" = vmm ] && [ -n "$vmm_why" ]; then
+		echo "$vmm_why"
 	elif [ "$1" = vmm-sevsim ] && ! "$VMM" --help 2>/dev/null | grep -q -- --sev-sim; then
 		echo "this migctl-vmm has no --sev-sim"
+	elif [ "$1" = qemu ] && { [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; }; then
+		echo "/dev/kvm is not accessible"
 	elif [ "$1" = qemu ] && ! command -v "$QEMU" >/dev/null; then
 		echo "$QEMU not installed (apt-get install qemu-system-x86)"
 	fi
@@ -144,7 +145,8 @@ stats_problem() {	# err
 
 echo "KTAP version 1"
 echo "1..$plan"
-[ -z "$(host_missing vmm)" ] && probe_vmm
+vmm_why=$(vmm_unusable)
+[ -z "$vmm_why" ] && probe_vmm
 echo "$selected" > "$tmp/runs"
 while read -r name host cpus mode features glob; do
 	[ -n "$name" ] || continue

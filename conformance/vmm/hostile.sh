@@ -102,13 +102,11 @@ counters_match() {	# the guest's expected host counters against the VMM's --stat
 	[ -z "$bad" ] || { echo "differ:$bad"; return 1; }
 }
 
+planned=(flood-answers flood-responsive flood-rss flood-host-counters flood-then-migrate)
 echo "KTAP version 1"
-command -v python3 >/dev/null || reason="no python3 (scripts/deps.sh installs it)"
-if [ -n "${reason:-}" ] || ! reason=$(need_image flood); then
-	echo "1..0 # SKIP $reason"
-	exit 4
-fi
-echo "1..5"
+command -v python3 >/dev/null || skip_all "no python3 (scripts/deps.sh installs it)" "${planned[@]}"
+reason=$(need_image flood) || skip_all "$reason" "${planned[@]}"
+echo "1..${#planned[@]}"
 diag "seed $SEED, $COUNT requests per vCPU, $CPUS vCPUs, $MEM (MIGCTL_FLOOD_SEED=$SEED reproduces), time limits x$SLOW"
 
 sock=$tmp/flood.sock
@@ -116,7 +114,7 @@ vmm flood --sev-sim --memory "$MEM" --cpus "$CPUS" --stats --control "$sock" "$I
 	cpus="$CPUS" test=flood flood.count="$COUNT" seed="$SEED"
 src=$last
 if ! wait_sock "$sock" || ! pid=$(vmm_pid "$src") || ! wait_out flood "flood: start" 60; then
-	for c in flood-answers flood-responsive flood-rss flood-host-counters flood-then-migrate; do
+	for c in "${planned[@]}"; do
 		notok "$c" "the flood did not start: $(tail -n2 "$tmp/flood.err" "$tmp/flood.out")"
 	done
 	finish

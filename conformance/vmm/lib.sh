@@ -4,9 +4,9 @@
 #
 # Sourced by vmm-suite.sh, hostile.sh, stream-faults.sh and netns.sh, and
 # by badguest/check-guest-test.sh and guest-image/run-host-suite.sh for the
-# slowness factor. It sets O, VMM, IMAGE, SLOW, CPUS, MEM, LIMIT,
-# CONVERSIONS, a temporary directory $tmp removed on exit with every VMM
-# started through vmm(), and ok/notok/finish over scripts/ktap.sh.
+# slowness factor and the skip helpers. It sets O, VMM, IMAGE, SLOW, CPUS,
+# MEM, LIMIT, CONVERSIONS, a temporary directory $tmp removed on exit with
+# every VMM started through vmm(), and ok/notok/finish over scripts/ktap.sh.
 #
 # Every wait is for an event (a socket answers, a line appears, a status
 # changes), polled every 0.1 s, and every time limit is a time on this
@@ -96,6 +96,16 @@ ok() { if [ -n "${2:-}" ]; then ktap_result skip "$1" "$2"; else ktap_result ok 
 notok() { ktap_result fail "$1" "$2"; }
 diag() { echo "# $*"; }
 finish() { ktap_totals; ktap_exit; }
+
+# skip_all WHY NAME...: when a script cannot run at all, its plan and
+# every planned case skipped for WHY (ktap_skip_all), so that a runner
+# counts each one; then the totals and exit 4.
+skip_all() {
+	local why=$1
+	shift
+	echo "1..$#"
+	ktap_skip_all "$#" "$why" "$@"
+}
 
 # wait_until TENTHS CMD...: run CMD every 0.1 s until it succeeds, for at
 # most TENTHS tenths of a second times SLOW; 1 when it never did.
@@ -219,11 +229,36 @@ workload() {	# the guest command line of the migration workload
 	echo "cpus=$CPUS test=migrate migrate.progress=$CONVERSIONS $*"
 }
 
-need_image() {	# NAME: skip reason unless the image has scenario NAME
-	[ -x "$VMM" ] || { echo "no VMM at $VMM"; return 1; }
-	[ -e "$IMAGE" ] || { echo "no image at $IMAGE"; return 1; }
-	"$VMM" "$IMAGE" -- test=help 2>/dev/null | grep -q "#   $1 " || {
-		echo "the image has no $1 scenario"; return 1; }
+# lib_vmm_error RC FILE: why a VMM that exited RC with stderr FILE could not run.
+lib_vmm_error() {
+	local line
+	line=$(sed -n 's/^migctl-vmm: //p' "$2" | tail -n 1)
+	[ -n "$line" ] || line=$(tail -n 1 "$2")
+	echo "migctl-vmm cannot run a VM here (exit $1): ${line:-no message}"
+}
+
+# Why migctl-vmm cannot run a VM here (no /dev/kvm, no permission, ...), or nothing.
+vmm_unusable() {
+	local rc
+	[ -x "$VMM" ] || { echo "no VMM at $VMM (make)"; return; }
+	timeout -k 5 "$(scaled 30)" "$VMM" --probe >/dev/null 2>"$tmp/probe.err" && return
+	rc=$?
+	lib_vmm_error "$rc" "$tmp/probe.err"
+}
+
+need_image() {	# NAME: prints why not and fails unless the image has scenario NAME
+	local rc
+	[ -x "$VMM" ] || { echo "no VMM at $VMM (make)"; return 1; }
+	[ -e "$IMAGE" ] || { echo "no image at $IMAGE (make)"; return 1; }
+	timeout -k 5 "$(scaled 30)" "$VMM" "$IMAGE" -- test=help >"$tmp/help.out" 2>"$tmp/help.err"
+	rc=$?
+	grep -q "^#   $1 " "$tmp/help.out" && return 0
+	case $rc in
+	125) lib_vmm_error "$rc" "$tmp/help.err" ;;	# the VMM's failure, not the guest's
+	124 | 137) echo "$IMAGE did not answer test=help within $(scaled 30) s" ;;
+	*) echo "the image has no $1 scenario" ;;
+	esac
+	return 1
 }
 
 json_num() {	# json_num KEY TEXT: the number after "KEY": in TEXT

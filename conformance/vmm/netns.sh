@@ -197,17 +197,12 @@ ns_report() {
 	diag "$(tail -n1 "$tmp/$1-proxy.err")"
 }
 
+planned=(netns-veth netem impaired netns-migrate netns-removed)
 echo "KTAP version 1"
-if ! need_image migrate >/dev/null; then
-	echo "1..0 # SKIP $(need_image migrate)"
-	exit 4
-fi
+reason=$(need_image migrate) || skip_all "$reason" "${planned[@]}"
 reason=$(netns_unavailable)
-if [ -n "$reason" ]; then
-	echo "1..0 # SKIP $reason"
-	exit 4
-fi
-echo "1..5"
+[ -n "$reason" ] && skip_all "$reason" "${planned[@]}"
+echo "1..${#planned[@]}"
 diag "$CPUS vCPUs, $MEM, $CONVERSIONS conversions per vCPU before the migration, time limits x$SLOW"
 if netns_setup 2>"$tmp/setup.err"; then
 	ok netns-veth

@@ -237,8 +237,10 @@ dest_only_trials() {
 	vmm snapsrc --memory 64M --control "$tmp/snapsrc.sock" "$MEMLOOP"
 	if ! wait_sock "$tmp/snapsrc.sock" || ! migrate "$tmp/snapsrc.sock" "file:$snap"; then
 		why="no snapshot of memloop: ${reply:-no control socket}"
-		for k in truncated-file garbage-file version garbage-tcp retry-file; do
-			trial_end "$k" "$k" "$why"
+		for k in truncated-file:restore-truncated garbage-file:restore-garbage-after-header \
+			 version:restore-format-version-2 garbage-tcp:garbage-over-tcp \
+			 retry-file:restore-intact; do
+			trial_end "${k%%:*}" "${k#*:}" "$why"
 		done
 		return
 	fi
@@ -276,16 +278,17 @@ dest_only_trials() {
 	trial_end retry-file restore-intact "$why"
 }
 
+planned=(first-hop)
+for i in $(seq "$TRIALS"); do planned+=("t$i-$(kind_of "$i")"); done
+planned+=(chain-final restore-truncated restore-garbage-after-header restore-format-version-2
+	  garbage-over-tcp restore-intact)
+
 echo "KTAP version 1"
-reason=""
-need_image migrate >/dev/null || reason=$(need_image migrate)
+reason=$(need_image migrate)
 [ -z "$reason" ] && [ ! -x "$PROXY" ] && reason="no faultproxy at $PROXY (make)"
 [ -z "$reason" ] && [ ! -e "$MEMLOOP" ] && reason="no memloop image at $MEMLOOP (make)"
-if [ -n "$reason" ]; then
-	echo "1..0 # SKIP $reason"
-	exit 4
-fi
-echo "1..$((TRIALS + 7))"
+[ -n "$reason" ] && skip_all "$reason" "${planned[@]}"
+echo "1..${#planned[@]}"
 diag "seed $SEED (MIGCTL_FAULT_SEED=$SEED reproduces the offsets), $TRIALS chain trials, $CPUS vCPUs, $MEM, $CONVERSIONS conversions per vCPU before the first hop, time limits x$SLOW"
 why=""
 if first_hop; then
@@ -293,7 +296,7 @@ if first_hop; then
 	for i in $(seq "$TRIALS"); do
 		chain_trial "$i" "$(kind_of "$i")" && continue
 		for j in $(seq $((i + 1)) "$TRIALS"); do
-			trial_end "$(kind_of "$j")" "t$j" "no running source left"
+			trial_end "$(kind_of "$j")" "t$j-$(kind_of "$j")" "no running source left"
 		done
 		break
 	done
@@ -309,7 +312,7 @@ if first_hop; then
 else
 	notok first-hop "$why"
 	for i in $(seq "$TRIALS"); do
-		trial_end "$(kind_of "$i")" "t$i" "no chain: $why"
+		trial_end "$(kind_of "$i")" "t$i-$(kind_of "$i")" "no chain: $why"
 	done
 	notok chain-final "no chain"
 fi

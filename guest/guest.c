@@ -223,13 +223,20 @@ static bool guest_can_notify(const struct migctl_guest *g, u32 version, u32 feat
 	       !(g->disabled & MIGCTL_GUEST_T_MSR_PSC);
 }
 
-/* G-7: write, read back; a value the host holds but we did not mean is withdrawn. */
+/*
+ * G-7: write, read back; a value the host holds but we did not mean is
+ * withdrawn. Without a valid versioned leaf the host may be one that only
+ * filters writes of the control MSR, as KVM's documentation tells VMMs to
+ * do, so the write alone decides (G-17).
+ */
 static bool guest_try_value(struct migctl_guest *g, u64 value)
 {
 	u64 back = 0;
 
 	if (migctl_guest__ctl_write(g, value))
 		return false;
+	if (!g->leaf_valid)
+		return true;
 #ifdef MIGCTL_FAULT_NO_READ_BACK
 	/* Fault switch: no confirmation read (breaks G-7). */
 	return true;
@@ -373,22 +380,30 @@ int migctl_guest_resume(struct migctl_guest *g)
 	return guest_reenter(g, MIGCTL_GUEST_OUT_SUSPEND);
 }
 
-/* G-13: leave READY before the reset; the old kernel may have set it. */
+/*
+ * G-13: leave READY before the reset; the old kernel may have set it.
+ * Without a valid versioned leaf the MSR may not be readable (G-17): write
+ * 0 unconditionally, which every host that offers the MSR accepts (H-6).
+ */
 static int guest_reset_ctl(struct migctl_guest *g)
 {
 	u64 value = 0;
+	bool ready = true;	/* unless a read says otherwise */
 
-	if (guest_ctl_read(g, &value)) {
-		g->state = MIGCTL_GUEST_UNAVAILABLE;
-		return -MIGCTL_GUEST_EIO;
+	if (g->leaf_valid) {
+		if (guest_ctl_read(g, &value)) {
+			g->state = MIGCTL_GUEST_UNAVAILABLE;
+			return -MIGCTL_GUEST_EIO;
+		}
+		ready = value != 0;
 	}
 	if (g->state == MIGCTL_GUEST_READY)
 		g->state = MIGCTL_GUEST_AVAILABLE;
 #ifdef MIGCTL_FAULT_NO_OPT_OUT_KEXEC
 	/* Fault switch: reset while the old kernel's READY stays (breaks G-13). */
-	value = 0;
+	ready = false;
 #endif
-	if (value && migctl_guest__ctl_write(g, 0)) {
+	if (ready && migctl_guest__ctl_write(g, 0)) {
 		g->state = MIGCTL_GUEST_UNAVAILABLE;
 		return -MIGCTL_GUEST_EIO;
 	}

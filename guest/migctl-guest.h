@@ -282,7 +282,8 @@ int migctl_guest_discover(struct migctl_guest *g);
  * Writes the highest common version with the wanted subset of the offered
  * features, reads it back, and on #GP or a mismatch retries once with the
  * version-1 value when the host offers version 1 (a mismatch is first
- * withdrawn by writing 0). Only opts in when a transport is in use for the
+ * withdrawn by writing 0). Without a valid versioned leaf it never reads
+ * the control MSR (G-17): the write of 1 decides. Only opts in when a transport is in use for the
  * chosen configuration. Already READY: returns 0 without any access.
  * Return: 0 when READY; -MIGCTL_GUEST_ENODEV when nothing is offered, the
  * context is unavailable, or no transport is left (the context is then
@@ -341,7 +342,8 @@ int migctl_guest_resume(struct migctl_guest *g);
  * @nshared: entries in @shared
  *
  * For every boot, kexec'd or not, and after resume from hibernation: if
- * the control MSR reads non-zero it writes 0 first; then it notifies all
+ * the control MSR reads non-zero it writes 0 first (without a valid
+ * versioned leaf it writes 0 without reading, G-17); then it notifies all
  * of @ram encrypted, coalesced into the fewest calls (one per contiguous
  * run, or one list call per 32 runs), then @shared decrypted, then opts
  * in. It does not opt in if any notification failed. On a host that

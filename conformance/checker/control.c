@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* control.c - the control MSR rules: G-6 (choice), G-7 (read-back), G-13 (opt-in after reset). */
+/* control.c - the control MSR rules: G-6 (choice), G-7 (read-back), G-13 (opt-in after reset), G-17. */
 #include "guestcheck-priv.h"
 #include "control.h"
 
@@ -85,7 +85,7 @@ static void check_opt_in(struct migctl_check *c, u32 vcpu, u64 val)
 	else if (c->nego == NEGO_RETRY && val != MIGCTL_CTL_READY)
 		migctl_check_report(c, 7, vcpu, "retry after a refused READY value writes 0x%llx; "
 				    "only the value 1 may be retried", ULL(val));
-	else if (c->nego == NEGO_CONFIRM && c->confirm_vcpu == vcpu)
+	else if (c->nego == NEGO_CONFIRM && !c->confirm_optional && c->confirm_vcpu == vcpu)
 		migctl_check_report(c, 7, vcpu, "READY write 0x%llx before reading back 0x%llx",
 				    ULL(val), ULL(c->confirm_value));
 	/*
@@ -147,11 +147,24 @@ void migctl_check_ctl_write(struct migctl_check *c, u32 vcpu, u64 val, bool gp)
 	c->nego = NEGO_CONFIRM;
 	c->confirm_value = val;
 	c->confirm_vcpu = vcpu;
+	/*
+	 * G-7, G-17: without a valid versioned leaf the write of 1 decides. A
+	 * host with the leaf cannot tell a guest that never read it (upstream
+	 * Linux) from one that chose version 1: unless the guest has shown it
+	 * speaks version 2, its read-back is allowed, not required.
+	 */
+	c->confirm_optional = val == MIGCTL_CTL_READY &&
+			      (c->max < MIGCTL_VERSION_2 || !c->spoke_v2);
 }
 
 void migctl_check_ctl_read(struct migctl_check *c, u32 vcpu, u64 val, bool gp,
 			   bool read_back)
 {
+	/* G-17: "MUST NOT read the control MSR" without a valid versioned leaf. */
+	if (c->max < MIGCTL_VERSION_2)
+		migctl_check_report(c, 17, vcpu, "control MSR read (%s) on a host without a "
+				    "versioned leaf, whose control MSR may be write-only",
+				    gp ? "#GP" : "answered");
 	if (!gp)
 		c->host_value = val;
 	if (c->nego == NEGO_CONFIRM) {

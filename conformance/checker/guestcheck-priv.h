@@ -8,7 +8,7 @@
 #include "guestcheck.h"
 #include "ranges.h"
 
-#define MIGCTL_CHECK_RULES	16
+#define MIGCTL_CHECK_RULES	17
 /* Spans the checker remembers per set before it stops judging with it. */
 #define MIGCTL_CHECK_SPANS_MAX	65536
 
@@ -64,6 +64,7 @@ struct migctl_check {
 	enum check_nego nego;
 	u64 confirm_value;
 	u32 confirm_vcpu;
+	bool confirm_optional;	/* the value 1 from a guest that may not know the leaf */
 	bool retried;		/* the one retry of G-7 is used up */
 	bool spoke_v2;		/* version-2 use since the last possible discovery */
 	bool enosys;		/* a hypercall got -KVM_ENOSYS */

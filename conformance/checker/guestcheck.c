@@ -12,7 +12,7 @@
 
 static const char *const check_ids[MIGCTL_CHECK_RULES + 1] = {
 	"G-0", "G-1", "G-2", "G-3", "G-4", "G-5", "G-6", "G-7", "G-8",
-	"G-9", "G-10", "G-11", "G-12", "G-13", "G-14", "G-15", "G-16",
+	"G-9", "G-10", "G-11", "G-12", "G-13", "G-14", "G-15", "G-16", "G-17",
 };
 
 void migctl_check_report(struct migctl_check *c, u32 rule, u32 vcpu, const char *fmt, ...)

@@ -23,7 +23,7 @@
  * "until the next discovery" periods of G-7 and G-8.
  *
  * Judged: G-3, G-4, G-5, G-6, G-7, G-8, G-9, G-11 (shutdown, reset and
- * suspend while READY), G-13, G-14, G-16; G-15 only through G-5 and G-6.
+ * suspend while READY), G-13, G-14, G-16, G-17; G-15 only through G-5 and G-6.
  * Not judged: G-1, G-2, G-10, G-12 (that re-entry happens; its negotiation
  * is judged as G-6/G-7), G-11's CPU-offline clauses.
  *

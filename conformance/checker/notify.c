@@ -40,7 +40,7 @@ static void check_note_allowed(struct migctl_check *c, u32 vcpu, const struct ch
 	if (c->nego == NEGO_UNAVAILABLE)
 		migctl_check_report(c, 7, vcpu, "%s after the negotiation failed", note_name(n));
 	/* G-7: "MUST proceed as READY only when it reads the value it wrote". */
-	else if (c->nego == NEGO_CONFIRM && c->confirm_vcpu == vcpu)
+	else if (c->nego == NEGO_CONFIRM && !c->confirm_optional && c->confirm_vcpu == vcpu)
 		migctl_check_report(c, 7, vcpu, "%s after writing READY value 0x%llx without "
 				    "reading it back", note_name(n), ULL(c->confirm_value));
 	/* G-5: "MUST NOT send a list request unless F_LIST is offered". */

@@ -264,12 +264,16 @@ TEST_F(life, boot_reset_after_kexec)
 	expect_reset_log(self->h);
 }
 
-/* Covers: G-13 */
+/*
+ * Without a versioned leaf the guest cannot rely on reading the control
+ * MSR (G-17): it writes 0 whatever the old kernel left, and its write of 1
+ * needs no read-back.
+ */
+/* Covers: G-13, G-17 */
 TEST_F(life, boot_reset_v1_host_after_kexec)
 {
 	const struct sim_op want[] = {
-		OP_RD(SIM_CTL, 1), OP_WR(SIM_CTL, 0), BOOT_RAM_OPS, BOOT_SHARED_OPS,
-		OP_WR(SIM_CTL, 1), OP_RD(SIM_CTL, 1),
+		OP_WR(SIM_CTL, 0), BOOT_RAM_OPS, BOOT_SHARED_OPS, OP_WR(SIM_CTL, 1),
 	};
 
 	sim_v1(self->h, true);
@@ -277,7 +281,65 @@ TEST_F(life, boot_reset_v1_host_after_kexec)
 	ASSERT_EQ(0, sim_guest(self->h, &self->g, 0));
 	ASSERT_EQ(0, migctl_guest_boot_reset(&self->g, boot_ram, 3, boot_shared, 2));
 	ASSERT_EQ(-1, sim_match(self->h, want, SIM_ARRAY_SIZE(want)));
+	EXPECT_EQ((u32)MIGCTL_GUEST_READY, migctl_guest_state(&self->g));
 	expect_reset_log(self->h);
+}
+
+/*
+ * A host built to the letter of KVM's documentation filters only writes of
+ * the control MSR, so every read raises #GP. The version-1 guest reaches
+ * READY there at boot, across suspend and after kexec, without one read.
+ */
+/* Covers: G-7, G-11, G-12, G-13, G-17 */
+TEST_F(life, write_only_host_whole_life)
+{
+	const struct sim_op boot[] = {
+		OP_WR(SIM_CTL, 0), BOOT_RAM_OPS, BOOT_SHARED_OPS, OP_WR(SIM_CTL, 1),
+	};
+	const struct sim_op cycle[] = { OP_WR(SIM_CTL, 0), OP_WR(SIM_CTL, 1) };
+
+	sim_v1_write_only(self->h);
+	ASSERT_EQ(0, sim_guest(self->h, &self->g, 0));
+	ASSERT_EQ(0, migctl_guest_boot_reset(&self->g, boot_ram, 3, boot_shared, 2));
+	ASSERT_EQ(-1, sim_match(self->h, boot, SIM_ARRAY_SIZE(boot)));
+	EXPECT_EQ((u32)MIGCTL_GUEST_READY, migctl_guest_state(&self->g));
+	EXPECT_EQ(1ull, self->h->ctl);
+	expect_reset_log(self->h);
+
+	sim_clear_log(self->h);
+	ASSERT_EQ(0, migctl_guest_opt_out(&self->g, MIGCTL_GUEST_OUT_SUSPEND));
+	ASSERT_EQ(0, migctl_guest_resume(&self->g));
+	ASSERT_EQ(-1, sim_match(self->h, cycle, SIM_ARRAY_SIZE(cycle)));
+	EXPECT_EQ((u32)MIGCTL_GUEST_READY, migctl_guest_state(&self->g));
+
+	/* kexec: the next kernel discovers and resets without a read too. */
+	ASSERT_EQ(0, migctl_guest_opt_out(&self->g, MIGCTL_GUEST_OUT_KEXEC));
+	sim_set_all(self->h, SIM_SHARED);
+	ASSERT_EQ(0, sim_guest(self->h, &self->g, 0));
+	ASSERT_EQ(0, migctl_guest_boot_reset(&self->g, boot_ram, 3, boot_shared, 2));
+	ASSERT_EQ(-1, sim_match(self->h, boot, SIM_ARRAY_SIZE(boot)));
+	EXPECT_EQ((u32)MIGCTL_GUEST_READY, migctl_guest_state(&self->g));
+	expect_reset_log(self->h);
+	EXPECT_EQ(0ull, self->g.counters.ctl_reads);
+	EXPECT_EQ(0ull, self->g.counters.faults);
+}
+
+/* The same host refusing the write of 1: unavailable, nothing more (G-7). */
+/* Covers: G-7, G-17 */
+TEST_F(life, write_only_host_refusing_ready)
+{
+	const struct sim_op want[] = {
+		OP_WR(SIM_CTL, 0), BOOT_RAM_OPS, BOOT_SHARED_OPS, OP_WR_GP(SIM_CTL, 1),
+	};
+
+	sim_v1_write_only(self->h);
+	self->h->max = 0;	/* accepts 0 only */
+	ASSERT_EQ(0, sim_guest(self->h, &self->g, 0));
+	EXPECT_EQ(-MIGCTL_GUEST_EPROTO,
+		  migctl_guest_boot_reset(&self->g, boot_ram, 3, boot_shared, 2));
+	EXPECT_EQ((u32)MIGCTL_GUEST_UNAVAILABLE, migctl_guest_state(&self->g));
+	EXPECT_EQ(0, migctl_guest_set_status(&self->g, 0x2000, 1, false));
+	ASSERT_EQ(-1, sim_match(self->h, want, SIM_ARRAY_SIZE(want)));
 }
 
 /* Covers: G-5, G-13 */

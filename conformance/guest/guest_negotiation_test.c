@@ -20,7 +20,7 @@ FIXTURE(neg) {
 FIXTURE_VARIANT(neg) {
 	/* The host: host_max 0 is a version-1 host without the leaf. */
 	u32 host_min, host_max, offered, reject;
-	bool hypercall, gp_all;
+	bool hypercall, gp_all, write_only;
 	u64 xor;
 	/* The guest. */
 	u32 flags;
@@ -39,9 +39,15 @@ FIXTURE_VARIANT(neg) {
 #define NO_COMMON	.no_common = true, .ret = -MIGCTL_GUEST_ENODEV,			\
 			.state = MIGCTL_GUEST_UNAVAILABLE
 
+/* Without a versioned leaf the write of 1 decides: no read-back (G-17). */
 FIXTURE_VARIANT_ADD(neg, v1_host) {
 	.hypercall = true, READY_AS(1, 0),
-	.want = { OP_WR(SIM_CTL, 1), OP_RD(SIM_CTL, 1) }, .n = 2,
+	.want = { OP_WR(SIM_CTL, 1) }, .n = 1,
+};
+/* A host built to KVM's documentation: reads of the control MSR #GP. */
+FIXTURE_VARIANT_ADD(neg, v1_host_filtering_writes_only) {
+	.hypercall = true, .write_only = true, READY_AS(1, 0),
+	.want = { OP_WR(SIM_CTL, 1) }, .n = 1,
 };
 FIXTURE_VARIANT_ADD(neg, v1_host_without_hypercall) {
 	NO_TRANSPORT,
@@ -119,8 +125,10 @@ FIXTURE_VARIANT_ADD(neg, readback_differs) {
 	.want = { OP_WR(SIM_CTL, V2(0)), OP_RD(SIM_CTL, V2(0) ^ 2), OP_WR(SIM_CTL, 0),
 		  OP_WR(SIM_CTL, 1), OP_RD(SIM_CTL, 3), OP_WR(SIM_CTL, 0) }, .n = 6,
 };
+/* A version-1 guest that found the leaf reads back (G-7). */
 FIXTURE_VARIANT_ADD(neg, readback_differs_v1) {
-	.hypercall = true, .xor = 1ull << 32, FAILED,
+	.host_min = 1, .host_max = 2, .hypercall = true, .xor = 1ull << 32,
+	.flags = MIGCTL_GUEST_NO_V2, FAILED,
 	.want = { OP_WR(SIM_CTL, 1), OP_RD(SIM_CTL, 1 | 1ull << 32), OP_WR(SIM_CTL, 0) }, .n = 3,
 };
 
@@ -136,6 +144,7 @@ FIXTURE_SETUP(neg)
 	h->reject_features = variant->reject;
 	h->gp_all_wrmsr = variant->gp_all;
 	h->readback_xor = variant->xor;
+	h->ctl_write_only = variant->write_only;
 	self->list = aligned_alloc(MIGCTL_PAGE_SIZE, MIGCTL_PAGE_SIZE);
 	h->list_va = self->list;
 	h->list_gpa = LIST_GPA;
@@ -155,7 +164,7 @@ FIXTURE_TEARDOWN(neg)
 	free(self->list);
 }
 
-/* Covers: G-6, G-7 */
+/* Covers: G-6, G-7, G-17 */
 TEST_F(neg, opt_in)
 {
 	ASSERT_EQ(variant->ret, migctl_guest_opt_in(&self->g));
@@ -204,7 +213,7 @@ TEST_F(neg, notifications_follow_the_choice)
 		EXPECT_EQ(0u, sim_count_msr(self->h, SIM_WRMSR, SIM_PSC));
 }
 
-/* Covers: G-7, G-12 */
+/* Covers: G-7, G-12, G-17 */
 TEST_F(neg, outcome_lasts_until_rediscovery)
 {
 	ASSERT_EQ(variant->ret, migctl_guest_opt_in(&self->g));

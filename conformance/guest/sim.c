@@ -298,6 +298,18 @@ static int sim_wrmsr(void *arg, u32 index, u64 val)
 	return fault;
 }
 
+/* G-2: whether a conforming guest believes the versioned leaf. */
+static bool sim_leaf_valid(const struct sim_host *h)
+{
+	u32 min = h->leaf[1] & MIGCTL_LEAF_EBX_MIN_MASK;
+	u32 max = (h->leaf[1] & MIGCTL_LEAF_EBX_MAX_MASK) >> MIGCTL_LEAF_EBX_MAX_SHIFT;
+
+	return (h->kvm_features & SIM_CTL_BIT) &&
+	       sim_max_leaf(h) >= h->base + MIGCTL_CPUID_LEAF_OFFSET &&
+	       h->leaf[0] == MIGCTL_LEAF_MAGIC && !(h->leaf[1] & MIGCTL_LEAF_EBX_RESERVED) &&
+	       min >= 1 && min <= max;
+}
+
 static int sim_rdmsr(void *arg, u32 index, u64 *val)
 {
 	struct sim_host *h = arg;
@@ -308,9 +320,13 @@ static int sim_rdmsr(void *arg, u32 index, u64 *val)
 	pthread_mutex_lock(&h->lock);
 	op = sim_record(h, SIM_RDMSR, index);
 	if (index == MIGCTL_MSR_CONTROL && (h->kvm_features & SIM_CTL_BIT)) {
-		*val = h->ctl ? h->ctl ^ h->readback_xor : 0;
-		op->val = *val;
-		fault = 0;
+		if (!sim_leaf_valid(h))
+			sim_violation(h, "G-17: control MSR read without a valid versioned leaf");
+		if (!h->ctl_write_only) {
+			*val = h->ctl ? h->ctl ^ h->readback_xor : 0;
+			op->val = *val;
+			fault = 0;
+		}
 	} else {
 		sim_violation(h, index == MIGCTL_MSR_CONTROL ?
 			      "G-3: control MSR read without bit 17" :
@@ -361,6 +377,7 @@ void sim_none(struct sim_host *h)
 	memset(h->leaf, 0, sizeof(h->leaf));
 	h->min = h->max = 0;
 	h->offered = h->psc_index = 0;
+	h->ctl_write_only = false;
 }
 
 void sim_v1(struct sim_host *h, bool hypercall)
@@ -371,6 +388,12 @@ void sim_v1(struct sim_host *h, bool hypercall)
 	h->max_leaf = h->base + 1;
 	h->kvm_features = SIM_CTL_BIT | (hypercall ? SIM_HC_BIT : 0);
 	h->min = h->max = MIGCTL_VERSION_1;
+}
+
+void sim_v1_write_only(struct sim_host *h)
+{
+	sim_v1(h, true);
+	h->ctl_write_only = true;
 }
 
 void sim_v2(struct sim_host *h, u32 min, u32 max, u32 features, bool hypercall)

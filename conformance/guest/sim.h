@@ -11,7 +11,8 @@
  * H-8, H-10 and H-11, plus knobs that make it misbehave. It records every
  * operation so that tests can assert the exact sequence, keeps the status
  * of every page of its RAM, and counts guest-rule violations it can see
- * (an access the spec forbids, a request G-14 calls invalid).
+ * (an access the spec forbids, a request G-14 calls invalid, a read of the
+ * control MSR that G-17 forbids).
  */
 
 #include <pthread.h>
@@ -58,6 +59,7 @@ struct sim_host {
 	u32 psc_index;			/* MSR transport index, 0 for none */
 	u32 reject_features;		/* #GP on a version-2 write choosing these */
 	bool gp_all_wrmsr;		/* every WRMSR raises #GP */
+	bool ctl_write_only;		/* RDMSR of the control MSR raises #GP */
 	u64 readback_xor;		/* RDMSR of the control MSR lies */
 
 	/* Hypercall */
@@ -98,6 +100,11 @@ void sim_destroy(struct sim_host *h);
 void sim_none(struct sim_host *h);		/* no hypervisor bit */
 void sim_v1(struct sim_host *h, bool hypercall);
 void sim_v2(struct sim_host *h, u32 min, u32 max, u32 features, bool hypercall);
+/*
+ * A version-1 host built to the letter of KVM's documentation: it filters
+ * only writes of the control MSR, so a read raises #GP.
+ */
+void sim_v1_write_only(struct sim_host *h);
 /* Move the KVM leaves to @base, keeping max leaf relative to it. */
 void sim_move_base(struct sim_host *h, u32 base);
 

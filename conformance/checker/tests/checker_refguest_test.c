@@ -115,7 +115,8 @@ static void tap_offer(const struct sim_host *h, struct migctl_check_offer *o,
 }
 
 /* Preset hosts, and knobs that make them refuse. */
-enum { H_V1, H_V2, H_V2_PSC, H_V2_ONLY, H_ENOSYS, H_UD, H_GP, H_LIES, H_NONE, H_NR };
+enum { H_V1, H_V1_WRITE_ONLY, H_V2, H_V2_PSC, H_V2_ONLY, H_ENOSYS, H_UD, H_GP, H_LIES, H_NONE,
+       H_NR };
 
 FIXTURE(ref) {
 	struct sim_host *h;
@@ -131,6 +132,8 @@ FIXTURE_VARIANT(ref) {
 };
 
 FIXTURE_VARIANT_ADD(ref, v1_host) { .host = H_V1, .ready = true };
+FIXTURE_VARIANT_ADD(ref, v1_host_filtering_writes_only) { .host = H_V1_WRITE_ONLY,
+							 .ready = true };
 FIXTURE_VARIANT_ADD(ref, v1_guest_v2_host) { .host = H_V2, .flags = MIGCTL_GUEST_NO_V2,
 					     .ready = true };
 FIXTURE_VARIANT_ADD(ref, v2_all) { .host = H_V2, .ready = true };
@@ -151,6 +154,9 @@ static void ref_host(struct sim_host *h, u32 which)
 	switch (which) {
 	case H_V1:
 		sim_v1(h, true);
+		break;
+	case H_V1_WRITE_ONLY:
+		sim_v1_write_only(h);
 		break;
 	case H_V2_PSC:
 		sim_v2(h, 1, 2, MIGCTL_F_ALL, false);
@@ -231,7 +237,7 @@ static void ref_boot(struct migctl_guest *g, struct tap *t, u32 flags, bool read
 	migctl_guest_set_status(g, BUF, 16, true);
 }
 
-/* Covers: G-3, G-4, G-5, G-6, G-7, G-8, G-11, G-13, G-14, G-16 */
+/* Covers: G-3, G-4, G-5, G-6, G-7, G-8, G-11, G-13, G-14, G-16, G-17 */
 TEST_F(ref, whole_life_without_violations)
 {
 	struct migctl_guest *g = &self->g;

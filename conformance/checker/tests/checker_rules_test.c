@@ -14,7 +14,7 @@
 #define SHUTDOWN	VM_EXIT(MIGCTL_CHECK_EXIT_SHUTDOWN)
 
 /* READY by each transport, after a proper boot. */
-#define READY_V1	RESET_HC, WR(1), RD(1)
+#define READY_V1	BOOT_V1, WR(1)
 #define READY_HC(f)	BOOT_HC, WR(V2(f)), RD(V2(f))
 #define READY_PSC(f)	BOOT_PSC, WR(V2(f)), RD(V2(f))
 #define SHARE_LIST_HC	HC(TR_LIST_GPA, 1, 0)
@@ -133,7 +133,7 @@ TEST(rules, g6_choice)
 		{ "features with version 1", TR_V2, 1,
 		  TRACE(BOOT_HC, WR_GP(TR_V(1, LISTF))), "G-6" },
 		{ "version 1 written as 0x101", TR_V1, 1,
-		  TRACE(RESET_HC, WR(0x101), RD(0x101)), "G-6" },
+		  TRACE(RESET_HC, WR(0x101)), "G-6" },
 		{ "a v2 guest (it used the MSR transport) chooses version 1", TR_V2, 1,
 		  TRACE(BOOT_PSC, WR(1), RD(1)), "G-6" },
 		{ "a v2 guest (it wrote a v2 value) writes 1 while READY", TR_V2, 1,
@@ -168,8 +168,10 @@ TEST(rules, g7_confirmation)
 		  "G-7" },
 		{ "skips the read-back on the MSR transport", TR_V2_PSC, 1,
 		  TRACE(BOOT_PSC, WR(V2(PSCF)), PSC(PSC_REQ(BUF, 16, 0))), "G-7" },
-		{ "two READY writes, no read-back", TR_V1, 1,
-		  TRACE(RESET_HC, WR(1), WR(1)), "G-7" },
+		{ "two READY writes, no read-back", TR_V2_HC, 1,
+		  TRACE(BOOT_HC, WR(V2(0)), WR(V2(0))), "G-7" },
+		{ "a v2 guest retries with 1 and notifies without a read-back", TR_V2, 1,
+		  TRACE(BOOT_HC, WR_GP(V2(0)), WR(1), HC(BUF, 16, 0)), "G-7" },
 		{ "notifies after #GP on a v2-only host", TR_V2_ONLY, 1,
 		  TRACE(BOOT_PSC, WR_GP(V2(PSCF)), PSC(PSC_REQ(BUF, 16, 0))), "G-7" },
 		{ "notifies after the retry failed too", TR_V2, 1,
@@ -236,8 +238,10 @@ TEST(rules, g11_opt_out_missing)
 		  TRACE(READY_PSC(PSCF), VM_EXIT(MIGCTL_CHECK_EXIT_RESET)), "G-11" },
 		{ "suspend while READY", TR_V2_HC, 1,
 		  TRACE(READY_HC(0), VM_EXIT(MIGCTL_CHECK_EXIT_SUSPEND)), "G-11" },
-		{ "shutdown while the READY value awaits its read-back", TR_V1, 1,
-		  TRACE(RESET_HC, WR(1), SHUTDOWN), "G-11" },
+		{ "shutdown while the READY value awaits its read-back", TR_V2_HC, 1,
+		  TRACE(BOOT_HC, WR(V2(0)), SHUTDOWN), "G-11" },
+		{ "shutdown while READY without a leaf", TR_V1, 1,
+		  TRACE(BOOT_V1, WR(1), SHUTDOWN), "G-11" },
 	};
 
 	TR_CASES(t);
@@ -248,12 +252,12 @@ TEST(rules, g13_boot_time_reset)
 {
 	const struct tr_case t[] = {
 		{ "opt-in without a reset", TR_V1, 1,
-		  TRACE(WR(1), RD(1)), "G-13" },
+		  TRACE(WR(1)), "G-13" },
 		{ "opt-in after resetting part of RAM", TR_V1, 1,
-		  TRACE(HC(TR_LOW_GPA, TR_LOW_PAGES, TR_ENC), WR(1), RD(1)), "G-13" },
+		  TRACE(HC(TR_LOW_GPA, TR_LOW_PAGES, TR_ENC), WR(1)), "G-13" },
 		{ "reset refused by the host does not count", TR_V1, 1,
 		  TRACE(HC(TR_LOW_GPA, TR_LOW_PAGES, TR_ENC),
-			HC_RET(TR_HIGH_GPA, TR_HIGH_PAGES, TR_ENC, EINVAL_RET), WR(1), RD(1)),
+			HC_RET(TR_HIGH_GPA, TR_HIGH_PAGES, TR_ENC, EINVAL_RET), WR(1)),
 		  "G-13" },
 		{ "boot-time reset without opting out first", TR_V1, 1,
 		  TRACE(READY_V1, RESET_HC), "G-13" },
@@ -264,8 +268,25 @@ TEST(rules, g13_boot_time_reset)
 				{ TR_LIST_GPA, 1 } })),
 			HC(TR_LIST_GPA, 2, LISTA)), "G-13" },
 		{ "new boot after a VM reset, opt-in without a reset", TR_V1, 1,
-		  TRACE(READY_V1, WR(0), VM_EXIT(MIGCTL_CHECK_EXIT_RESET), WR(1), RD(1)),
+		  TRACE(READY_V1, WR(0), VM_EXIT(MIGCTL_CHECK_EXIT_RESET), WR(1)),
 		  "G-13" },
+	};
+
+	TR_CASES(t);
+}
+
+/* Covers: G-17 */
+TEST(rules, g17_control_msr_read_without_leaf)
+{
+	const struct tr_case t[] = {
+		{ "reads the control MSR at boot on a version-1 host", TR_V1, 1,
+		  TRACE(RD(0), RESET_HC, WR(1)), "G-17" },
+		{ "reads back the value 1 on a version-1 host", TR_V1, 1,
+		  TRACE(BOOT_V1, WR(1), RD(1)), "G-17" },
+		{ "reads a control MSR that only filters writes", TR_V1, 1,
+		  TRACE(RD_GP, BOOT_V1, WR(1)), "G-17" },
+		{ "reads on a version-1 host without a transport", TR_V1_NOHC, 1,
+		  TRACE(RD(0)), "G-17" },
 	};
 
 	TR_CASES(t);

@@ -82,6 +82,8 @@ struct tr_ev {
 /* A boot as a conforming guest does it: discovery read, then the reset. */
 #define BOOT_HC		RD(0), RESET_HC
 #define BOOT_PSC	RD(0), RESET_PSC
+/* The same without a versioned leaf: write 0, never read (G-17). */
+#define BOOT_V1		WR(0), RESET_HC
 
 /* A table of traces: each must produce exactly @want, e.g. "G-7" or "". */
 struct tr_case {

@@ -213,13 +213,20 @@ static int vcpu_set_run_sigmask(struct vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * The kicker sets its flag (stopping, pause_req) before it calls this, and
+ * the thread sets kickable before it reads those flags: either the thread
+ * sees the flag, or this sees kickable and the signal ends its KVM_RUN.
+ * thread_started would not do: it is set only after pthread_create()
+ * returns, and a vCPU thread may be blocked in KVM_RUN by then.
+ */
 void vcpu_kick(struct vcpu *vcpu)
 {
 	if (!vcpu)
 		return;
 	vcpu->run->immediate_exit = 1;
-	if (vcpu->thread_started)
-		pthread_kill(vcpu->thread, VCPU_KICK_SIGNAL);
+	if (atomic_load(&vcpu->kickable))
+		pthread_kill(vcpu->self, VCPU_KICK_SIGNAL);
 }
 
 static void vcpu_handle_io(struct vcpu *vcpu)
@@ -350,6 +357,8 @@ static void *vcpu_thread(void *arg)
 		vm_end(vm, VM_END_ERROR, ret);
 		return NULL;
 	}
+	vcpu->self = pthread_self();
+	atomic_store(&vcpu->kickable, true);
 
 	while (!atomic_load(&vm->stopping)) {
 		if (atomic_load(&vm->pause_req)) {
@@ -375,6 +384,7 @@ static void *vcpu_thread(void *arg)
 		if (!vcpu_handle_exit(vcpu))
 			break;
 	}
+	atomic_store(&vcpu->kickable, false);
 	return NULL;
 }
 

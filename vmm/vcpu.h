@@ -4,6 +4,7 @@
 #define MIGCTL_VMM_VCPU_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <linux/kvm.h>
@@ -18,7 +19,9 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;	/* mmap'd, shared with KVM */
 	pthread_t thread;
-	bool thread_started;
+	bool thread_started;	/* vcpu_start() created the thread: join it */
+	pthread_t self;		/* the thread, as it sees itself */
+	atomic_bool kickable;	/* the thread runs its loop: a kick must signal it */
 };
 
 /* 32-bit flat protected-mode start state (PVH entry, probe code). */

@@ -274,10 +274,28 @@ static void vcpu_handle_hypercall(struct vcpu *vcpu)
 		run->hypercall.ret = -(u64)MIGCTL_KVM_ENOSYS;
 }
 
+/*
+ * kvm-amd resets the vCPU at a shutdown (the VMCB is undefined after one),
+ * kvm-intel keeps the state of the fault: say which one the dump shows.
+ */
+static void vcpu_dump_shutdown_note(struct vcpu *vcpu, FILE *f)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0 || ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0)
+		return;
+	if (r.rip == 0xfff0 && s.cs.selector == 0xf000 && s.cs.base == 0xffff0000ull)
+		fprintf(f, "  (the reset state: this KVM resets the vCPU at a shutdown, "
+			"the registers at the fault are lost)\n");
+}
+
 static void vcpu_fatal(struct vcpu *vcpu, enum vm_end_kind kind, const char *what)
 {
 	fprintf(stderr, "migctl-vmm: vcpu %d: %s\n", vcpu->id, what);
 	vcpu_dump(vcpu, stderr);
+	if (kind == VM_END_SHUTDOWN)
+		vcpu_dump_shutdown_note(vcpu, stderr);
 	vm_end(vcpu->vm, kind, 0);
 }
 

@@ -60,15 +60,25 @@ TEST(boot, other_exit_value_fails)
 	EXPECT_TRUE(strstr(r.err, "0x7"));
 }
 
+/*
+ * The dump shows the registers at the fault where KVM keeps them
+ * (kvm-intel), or says they are the reset state (kvm-amd resets the vCPU
+ * at a shutdown), never the reset state as if it were the fault's.
+ */
 TEST(boot, triple_fault_reported)
 {
+	bool reset;
 	struct run r;
 
 	REQUIRE(HAVE_KVM, "no /dev/kvm");
 	VMM(&r, run_image("triple"));
 	EXPECT_EQ(1, r.status);
 	EXPECT_TRUE(strstr(r.err, "triple fault"));
-	EXPECT_TRUE(strstr(r.err, "rax=000000000007ab1e"));
+	reset = strstr(r.err, "rip=000000000000fff0") && strstr(r.err, "base=00000000ffff0000");
+	if (reset)
+		EXPECT_TRUE(strstr(r.err, "the reset state"));
+	else
+		EXPECT_TRUE(strstr(r.err, "rax=000000000007ab1e"));
 }
 
 TEST(boot, serial_to_file)

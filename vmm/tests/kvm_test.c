@@ -59,12 +59,14 @@ TEST(vm, vcpu_cpuid_hypervisor_bit_and_apic_id)
 	for (int i = 0; i < 3; i++) {
 		struct kvm_cpuid_entry2 *l1 = NULL, *topo = NULL;
 
+		/* Zeroed: Linux 6.1 leaves nent as given on success (not the count). */
+		memset(&c, 0, sizeof(c));
 		c.hdr.nent = 256;
 		ASSERT_EQ(0, ioctl(vm->vcpus[i]->fd, KVM_GET_CPUID2, &c));
-		for (u32 k = 0; k < c.hdr.nent; k++) {
-			if (c.e[k].function == 1)
+		for (u32 k = 0; k < c.hdr.nent && c.e[k].function | c.e[k].eax; k++) {
+			if (c.e[k].function == 1 && !l1)
 				l1 = &c.e[k];
-			if (c.e[k].function == 0xb && c.e[k].index == 1)
+			if (c.e[k].function == 0xb && c.e[k].index == 1 && !topo)
 				topo = &c.e[k];
 		}
 		ASSERT_NONNULL(l1);

@@ -75,13 +75,21 @@ sleep 1
 "$VMM" ctl "$sock" migrate --wait "tcp:127.0.0.1:$port" >"$tmp/migrate.json" 2>&1 &
 waiter=$!
 pids+=($waiter)
-num() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" <<<"$2" | head -n 1; }
+# num KEY JSON: the value of the first "KEY". query-migrate has the live
+# figures at the top (round, bytes, remaining); "stats" repeats some of
+# the names but is filled only when the migration has ended.
+num() { grep -o "\"$1\":[0-9]*" <<<"$2" | head -n 1 | cut -d: -f2; }
+mib() { printf '%d.%d MiB' $(($1 >> 20)) $(((($1 * 10) >> 20) % 10)); }
+last=
 while kill -0 $waiter 2>/dev/null; do
 	q=$("$VMM" ctl "$sock" query-migrate 2>/dev/null) || break
-	st=$(sed -n 's/.*"stats":\({[^}]*}\).*/\1/p' <<<"$q")
-	printf '   round %-3s %6d MiB sent, %6s pages remaining, dirty rate %s pages/s\n' \
-		"$(num rounds "$st")" $(( $(num bytes "$st") + 0 >> 20 )) \
-		"$(num remaining "$st")" "$(num dirty_rate "$st")"
+	now="$(num round "$q") $(num bytes "$q") $(num remaining "$q")"
+	# A line per new report; none before round 0's first one.
+	if [ "$now" != "$last" ] && [ "$now" != "0 0 0" ]; then
+		set -- $now
+		printf '   round %-3s %12s sent, %6s pages remaining\n' "$1" "$(mib "$2")" "$3"
+		last=$now
+	fi
 	sleep 0.25
 done
 wait $waiter

@@ -111,7 +111,8 @@ static void config_offer(struct host_ops *o, struct migctl_host_config *cfg)
 	cfg->encrypted = b & 8;
 	cfg->features = cfg->max_version >= 2 ? (b >> 4) & MIGCTL_F_ALL : 0;
 	cfg->phys_bits = phys ? 20 + phys % 33 : 0;
-	cfg->psc_msr = psc ? MIGCTL_MSR_KVM_UPSTREAM_LAST + 1 + (psc - 1) % 0xf7 : 0;
+	/* The PSC range and a few indices on either side of it. */
+	cfg->psc_msr = psc ? MIGCTL_MSR_PSC_FIRST - 8 + (psc - 1) % 0x50 : 0;
 	cfg->cpuid_base = base ? MIGCTL_CPUID_BASE_FIRST + base * MIGCTL_CPUID_BASE_STEP : 0;
 	cfg->mem.read = mem_read;
 	cfg->mem.arg = o;
@@ -154,8 +155,8 @@ static bool config_valid(const struct migctl_host_config *cfg, const struct host
 		return false;
 	if ((cfg->features & MIGCTL_F_LIST) && !cfg->mem.read)
 		return false;
-	if (cfg->psc_msr && (cfg->psc_msr <= MIGCTL_MSR_KVM_UPSTREAM_LAST ||
-			     cfg->psc_msr > MIGCTL_MSR_KVM_LAST))
+	if (cfg->psc_msr && (cfg->psc_msr < MIGCTL_MSR_PSC_FIRST ||
+			     cfg->psc_msr > MIGCTL_MSR_PSC_LAST))
 		return false;
 	if (cfg->cpuid_base && (cfg->cpuid_base < MIGCTL_CPUID_BASE_FIRST ||
 				cfg->cpuid_base > MIGCTL_CPUID_BASE_LAST ||

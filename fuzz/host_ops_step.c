@@ -381,8 +381,8 @@ static void check_versioned_leaf(const struct host_model *m, const u32 regs[4])
 	FUZZ_ASSERT(min == m->min_version && max == m->max_version && 1 <= min && min <= max);
 	FUZZ_ASSERT(regs[2] == m->offered && !(regs[2] & ~MIGCTL_F_ALL));
 	if (m->offered & MIGCTL_F_MSR_PSC)
-		FUZZ_ASSERT(regs[3] == m->psc_msr && regs[3] > MIGCTL_MSR_KVM_UPSTREAM_LAST &&
-			    regs[3] <= MIGCTL_MSR_KVM_LAST);
+		FUZZ_ASSERT(regs[3] == m->psc_msr && regs[3] >= MIGCTL_MSR_PSC_FIRST &&
+			    regs[3] <= MIGCTL_MSR_PSC_LAST);
 	else
 		FUZZ_ASSERT(regs[3] == 0);
 }

@@ -10,9 +10,6 @@
 #define GUEST_HYGON_EDX		0x6e65476eu /* "nGen" */
 #define GUEST_HYGON_ECX		0x656e6975u /* "uine" */
 
-/* First index the MSR transport may use (G-5): above the upstream ones. */
-#define GUEST_PSC_FIRST		(MIGCTL_MSR_KVM_UPSTREAM_LAST + 1)
-
 /*
  * Byte loop instead of a struct assignment: the compiler would turn the
  * latter into a memset call, and the library links against nothing. The
@@ -155,7 +152,9 @@ static void guest_read_leaf(struct migctl_guest *g)
 	g->host_min = min;
 	g->host_max = max;
 	g->offered = r[2] & MIGCTL_F_ALL;
-	if ((g->offered & MIGCTL_F_MSR_PSC) && r[3] >= GUEST_PSC_FIRST && r[3] <= MIGCTL_MSR_KVM_LAST)
+	/* G-5: only an index in the PSC range, away from every known user. */
+	if ((g->offered & MIGCTL_F_MSR_PSC) && r[3] >= MIGCTL_MSR_PSC_FIRST &&
+	    r[3] <= MIGCTL_MSR_PSC_LAST)
 		g->psc_index = r[3];
 	else
 		g->offered &= ~MIGCTL_F_MSR_PSC;

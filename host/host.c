@@ -26,7 +26,7 @@ void migctl_host_logf(const struct migctl_host *h, int level, const char *fmt, .
 
 static bool psc_index_ok(u32 index)
 {
-	return index > MIGCTL_MSR_KVM_UPSTREAM_LAST && index <= MIGCTL_MSR_KVM_LAST;
+	return index >= MIGCTL_MSR_PSC_FIRST && index <= MIGCTL_MSR_PSC_LAST;
 }
 
 /* Apply defaults to @c and check it; the RAM layout is checked by the log. */

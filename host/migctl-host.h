@@ -109,7 +109,7 @@ struct migctl_host_mem {
  * @hypercall: offer hypercall 12 (CPUID bit 16). Set only after the VMM
  *             found that hypercall exits work (H-1, V-10).
  * @psc_msr: MSR transport index (0 = MIGCTL_MSR_PSC_DEFAULT); must lie in
- *           MIGCTL_MSR_KVM_UPSTREAM_LAST+1..MIGCTL_MSR_KVM_LAST.
+ *           MIGCTL_MSR_PSC_FIRST..MIGCTL_MSR_PSC_LAST (H-2).
  * @cpuid_base: KVM CPUID base (0 = MIGCTL_CPUID_BASE_FIRST).
  * @phys_bits: guest physical address width (0 = 52).
  * @encrypted: the VM has encrypted memory: the log starts all private and

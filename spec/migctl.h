@@ -149,11 +149,18 @@
  * The write completes when the change is recorded; an invalid request
  * raises #GP and changes nothing. RDMSR of the index raises #GP.
  */
-#define MIGCTL_MSR_PSC_DEFAULT			0x4b564d40u
 #define MIGCTL_MSR_KVM_FIRST			0x4b564d00u
 #define MIGCTL_MSR_KVM_LAST			0x4b564dffu
 /* Indices upstream KVM defines (0x4b564d00..0x4b564d08): never the PSC. */
 #define MIGCTL_MSR_KVM_UPSTREAM_LAST		0x4b564d08u
+/*
+ * The indices a PSC MSR may have (leaf EDX): far above upstream's, which
+ * grow from 0x4b564d00 and have a proposal at 0x4b564d09, and far below
+ * PVM's 0x4b564df0..0x4b564dff. A guest refuses any other index.
+ */
+#define MIGCTL_MSR_PSC_FIRST			0x4b564d40u
+#define MIGCTL_MSR_PSC_LAST			0x4b564d7fu
+#define MIGCTL_MSR_PSC_DEFAULT			MIGCTL_MSR_PSC_FIRST
 
 #define MIGCTL_PSC_ATTR_MASK			0xfffull
 /* Bits 11:6 of a PSC request: MBZ. */
@@ -216,5 +223,10 @@ _Static_assert((MIGCTL_PSC_ATTR_MASK | MIGCTL_PSC_GFN_MASK | MIGCTL_PSC_COUNT_MA
 	       "PSC fields cover 64 bits");
 _Static_assert(MIGCTL_PSC_COUNT_MAX == (1u << (64 - MIGCTL_PSC_COUNT_SHIFT)),
 	       "PSC count field holds COUNT-1 for 1..MAX");
+_Static_assert(MIGCTL_MSR_PSC_FIRST > MIGCTL_MSR_KVM_UPSTREAM_LAST + 1 &&
+	       MIGCTL_MSR_PSC_FIRST <= MIGCTL_MSR_PSC_DEFAULT &&
+	       MIGCTL_MSR_PSC_DEFAULT <= MIGCTL_MSR_PSC_LAST &&
+	       MIGCTL_MSR_PSC_LAST <= MIGCTL_MSR_KVM_LAST,
+	       "the PSC MSR range lies in the KVM range, above upstream's indices");
 
 #endif /* MIGCTL_H */

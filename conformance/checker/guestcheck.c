@@ -48,7 +48,7 @@ void migctl_check_report(struct migctl_check *c, u32 rule, u32 vcpu, const char 
 
 /*
  * G-2: a leaf that breaks a rule makes a bit-17 host a version-1 host;
- * G-15 and chapter 6: an index outside 0x4b564d09..0x4b564dff means no MSR
+ * G-15 and chapter 6: an index outside 0x4b564d40..0x4b564d7f means no MSR
  * transport. The checker holds the guest to what it may believe.
  */
 static void check_read_offer(struct migctl_check *c, const struct migctl_check_offer *o)
@@ -66,8 +66,8 @@ static void check_read_offer(struct migctl_check *c, const struct migctl_check_o
 	c->min = o->min_version;
 	c->max = o->max_version;
 	c->features = o->features;
-	if ((o->features & MIGCTL_F_MSR_PSC) && psc > MIGCTL_MSR_KVM_UPSTREAM_LAST &&
-	    psc <= MIGCTL_MSR_KVM_LAST)
+	if ((o->features & MIGCTL_F_MSR_PSC) && psc >= MIGCTL_MSR_PSC_FIRST &&
+	    psc <= MIGCTL_MSR_PSC_LAST)
 		c->psc = psc;
 	else if ((o->features & MIGCTL_F_MSR_PSC) && psc != MIGCTL_MSR_CONTROL)
 		c->psc_bad = psc;
@@ -193,9 +193,10 @@ static int event_end(struct migctl_check *c, u64 before)
 	return n;
 }
 
+/* G-5: the indices a PSC MSR may have; other KVM MSRs have other users. */
 static bool is_psc_range(u32 index)
 {
-	return index > MIGCTL_MSR_KVM_UPSTREAM_LAST && index <= MIGCTL_MSR_KVM_LAST;
+	return index >= MIGCTL_MSR_PSC_FIRST && index <= MIGCTL_MSR_PSC_LAST;
 }
 
 static int check_msr(struct migctl_check *c, u32 vcpu, u32 index, u64 val, bool gp, bool write)
@@ -217,10 +218,10 @@ static int check_msr(struct migctl_check *c, u32 vcpu, u32 index, u64 val, bool 
 		else
 			migctl_check_ctl_read(c, vcpu, val, gp, read_back);
 	} else if (c->psc_bad && index == c->psc_bad) {
-		/* G-5 and G-15: an index outside 0x4b564d09..0x4b564dff means no transport. */
+		/* G-5 and G-15: an index outside 0x4b564d40..0x4b564d7f means no transport. */
 		migctl_check_report(c, 5, vcpu, "%s of MSR 0x%x, which the leaf named outside "
 				    "0x%x..0x%x: no MSR transport", op, index,
-				    MIGCTL_MSR_KVM_UPSTREAM_LAST + 1, MIGCTL_MSR_KVM_LAST);
+				    MIGCTL_MSR_PSC_FIRST, MIGCTL_MSR_PSC_LAST);
 	} else if (is_psc_range(index) && index != c->psc) {
 		/* G-5: only "when ... EDX names an index"; this one it did not name. */
 		if (c->psc)

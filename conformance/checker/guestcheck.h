@@ -28,9 +28,11 @@
  * is judged as G-6/G-7), G-11's CPU-offline clauses.
  *
  * In checking mode the VMM traps, besides the control MSR and the PSC MSR
- * it offers, the rest of 0x4b564d09..0x4b564dff it does not know a user of
- * (at least MIGCTL_MSR_PSC_DEFAULT), so that a guest using an index the
- * leaf did not name is seen.
+ * it offers, the rest of the PSC range MIGCTL_MSR_PSC_FIRST..
+ * MIGCTL_MSR_PSC_LAST (0x4b564d40..0x4b564d7f), so that a guest using an
+ * index the leaf did not name is seen. Other KVM MSRs have other users
+ * (upstream's 0x4b564d09 is proposed for MSR_KVM_SUSPEND_STEAL) and are
+ * not the checker's business.
  *
  * All functions are thread-safe: vCPU threads may feed events concurrently.
  * The state is VM-wide, like the control MSR; events are numbered in the
@@ -126,8 +128,8 @@ void migctl_check_destroy(struct migctl_check *c);
  * migctl_check_msr_read() - the guest read an MSR
  * @c: checker.
  * @vcpu: vCPU index.
- * @index: MSR index; other than the control MSR and 0x4b564d09..0x4b564dff
- *         are ignored.
+ * @index: MSR index; other than the control MSR, the index the leaf named
+ *         and 0x4b564d40..0x4b564d7f are ignored.
  * @val: the value the host returned (ignored with @gp).
  * @gp: the host raised #GP.
  *
@@ -141,7 +143,7 @@ int migctl_check_msr_read(struct migctl_check *c, u32 vcpu, u32 index, u64 val, 
  * @c: checker.
  * @vcpu: vCPU index.
  * @index: MSR index; the control MSR, the PSC MSR, or another index in
- *         0x4b564d09..0x4b564dff that the VMM traps in checking mode (an
+ *         0x4b564d40..0x4b564d7f that the VMM traps in checking mode (an
  *         access there is a guest using an index the leaf did not name).
  * @val: the value written.
  * @gp: the host refused it with #GP.

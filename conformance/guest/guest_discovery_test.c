@@ -256,6 +256,14 @@ FIXTURE_VARIANT(psc_index) {
 };
 
 FIXTURE_VARIANT_ADD(psc_index, upstream_0x4b564d05) { .index = 0x4b564d05 };
+/* Proposed upstream for MSR_KVM_SUSPEND_STEAL (feature bit 18). */
+FIXTURE_VARIANT_ADD(psc_index, proposed_0x4b564d09) { .index = 0x4b564d09 };
+/* In use on the test machines. */
+FIXTURE_VARIANT_ADD(psc_index, in_use_0x4b564d10) { .index = 0x4b564d10 };
+FIXTURE_VARIANT_ADD(psc_index, below_range) { .index = MIGCTL_MSR_PSC_FIRST - 1 };
+FIXTURE_VARIANT_ADD(psc_index, above_range) { .index = MIGCTL_MSR_PSC_LAST + 1 };
+/* PVM's block. */
+FIXTURE_VARIANT_ADD(psc_index, pvm_0x4b564df0) { .index = 0x4b564df0 };
 FIXTURE_VARIANT_ADD(psc_index, control_msr) { .index = MIGCTL_MSR_CONTROL };
 FIXTURE_VARIANT_ADD(psc_index, outside_range) { .index = 0x12345678 };
 FIXTURE_VARIANT_ADD(psc_index, zero) { .index = 0 };
@@ -300,6 +308,29 @@ TEST_F(psc_index, no_transport_left)
 	EXPECT_EQ(0, migctl_guest_set_status(&self->g, 0x2000, 1, false));
 	EXPECT_EQ(0u, self->h->nlog);
 	EXPECT_EQ(1u, self->g.counters.elided);
+}
+
+/* Both ends of the PSC range are indices the guest uses (G-5). */
+/* Covers: G-5 */
+TEST_F(disc, psc_index_range_ends_used)
+{
+	static const u32 ends[] = { MIGCTL_MSR_PSC_FIRST, MIGCTL_MSR_PSC_LAST };
+	u32 i;
+
+	for (i = 0; i < SIM_ARRAY_SIZE(ends); i++) {
+		const struct sim_op want[] = {
+			OP_WR(ends[i], MIGCTL_PSC_VALUE(2, 1, 0)),
+		};
+
+		sim_v2(self->h, 1, 2, MIGCTL_F_MSR_PSC, false);
+		self->h->psc_index = self->h->leaf[3] = ends[i];
+		ASSERT_EQ(0, sim_guest(self->h, &self->g, 0));
+		EXPECT_EQ(ends[i], self->g.psc_index);
+		ASSERT_EQ(0, migctl_guest_opt_in(&self->g));
+		sim_clear_log(self->h);
+		ASSERT_EQ(0, migctl_guest_set_status(&self->g, 0x2000, 1, false));
+		ASSERT_EQ(-1, sim_match(self->h, want, SIM_ARRAY_SIZE(want)));
+	}
 }
 
 /* Covers: G-15, G-6 */

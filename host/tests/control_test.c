@@ -274,14 +274,14 @@ TEST(cpuid, other_base_and_index)
 
 	ht_config(&cfg, 1, 2, MIGCTL_F_MSR_PSC, false, NULL);
 	cfg.cpuid_base = 0x40000100;
-	cfg.psc_msr = 0x4b564d20;
+	cfg.psc_msr = 0x4b564d7f;
 	ASSERT_EQ(0, migctl_host_create(&cfg, &h));
 	/* Max leaf 0 (old host) is raised to the versioned leaf. */
 	EXPECT_TRUE(migctl_host_cpuid(h, 0x40000100, 0, r));
 	EXPECT_EQ(0x4000014d, r[0]);
 	EXPECT_FALSE(migctl_host_cpuid(h, 0x40000000, 0, r));
 	EXPECT_TRUE(migctl_host_cpuid(h, 0x4000014d, 0, r));
-	EXPECT_EQ(0x4b564d20, r[3]);
+	EXPECT_EQ(0x4b564d7f, r[3]);
 	EXPECT_EQ(MIGCTL_HOST_UNHANDLED, migctl_host_msr_write(h, 0, MIGCTL_MSR_PSC_DEFAULT, 0));
 	EXPECT_EQ(MIGCTL_HOST_UNHANDLED, migctl_host_msr_write(h, 0, 0x4b564d00, 0));
 	/* A larger max leaf from the VMM stays. */
@@ -419,6 +419,10 @@ static void m_feat_bad(struct migctl_host_config *c) { c->features = 1u << 5; }
 static void m_list_nomem(struct migctl_host_config *c) { c->mem.read = NULL; }
 static void m_psc_upstream(struct migctl_host_config *c) { c->psc_msr = MIGCTL_MSR_CONTROL; }
 static void m_psc_out(struct migctl_host_config *c) { c->psc_msr = 0x4b564e00; }
+static void m_psc_0x09(struct migctl_host_config *c) { c->psc_msr = 0x4b564d09; }
+static void m_psc_below(struct migctl_host_config *c) { c->psc_msr = MIGCTL_MSR_PSC_FIRST - 1; }
+static void m_psc_above(struct migctl_host_config *c) { c->psc_msr = MIGCTL_MSR_PSC_LAST + 1; }
+static void m_psc_pvm(struct migctl_host_config *c) { c->psc_msr = 0x4b564df0; }
 static void m_base_odd(struct migctl_host_config *c) { c->cpuid_base = 0x40000080; }
 static void m_base_low(struct migctl_host_config *c) { c->cpuid_base = 0x3fffff00; }
 static void m_phys53(struct migctl_host_config *c) { c->phys_bits = 53; }
@@ -441,6 +445,9 @@ static const struct bad_cfg bad_cfgs[] = {
 	{ "features with v1 offer", m_feat_v1 }, { "undefined feature", m_feat_bad },
 	{ "LIST without memory reader", m_list_nomem },
 	{ "PSC index = control MSR", m_psc_upstream }, { "PSC index outside", m_psc_out },
+	{ "PSC index 0x4b564d09 (proposed upstream)", m_psc_0x09 },
+	{ "PSC index below the range", m_psc_below }, { "PSC index above the range", m_psc_above },
+	{ "PSC index in PVM's block", m_psc_pvm },
 	{ "CPUID base not 0x100-aligned", m_base_odd }, { "CPUID base low", m_base_low },
 	{ "phys_bits 53", m_phys53 }, { "RAM above phys_bits 40", m_phys40 },
 	{ "no RAM", m_nr0 }, { "too many regions", m_nr_many }, { "RAM NULL", m_ram_null },

@@ -75,7 +75,7 @@ TEST(rules, g5_transport_or_list_not_offered)
 		{ "an index the leaf did not name", TR_V2_PSC, 1,
 		  TRACE(BOOT_PSC, MSR_WR_GP(TR_PSC + 1, PSC_REQ(BUF, 1, 0))), "G-5" },
 		{ "reading an index the leaf did not name", TR_V2_HC, 1,
-		  TRACE(MSR_RD(0x4b564dffu, 0)), "G-5" },
+		  TRACE(MSR_RD(MIGCTL_MSR_PSC_LAST, 0)), "G-5" },
 		{ "list hypercall without F_LIST", TR_V2_HC, 1,
 		  TRACE(BOOT_HC, SHARE_LIST_HC, LIST(good_list),
 			HC_RET(TR_LIST_GPA, 2, LISTA, EINVAL_RET)), "G-5" },
@@ -91,9 +91,15 @@ TEST(rules, g5_index_the_guest_must_not_believe)
 {
 	static const struct { const char *name; u32 features, edx, index; } t[] = {
 		/* EDX names an index, but ECX does not offer F_MSR_PSC. */
-		{ "EDX without F_MSR_PSC", 0, 0x4b564d20, 0x4b564d20 },
+		{ "EDX without F_MSR_PSC", 0, 0x4b564d50, 0x4b564d50 },
 		/* F_MSR_PSC with an index among upstream KVM's own MSRs. */
-		{ "EDX outside 0x4b564d09..0x4b564dff", MIGCTL_F_MSR_PSC, 0x4b564d05, 0x4b564d05 },
+		{ "EDX at upstream's 0x4b564d05", MIGCTL_F_MSR_PSC, 0x4b564d05, 0x4b564d05 },
+		/* Upstream's proposed MSR_KVM_SUSPEND_STEAL. */
+		{ "EDX at 0x4b564d09", MIGCTL_F_MSR_PSC, 0x4b564d09, 0x4b564d09 },
+		/* Just outside the range, and in PVM's block. */
+		{ "EDX at 0x4b564d3f", MIGCTL_F_MSR_PSC, 0x4b564d3f, 0x4b564d3f },
+		{ "EDX at 0x4b564d80", MIGCTL_F_MSR_PSC, 0x4b564d80, 0x4b564d80 },
+		{ "EDX at PVM's 0x4b564df0", MIGCTL_F_MSR_PSC, 0x4b564df0, 0x4b564df0 },
 	};
 	struct migctl_check_offer o;
 	struct migctl_check *c;

@@ -15,7 +15,7 @@
 #
 # Needs python3 for the control-socket sampler.
 # Environment: MIGCTL_FLOOD_COUNT (requests per vCPU, default 64000: 10 s
-# on an idle 2-CPU test machine, 30 s on a busy one; 8000 when MIGCTL_SLOW
+# on an idle 2-CPU test machine, 30 s on a busy one; 16000 when MIGCTL_SLOW
 # > 1), MIGCTL_FLOOD_SEED (default: from the clock, printed),
 # MIGCTL_FLOOD_RSS_KIB (allowed growth, default 8192), MIGCTL_FLOOD_LAT_MS
 # (slowest allowed query-status, default 1000, times MIGCTL_SLOW like every
@@ -27,7 +27,7 @@ set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-COUNT=${MIGCTL_FLOOD_COUNT:-$(by_platform 64000 8000)}
+COUNT=${MIGCTL_FLOOD_COUNT:-$(by_platform 64000 16000)}
 SEED=${MIGCTL_FLOOD_SEED:-$(($(date +%s) % 100000))}
 RSS_KIB=${MIGCTL_FLOOD_RSS_KIB:-8192}
 LAT_MS=$(scaled "${MIGCTL_FLOOD_LAT_MS:-1000}")

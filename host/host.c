@@ -24,6 +24,12 @@ void migctl_host_logf(const struct migctl_host *h, int level, const char *fmt, .
 	h->cfg.log(h->cfg.log_arg, level, "%s", msg);
 }
 
+bool migctl_host_vm_type_governed(u32 vm_type)
+{
+	return vm_type == MIGCTL_HOST_VM_DEFAULT || vm_type == MIGCTL_HOST_VM_SEV ||
+	       vm_type == MIGCTL_HOST_VM_SEV_ES;
+}
+
 static bool psc_index_ok(u32 index)
 {
 	return index >= MIGCTL_MSR_PSC_FIRST && index <= MIGCTL_MSR_PSC_LAST;
@@ -53,6 +59,13 @@ static int config_check(struct migctl_host_config *c)
 	    c->cpuid_base % MIGCTL_CPUID_BASE_STEP)
 		return -EINVAL;
 	if (c->phys_bits < PHYS_BITS_MIN || c->phys_bits > MIGCTL_HOST_PHYS_BITS_DEFAULT)
+		return -EINVAL;
+	/* H-14: no offer where KVM itself raises hypercall-12 exits. */
+	if (c->vm_type > MIGCTL_HOST_VM_TDX ||
+	    (!migctl_host_vm_type_governed(c->vm_type) && c->max_version))
+		return -EINVAL;
+	if ((c->vm_type == MIGCTL_HOST_VM_SEV || c->vm_type == MIGCTL_HOST_VM_SEV_ES) &&
+	    !c->encrypted)
 		return -EINVAL;
 	return 0;
 }
@@ -221,9 +234,12 @@ bool migctl_host_migratable(struct migctl_host *h, const char **why)
 {
 	const char *reason = NULL;
 
-	if (!h->cfg.encrypted)
+	if (!migctl_host_vm_type_governed(h->cfg.vm_type))
+		reason = "the VM's type (SEV-SNP, TDX or software-protected) keeps page state in "
+			 "guest_memfd, which migctl does not govern: no migctl migration";
+	else if (!h->cfg.encrypted)
 		return true;
-	if (!migctl_host_enabled(h))
+	else if (!migctl_host_enabled(h))
 		reason = "encrypted VM and the migration protocol is not offered to the guest";
 	else if (!(migctl_host_ctl_get(h) & MIGCTL_CTL_READY))
 		reason = "encrypted VM and the guest is not READY (never opted in, or opted out)";

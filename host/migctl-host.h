@@ -88,6 +88,31 @@
 /* Default physical address width when cfg.phys_bits is 0. */
 #define MIGCTL_HOST_PHYS_BITS_DEFAULT	52
 
+/*
+ * VM types (cfg.vm_type, H-14): the values of KVM_CREATE_VM's type
+ * argument (KVM_X86_*_VM), so that a VMM passes the type it created the VM
+ * with. migctl governs the first three, whose hypercall-12 exits come from
+ * the guest's own VMCALL/VMMCALL. For the others the VMM owns page state
+ * through guest_memfd and KVM_SET_MEMORY_ATTRIBUTES, and KVM itself raises
+ * hypercall-12 exits for SEV-SNP page-state changes and TDX MapGPA: those
+ * are conversions the VMM performs, never migctl notifications.
+ */
+#define MIGCTL_HOST_VM_DEFAULT		0 /* KVM_X86_DEFAULT_VM (also SEV via KVM_SEV_INIT) */
+#define MIGCTL_HOST_VM_SW_PROTECTED	1 /* KVM_X86_SW_PROTECTED_VM */
+#define MIGCTL_HOST_VM_SEV		2 /* KVM_X86_SEV_VM */
+#define MIGCTL_HOST_VM_SEV_ES		3 /* KVM_X86_SEV_ES_VM */
+#define MIGCTL_HOST_VM_SNP		4 /* KVM_X86_SNP_VM */
+#define MIGCTL_HOST_VM_TDX		5 /* KVM_X86_TDX_VM */
+
+/*
+ * migctl_host_hypercall()'s answer for a VM type migctl does not govern:
+ * not a value for the guest. The VMM performs the conversion the exit asks
+ * for by its platform's rules. It is positive, so a VMM that passed it on
+ * regardless would make the guest see a failure (a GHCB page-state-change
+ * error, a TDVMCALL invalid-operand status), never a silent success.
+ */
+#define MIGCTL_HOST_HC_NOT_MIGCTL	((s64)1)
+
 /**
  * struct migctl_host_mem - guest memory access for list pages
  * @read: copy @len bytes at guest-physical @gpa to @buf; 0 or -errno.
@@ -113,7 +138,11 @@ struct migctl_host_mem {
  * @cpuid_base: KVM CPUID base (0 = MIGCTL_CPUID_BASE_FIRST).
  * @phys_bits: guest physical address width (0 = 52).
  * @encrypted: the VM has encrypted memory: the log starts all private and
- *             the VM is migratable only when READY (H-13, V-6).
+ *             the VM is migratable only when READY (H-13, V-6). Required
+ *             for MIGCTL_HOST_VM_SEV and _SEV_ES.
+ * @vm_type: MIGCTL_HOST_VM_*. For a type migctl does not govern
+ *           (migctl_host_vm_type_governed() false) max_version must be 0
+ *           and every hypercall exit is answered MIGCTL_HOST_HC_NOT_MIGCTL.
  * @ram: guest RAM regions, byte addresses and sizes, page-aligned, sorted,
  *       non-overlapping; holes between them are not RAM. Copied.
  * @nr_ram: number of @ram entries (1..MIGCTL_HOST_LOG_REGIONS_MAX).
@@ -129,6 +158,7 @@ struct migctl_host_config {
 	u32 cpuid_base;
 	u32 phys_bits;
 	bool encrypted;
+	u32 vm_type;
 	const struct migctl_host_region *ram;
 	unsigned int nr_ram;
 	struct migctl_host_mem mem;
@@ -168,6 +198,8 @@ struct migctl_host_state {
  * @ctl_reads: RDMSR of the control MSR that were accepted.
  * @ctl_accepted, @ctl_rejected: WRMSR of the control MSR by outcome
  *                               (rejected = #GP).
+ * @not_migctl: hypercall exits of a VM type migctl does not govern,
+ *              answered MIGCTL_HOST_HC_NOT_MIGCTL (H-14).
  */
 struct migctl_host_counters {
 	u64 hc_calls;
@@ -183,6 +215,7 @@ struct migctl_host_counters {
 	u64 ctl_reads;
 	u64 ctl_accepted;
 	u64 ctl_rejected;
+	u64 not_migctl;
 };
 
 /*
@@ -236,6 +269,14 @@ struct migctl_host;
  * Return: 0, -EINVAL for a bad configuration, -ENOMEM.
  */
 int migctl_host_create(const struct migctl_host_config *cfg, struct migctl_host **out);
+
+/**
+ * migctl_host_vm_type_governed() - do migctl's rules apply to this VM type
+ * @vm_type: MIGCTL_HOST_VM_*.
+ *
+ * Return: true for MIGCTL_HOST_VM_DEFAULT, _SEV and _SEV_ES (H-14).
+ */
+bool migctl_host_vm_type_governed(u32 vm_type);
 
 /** migctl_host_destroy() - free everything; NULL is allowed. */
 void migctl_host_destroy(struct migctl_host *host);
@@ -311,7 +352,9 @@ int migctl_host_msr_write(struct migctl_host *host, unsigned int vcpu, u32 index
  *
  * Return: the value for run->hypercall.ret: 0 once the change is recorded,
  * -MIGCTL_KVM_ENOSYS when hypercalls are not offered, -MIGCTL_KVM_EINVAL,
- * -MIGCTL_KVM_E2BIG or -MIGCTL_KVM_EFAULT (nothing changed).
+ * -MIGCTL_KVM_E2BIG or -MIGCTL_KVM_EFAULT (nothing changed). For a VM type
+ * migctl does not govern: MIGCTL_HOST_HC_NOT_MIGCTL, which is not a value
+ * for the guest; nothing is recorded.
  */
 s64 migctl_host_hypercall(struct migctl_host *host, unsigned int vcpu, u64 nr,
 			  u64 a0, u64 a1, u64 a2);
@@ -323,7 +366,9 @@ void migctl_host_state(struct migctl_host *host, struct migctl_host_state *st);
  * migctl_host_migratable() - may this VM be migrated now (V-6)
  * @why: if not NULL, set to a static human-readable reason when false.
  *
- * An unencrypted VM always is; an encrypted one only while READY.
+ * An unencrypted VM always is; an encrypted one only while READY. A VM of a
+ * type migctl does not govern never is: migctl cannot say where its pages
+ * must go (H-14).
  */
 bool migctl_host_migratable(struct migctl_host *host, const char **why);
 

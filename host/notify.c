@@ -43,6 +43,11 @@ s64 migctl_host_hypercall(struct migctl_host *h, unsigned int vcpu, u64 nr,
 	struct migctl_host_req reqs[MIGCTL_LIST_MAX];
 	int n;
 
+	/* H-14: KVM's own exits for SNP and TDX are conversions, not notifications. */
+	if (!migctl_host_vm_type_governed(h->cfg.vm_type)) {
+		MIGCTL_HOST_CNT_INC(h, not_migctl);
+		return MIGCTL_HOST_HC_NOT_MIGCTL;
+	}
 	MIGCTL_HOST_CNT_INC(h, hc_calls);
 	if (!h->hc_offered || nr != MIGCTL_HC_MAP_GPA_RANGE)
 		return hc_error(h, -MIGCTL_KVM_ENOSYS);

@@ -137,9 +137,11 @@ endif
 check-asan: deps
 	$(Q)$(MAKE) --no-print-directory O=$(O)-asan SAN=1 CHECK_SAN=0 check-run
 
+# The demo on a standard KVM through scripts/kvm-run: here on kvm-amd or
+# kvm-intel, else in a Linux VM under QEMU emulation (see scripts/demo.sh).
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)scripts/demo.sh $(O)
+	$(Q)scripts/demo.sh --standard-kvm $(O)
 
 docs: $(DOCS)
 

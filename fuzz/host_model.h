@@ -47,6 +47,7 @@ struct host_model {
 	u64 c_lo, c_hi;		/* linear indices [c_lo, c_hi) hold every set c */
 	u64 control;
 	u64 generation;
+	bool unreliable;	/* H-16: a refusal while not READY with version 2 */
 };
 
 /* Linear index of page @gfn, or -1 when it is not RAM. */

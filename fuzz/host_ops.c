@@ -124,10 +124,15 @@ static void config_offer(struct host_ops *o, struct migctl_host_config *cfg)
 /* The model's copy of the offer, with the library's documented defaults. */
 static void model_offer(struct host_model *m, const struct migctl_host_config *cfg)
 {
-	m->enabled = cfg->max_version != 0;
 	m->min_version = cfg->min_version;
 	m->max_version = cfg->max_version;
-	m->offered = cfg->max_version >= 2 ? cfg->features : 0;
+	/* H-15: no version 1 without the hypercall transport. */
+	if (m->max_version && !cfg->hypercall && m->max_version < 2)
+		m->min_version = m->max_version = 0;
+	else if (m->max_version && !cfg->hypercall && m->min_version < 2)
+		m->min_version = 2;
+	m->enabled = m->max_version != 0;
+	m->offered = m->max_version >= 2 ? cfg->features : 0;
 	m->hypercall = cfg->hypercall && m->enabled;
 	m->encrypted = cfg->encrypted;
 	m->psc_msr = cfg->psc_msr ? cfg->psc_msr : MIGCTL_MSR_PSC_DEFAULT;
@@ -141,6 +146,7 @@ static void model_offer(struct host_model *m, const struct migctl_host_config *c
 	m->c_hi = m->pages;	/* the first check looks at every page */
 	m->control = 0;
 	m->generation = 0;
+	m->unreliable = false;
 }
 
 static bool config_valid(const struct migctl_host_config *cfg, const struct host_model *m)
@@ -206,6 +212,7 @@ static void check_state(struct host_ops *o)
 	FUZZ_ASSERT(st.control == m->control);
 	FUZZ_ASSERT(st.ready == !!(m->control & MIGCTL_CTL_READY));
 	FUZZ_ASSERT(st.generation == m->generation);
+	FUZZ_ASSERT(st.unreliable == m->unreliable);
 	FUZZ_ASSERT(st.version == (m->control ? (version ? version : 1) : 0));
 	FUZZ_ASSERT(st.features == MIGCTL_CTL_GET_FEATURES(m->control));
 }

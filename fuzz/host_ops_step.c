@@ -131,6 +131,17 @@ static void fill_list(struct host_ops *o, u64 count)
 
 /* --- Guest operations ------------------------------------------------------ */
 
+/* H-16: a refused notification, unless the guest is READY with version 2. */
+static void model_refused(struct host_model *m)
+{
+	bool v2_ready = (m->control & MIGCTL_CTL_READY) && MIGCTL_CTL_GET_VERSION(m->control) >= 2;
+
+	if (!m->unreliable && !v2_ready) {
+		m->unreliable = true;
+		m->generation++;
+	}
+}
+
 static void op_ctl_write(struct host_ops *o)
 {
 	struct host_model *m = &o->m;
@@ -144,8 +155,12 @@ static void op_ctl_write(struct host_ops *o)
 		return;
 	}
 	o->exp.ctl_accepted++;
-	if (m->control != val)
+	/* One step for a new value, a log made reliable by a v2 opt-in, or both. */
+	if (m->control != val ||
+	    (m->unreliable && (val & MIGCTL_CTL_READY) && MIGCTL_CTL_GET_VERSION(val) >= 2))
 		m->generation++;
+	if ((val & MIGCTL_CTL_READY) && MIGCTL_CTL_GET_VERSION(val) >= 2)
+		m->unreliable = false;
 	m->control = val;
 }
 
@@ -177,6 +192,8 @@ static void op_psc_write(struct host_ops *o)
 		o->exp.lists++;
 	if (n < 0) {
 		o->exp.psc_gp++;
+		if (o->m.offered & MIGCTL_F_MSR_PSC)
+			model_refused(&o->m);
 		return;
 	}
 	o->exp.ok++;
@@ -256,6 +273,8 @@ static void op_hypercall(struct host_ops *o)
 	o->exp.hc_calls++;
 	if (ret) {
 		count_hc_error(o, ret);
+		if (ret != -MIGCTL_KVM_ENOSYS)
+			model_refused(&o->m);
 		return;
 	}
 	o->exp.ok++;
@@ -352,7 +371,8 @@ static void op_migratable(struct host_ops *o)
 {
 	const struct host_model *m = &o->m;
 	const char *why = NULL;
-	bool want = !m->encrypted || (m->enabled && (m->control & MIGCTL_CTL_READY));
+	bool want = !m->encrypted || (m->enabled && (m->control & MIGCTL_CTL_READY) &&
+				      !m->unreliable);
 	bool got = migctl_host_migratable(o->h, &why);
 
 	FUZZ_ASSERT(got == want);
@@ -362,9 +382,10 @@ static void op_migratable(struct host_ops *o)
 static void op_reset(struct host_ops *o)
 {
 	migctl_host_reset(o->h);
-	if (o->m.control)
+	if (o->m.control || o->m.unreliable)
 		o->m.generation++;
 	o->m.control = 0;
+	o->m.unreliable = false;	/* H-16: the next boot rebuilds the log */
 }
 
 static void check_versioned_leaf(const struct host_model *m, const u32 regs[4])

@@ -43,19 +43,58 @@ u64 migctl_host_ctl_get(const struct migctl_host *h)
 	return __atomic_load_n(&h->control, __ATOMIC_ACQUIRE);
 }
 
-/* Called with h->lock held. */
-static void ctl_store(struct migctl_host *h, u64 val)
+/* A READY value of version 2 or later: a guest bound by G-9, G-10 and G-13. */
+static bool ctl_v2_ready(u64 val)
 {
-	if (h->control == val)
+	return (val & MIGCTL_CTL_READY) && MIGCTL_CTL_GET_VERSION(val) >= MIGCTL_VERSION_2;
+}
+
+/*
+ * Called with h->lock held. One generation step per call that changes the
+ * value or the log's reliability, so that a VMM comparing generations sees
+ * every such change (V-7).
+ */
+static void ctl_store(struct migctl_host *h, u64 val, bool reliable)
+{
+	bool unreliable = h->unreliable && !reliable;
+
+	if (h->control == val && h->unreliable == unreliable)
 		return;
 	__atomic_store_n(&h->control, val, __ATOMIC_RELEASE);
+	__atomic_store_n(&h->unreliable, unreliable, __ATOMIC_RELEASE);
 	__atomic_store_n(&h->generation, h->generation + 1, __ATOMIC_RELEASE);
+}
+
+void migctl_host_ctl_refused(struct migctl_host *h, u32 via, unsigned int vcpu, int error,
+			     u64 a0, u64 a1, u64 a2)
+{
+	pthread_mutex_lock(&h->lock);
+	if (!h->unreliable && !ctl_v2_ready(h->control)) {
+		h->refusal = (struct migctl_host_refusal){
+			.via = via, .vcpu = vcpu, .error = error, .control = h->control,
+			.a0 = a0, .a1 = a1, .a2 = a2,
+		};
+		__atomic_store_n(&h->unreliable, true, __ATOMIC_RELEASE);
+		__atomic_store_n(&h->generation, h->generation + 1, __ATOMIC_RELEASE);
+		migctl_host_logf(h, MIGCTL_HOST_LOG_INFO, "migctl: status log unreliable until "
+				 "a version-2 opt-in or a VM reset: vcpu %u's notification was "
+				 "refused (%d) while the control MSR held %#llx", vcpu, error,
+				 (unsigned long long)h->control);
+	}
+	pthread_mutex_unlock(&h->lock);
 }
 
 void migctl_host_ctl_set(struct migctl_host *h, u64 val)
 {
 	pthread_mutex_lock(&h->lock);
-	ctl_store(h, val);
+	ctl_store(h, val, false);
+	pthread_mutex_unlock(&h->lock);
+}
+
+void migctl_host_ctl_reset(struct migctl_host *h)
+{
+	pthread_mutex_lock(&h->lock);
+	ctl_store(h, 0, true);
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -77,7 +116,8 @@ int migctl_host_ctl_write(struct migctl_host *h, unsigned int vcpu, u64 val)
 		why = "READY with a different value while READY";
 		goto err_gp;
 	}
-	ctl_store(h, val);
+	/* H-16: a version-2 guest opts in only after a complete reset (G-13). */
+	ctl_store(h, val, ctl_v2_ready(val));
 	pthread_mutex_unlock(&h->lock);
 	MIGCTL_HOST_CNT_INC(h, ctl_accepted);
 	return MIGCTL_HOST_ACCEPT;

@@ -19,7 +19,17 @@ const char *migctl_host_ctl_check(const struct migctl_host *h, u64 val);
 /* The current value (0 when not READY). */
 u64 migctl_host_ctl_get(const struct migctl_host *h);
 
-/* Replace the value without guest checks (reset, import); bumps generation. */
+/* Replace the value without guest checks (import); bumps generation. */
 void migctl_host_ctl_set(struct migctl_host *h, u64 val);
+
+/* VM reset: value 0 and a reliable log again; bumps generation. */
+void migctl_host_ctl_reset(struct migctl_host *h);
+
+/*
+ * H-16: a notification was refused with @error. Marks the status log
+ * unreliable unless the guest is READY with version 2 or later.
+ */
+void migctl_host_ctl_refused(struct migctl_host *h, u32 via, unsigned int vcpu, int error,
+			     u64 a0, u64 a1, u64 a2);
 
 #endif /* MIGCTL_HOST_CONTROL_H */

@@ -9,9 +9,10 @@
 
 /*
  * @cfg is the caller's configuration after defaults were applied, with
- * @cfg.ram cleared (the layout lives in @log). @control and @generation
- * change under @lock; readers outside it use atomic loads. @cnt is only
- * touched with atomic adds and loads.
+ * @cfg.ram cleared (the layout lives in @log). @control, @generation,
+ * @unreliable and @refusal change under @lock; readers outside it use
+ * atomic loads (@refusal only under @lock). @cnt is only touched with
+ * atomic adds and loads.
  */
 struct migctl_host {
 	struct migctl_host_config cfg;
@@ -22,6 +23,8 @@ struct migctl_host {
 	pthread_mutex_t lock;
 	u64 control;
 	u64 generation;
+	bool unreliable;
+	struct migctl_host_refusal refusal;
 	struct migctl_host_counters cnt;
 };
 

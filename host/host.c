@@ -67,6 +67,16 @@ static int config_check(struct migctl_host_config *c)
 	if ((c->vm_type == MIGCTL_HOST_VM_SEV || c->vm_type == MIGCTL_HOST_VM_SEV_ES) &&
 	    !c->encrypted)
 		return -EINVAL;
+	/*
+	 * H-15: version 1 has only the hypercall to notify with, and upstream
+	 * guests opt in without checking bit 16: no version 1 without it.
+	 */
+	if (c->max_version && !c->hypercall) {
+		if (c->max_version < MIGCTL_VERSION_2)
+			c->min_version = c->max_version = 0;
+		else if (c->min_version < MIGCTL_VERSION_2)
+			c->min_version = MIGCTL_VERSION_2;
+	}
 	return 0;
 }
 
@@ -125,6 +135,36 @@ void migctl_host_destroy(struct migctl_host *h)
 struct migctl_host_log *migctl_host_log(struct migctl_host *h)
 {
 	return h->log;
+}
+
+int migctl_host_check_memory_map(struct migctl_host *h, const struct migctl_host_region *map,
+				 unsigned int n, const char **why, unsigned int *bad)
+{
+	const char *reason = NULL;
+	unsigned int i;
+
+	for (i = 0; i < n && !reason; i++) {
+		u64 gpa = map[i].gpa, size = map[i].size;
+
+		/* Pages the entry touches, as DIV_ROUND_UP(size, 4 KiB) from its start. */
+		if (!size || gpa + size < gpa || gpa + size > ~(MIGCTL_PAGE_SIZE - 1))
+			reason = "a RAM entry of the memory map is empty or wraps";
+		else if (gpa & (MIGCTL_PAGE_SIZE - 1))
+			reason = "a RAM entry of the memory map starts inside a page: KVM refuses "
+				 "a guest's reset of it before the VMM sees it";
+		else if (!migctl_host_log_contains(h->log, gpa >> MIGCTL_PAGE_SHIFT,
+						   (size + MIGCTL_PAGE_SIZE - 1) >>
+						   MIGCTL_PAGE_SHIFT))
+			reason = "a RAM entry of the memory map touches pages that are not guest "
+				 "RAM of the host's configuration: a guest's reset of it is refused";
+	}
+	if (!reason)
+		return 0;
+	if (why)
+		*why = reason;
+	if (bad)
+		*bad = i - 1;
+	return -EINVAL;
 }
 
 bool migctl_host_cpuid(const struct migctl_host *h, u32 function, u32 index, u32 regs[4])
@@ -220,6 +260,8 @@ void migctl_host_state(struct migctl_host *h, struct migctl_host_state *st)
 	pthread_mutex_lock(&h->lock);
 	ctl = h->control;
 	st->generation = h->generation;
+	st->unreliable = h->unreliable;
+	st->refusal = h->refusal;
 	pthread_mutex_unlock(&h->lock);
 	st->enabled = migctl_host_enabled(h);
 	st->ready = ctl & MIGCTL_CTL_READY;
@@ -243,6 +285,10 @@ bool migctl_host_migratable(struct migctl_host *h, const char **why)
 		reason = "encrypted VM and the migration protocol is not offered to the guest";
 	else if (!(migctl_host_ctl_get(h) & MIGCTL_CTL_READY))
 		reason = "encrypted VM and the guest is not READY (never opted in, or opted out)";
+	else if (__atomic_load_n(&h->unreliable, __ATOMIC_ACQUIRE))
+		reason = "encrypted VM whose status log may be stale: the host refused a status "
+			 "notification from a guest not READY with version 2, which may have "
+			 "ignored the error";
 	if (reason && why)
 		*why = reason;
 	return !reason;
@@ -250,7 +296,22 @@ bool migctl_host_migratable(struct migctl_host *h, const char **why)
 
 void migctl_host_reset(struct migctl_host *h)
 {
-	migctl_host_ctl_set(h, 0);
+	migctl_host_ctl_reset(h);
+}
+
+int migctl_host_refusal_str(const struct migctl_host_refusal *r, char *buf, size_t len)
+{
+	const char *err = r->error == -MIGCTL_KVM_E2BIG ? "-KVM_E2BIG" :
+			  r->error == -MIGCTL_KVM_EFAULT ? "-KVM_EFAULT" : "-KVM_EINVAL";
+
+	if (r->via == MIGCTL_HOST_VIA_MSR)
+		return snprintf(buf, len, "vcpu %u: MSR transport write %#llx refused with #GP "
+				"(%s) while the control MSR held %#llx", r->vcpu,
+				(unsigned long long)r->a0, err, (unsigned long long)r->control);
+	return snprintf(buf, len, "vcpu %u: hypercall 12 gpa %#llx npages %#llx attrs %#llx "
+			"refused with %s while the control MSR held %#llx", r->vcpu,
+			(unsigned long long)r->a0, (unsigned long long)r->a1,
+			(unsigned long long)r->a2, err, (unsigned long long)r->control);
 }
 
 _Static_assert(sizeof(struct migctl_host_counters) % sizeof(u64) == 0,

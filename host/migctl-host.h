@@ -132,7 +132,10 @@ struct migctl_host_mem {
  *               0 = protocol off (H-3).
  * @features: MIGCTL_F_* offered; must be 0 unless max_version >= 2.
  * @hypercall: offer hypercall 12 (CPUID bit 16). Set only after the VMM
- *             found that hypercall exits work (H-1, V-10).
+ *             found that hypercall exits work (H-1, V-10). Without it a
+ *             version-1 guest has no transport, so version 1 is not
+ *             offered (H-15): @min_version is raised to 2, and an offer of
+ *             version 1 only becomes no offer at all.
  * @psc_msr: MSR transport index (0 = MIGCTL_MSR_PSC_DEFAULT); must lie in
  *           MIGCTL_MSR_PSC_FIRST..MIGCTL_MSR_PSC_LAST (H-2).
  * @cpuid_base: KVM CPUID base (0 = MIGCTL_CPUID_BASE_FIRST).
@@ -167,6 +170,28 @@ struct migctl_host_config {
 	void *log_arg;
 };
 
+/* Transports, as struct migctl_host_refusal names them. */
+#define MIGCTL_HOST_VIA_HYPERCALL	1
+#define MIGCTL_HOST_VIA_MSR		2
+
+/**
+ * struct migctl_host_refusal - a refused notification (H-16)
+ * @via: MIGCTL_HOST_VIA_HYPERCALL or MIGCTL_HOST_VIA_MSR.
+ * @vcpu: the vCPU that sent it.
+ * @error: why, as a negative KVM error (-MIGCTL_KVM_EINVAL, _E2BIG,
+ *         _EFAULT); the MSR transport answered it with #GP.
+ * @control: the control MSR value when it was refused.
+ * @a0, @a1, @a2: the hypercall's arguments, or the MSR value in @a0.
+ */
+struct migctl_host_refusal {
+	u32 via;
+	u32 vcpu;
+	s32 error;
+	u32 pad;
+	u64 control;
+	u64 a0, a1, a2;
+};
+
 /**
  * struct migctl_host_state - VM-wide protocol state
  * @enabled: the protocol is offered (max_version != 0).
@@ -174,8 +199,15 @@ struct migctl_host_config {
  * @control: the accepted control MSR value (0 when not READY).
  * @version: negotiated version (1 for an upstream value of 1); 0 if not READY.
  * @features: negotiated features; 0 if not READY.
- * @generation: incremented on every change of @control; a VMM compares it
- *              before and after a migration to detect an opt-out (V-7).
+ * @generation: incremented on every change of @control or @unreliable; a
+ *              VMM compares it before and after a migration to detect an
+ *              opt-out, a new opt-in or a refusal in between (V-7).
+ * @unreliable: a notification was refused while the guest was not READY
+ *              with version 2 or later, so a guest that ignores errors may
+ *              have left the status log stale (H-16); the VM is not
+ *              migratable until the VM is reset or the guest opts in with
+ *              a version-2 value.
+ * @refusal: the first such refusal, valid when @unreliable.
  */
 struct migctl_host_state {
 	bool enabled;
@@ -184,6 +216,8 @@ struct migctl_host_state {
 	u32 version;
 	u32 features;
 	u64 generation;
+	bool unreliable;
+	struct migctl_host_refusal refusal;
 };
 
 /**
@@ -366,19 +400,55 @@ void migctl_host_state(struct migctl_host *host, struct migctl_host_state *st);
  * migctl_host_migratable() - may this VM be migrated now (V-6)
  * @why: if not NULL, set to a static human-readable reason when false.
  *
- * An unencrypted VM always is; an encrypted one only while READY. A VM of a
- * type migctl does not govern never is: migctl cannot say where its pages
- * must go (H-14).
+ * An unencrypted VM always is; an encrypted one only while READY and while
+ * its status log is reliable (H-16, V-11: migctl_host_state() and
+ * migctl_host_refusal_str() give the refused request). A VM of a type
+ * migctl does not govern never is: migctl cannot say where its pages must
+ * go (H-14).
  */
 bool migctl_host_migratable(struct migctl_host *host, const char **why);
 
 /**
+ * migctl_host_refusal_str() - describe a refused notification for a message
+ * @r: the refusal, from migctl_host_state().
+ * @buf: receives a NUL-terminated description, truncated to @len.
+ * @len: size of @buf.
+ *
+ * Return: the length the full description has, as snprintf().
+ */
+int migctl_host_refusal_str(const struct migctl_host_refusal *r, char *buf, size_t len);
+
+/**
  * migctl_host_reset() - VM reset: withdraw READY, keep the status log
+ *
+ * Also clears the mark of an unreliable status log (H-16): the guest that
+ * boots next rebuilds the log from scratch before it may opt in.
  */
 void migctl_host_reset(struct migctl_host *host);
 
 /** migctl_host_counters() - snapshot the statistics. */
 void migctl_host_counters(struct migctl_host *host, struct migctl_host_counters *c);
+
+/**
+ * migctl_host_check_memory_map() - may the guest be given this memory map (V-12)
+ * @map: the RAM entries of the memory map the VMM gives the guest (E820
+ *       type 1, PVH memory map RAM), byte addresses and sizes, any order.
+ * @n: number of entries.
+ * @why: if not NULL, set to a static reason on failure.
+ * @bad: if not NULL, set to the index of the first offending entry.
+ *
+ * A guest that resets its log entry by entry, as upstream Linux does at
+ * every boot, sends each entry as one request: an entry that starts inside
+ * a page is refused by KVM before the VMM sees it, and one that ends
+ * inside a page or reaches past RAM is refused by H-8. Check the map
+ * before the guest boots.
+ *
+ * Return: 0, or -EINVAL when an entry is empty, wraps, starts inside a
+ * page, or touches a page (its end rounded up to 4 KiB) that is not RAM of
+ * the configuration.
+ */
+int migctl_host_check_memory_map(struct migctl_host *host, const struct migctl_host_region *map,
+				 unsigned int n, const char **why, unsigned int *bad);
 
 /** migctl_host_log() - the VM's status log (owned by @host). */
 struct migctl_host_log *migctl_host_log(struct migctl_host *host);

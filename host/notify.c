@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* notify.c - status notifications: hypercall 12 and the MSR transport. */
 #include "host-priv.h"
+#include "control.h"
 #include "notify.h"
 #include "validate.h"
 
@@ -54,8 +55,9 @@ s64 migctl_host_hypercall(struct migctl_host *h, unsigned int vcpu, u64 nr,
 	if (a2 & MIGCTL_ATTR_LIST) {
 		MIGCTL_HOST_CNT_INC(h, lists);
 		if (!migctl_host_list_attrs_ok(h, a2))
-			return hc_error(h, -MIGCTL_KVM_EINVAL);
-		n = migctl_host_check_list(h, a0, a1, reqs);
+			n = -MIGCTL_KVM_EINVAL;
+		else
+			n = migctl_host_check_list(h, a0, a1, reqs);
 	} else {
 		n = migctl_host_check_request(h, a0, a1, a2, false, reqs);
 		if (!n)
@@ -66,6 +68,7 @@ s64 migctl_host_hypercall(struct migctl_host *h, unsigned int vcpu, u64 nr,
 				 "migctl: vcpu %u: hypercall gpa=%#llx n=%#llx attrs=%#llx: %d",
 				 vcpu, (unsigned long long)a0, (unsigned long long)a1,
 				 (unsigned long long)a2, n);
+		migctl_host_ctl_refused(h, MIGCTL_HOST_VIA_HYPERCALL, vcpu, n, a0, a1, a2);
 		return hc_error(h, n);
 	}
 	apply(h, reqs, n);
@@ -84,6 +87,8 @@ int migctl_host_psc_write(struct migctl_host *h, unsigned int vcpu, u64 val)
 		if (val & MIGCTL_ATTR_LIST)
 			MIGCTL_HOST_CNT_INC(h, lists);
 		n = migctl_host_check_psc(h, val, reqs);
+		if (n < 0)
+			migctl_host_ctl_refused(h, MIGCTL_HOST_VIA_MSR, vcpu, n, val, 0, 0);
 	}
 	if (n < 0) {
 		MIGCTL_HOST_CNT_INC(h, psc_gp);

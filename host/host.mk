@@ -14,7 +14,7 @@ $(MIGCTL_HOST_LIB): $(HOST_OBJS)
 	$(Q)$(AR) rcs $@ $^
 
 HOST_TEST_NAMES	:= control_test notify_test psc_test statuslog_test statuslog_mt_test logstream_test saved_test \
-		   vmtype_test interop_test
+		   vmtype_test interop_test round_test
 HOST_TESTS	:= $(addprefix $(O)/host/tests/,$(HOST_TEST_NAMES))
 
 # The harness compares through __typeof__, so literals meet unsigned values;

@@ -55,11 +55,13 @@
  * reads exactly once per request through cfg.mem.read; the VMM implements
  * it as a bounds-checked memcpy from its guest memory mapping.
  *
- * Migration (V-2, V-5, V-6, V-8). The status log (statuslog.h, reached
- * through migctl_host_log()) gives fetch-and-clear of the changed set and
- * the stream encoding of S; migctl_host_export()/import() carry the
- * protocol state; migctl_host_migratable() and migctl_host_check_import()
- * are the policy checks.
+ * Migration (V-2, V-5, V-6, V-8, V-11, V-13..V-15). The status log
+ * (statuslog.h, reached through migctl_host_log()) gives fetch-and-clear
+ * of the changed set, a round's fetch of every dirty log then C
+ * (migctl_host_round_collect()) and the stream encoding of S;
+ * migctl_host_export()/import() carry the protocol state;
+ * migctl_host_migratable(), migctl_host_check_import() and the generation
+ * of migctl_host_state() are the policy checks.
  */
 
 #include <stdarg.h>

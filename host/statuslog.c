@@ -332,6 +332,58 @@ s64 migctl_host_log_fetch_changed(struct migctl_host_log *log, unsigned int regi
 	return n;
 }
 
+s64 migctl_host_log_merge_changed(struct migctl_host_log *log, unsigned int region,
+				  u64 *bitmap, size_t nwords)
+{
+	struct log_region *r;
+	s64 n = 0;
+	u64 w;
+
+	if (region >= log->nr || nwords < log->r[region].nwords)
+		return -EINVAL;
+	r = &log->r[region];
+	for (w = 0; w < r->nwords; w++) {
+		u64 c = __atomic_load_n(&r->c[w], __ATOMIC_RELAXED);
+
+		if (!c)
+			continue;
+		c = fetch_word(&r->c[w], c);
+		bitmap[w] |= c;
+		n += __builtin_popcountll(c);
+	}
+	return n;
+}
+
+s64 migctl_host_round_collect(struct migctl_host_log *log, unsigned int region,
+			      const struct migctl_host_dirty_source *src, unsigned int nsrc,
+			      u64 *send, size_t nwords, unsigned int *failed)
+{
+	s64 n = 0;
+	unsigned int i;
+	u64 w;
+	int err;
+
+	if (region >= log->nr || nwords < log->r[region].nwords || !nsrc ||
+	    nsrc > MIGCTL_HOST_ROUND_SOURCES_MAX)
+		return -EINVAL;
+	for (i = 0; i < nsrc; i++)
+		if (!src[i].fetch)
+			return -EINVAL;
+	/* V-2: every dirty log first, C last. */
+	for (i = 0; i < nsrc; i++) {
+		err = src[i].fetch(src[i].arg, region, send, nwords);
+		if (err) {
+			if (failed)
+				*failed = i;
+			return err < 0 ? err : -EIO;
+		}
+	}
+	migctl_host_log_merge_changed(log, region, send, nwords);
+	for (w = 0; w < log->r[region].nwords; w++)
+		n += __builtin_popcountll(send[w]);
+	return n;
+}
+
 u64 migctl_host_bitmap_next(const u64 *map, u64 nbits, u64 from, bool set)
 {
 	u64 w, word;

@@ -103,6 +103,74 @@ s64 migctl_host_log_fetch_changed(struct migctl_host_log *log, unsigned int regi
 				  u64 *bitmap, size_t nwords);
 
 /**
+ * migctl_host_log_merge_changed() - fetch and clear C of one region, OR'ed in
+ * @region: region index.
+ * @bitmap: C is OR'ed into it, bit i = page (region start + i); other bits
+ *          are left as they are.
+ * @nwords: words in @bitmap, at least ceil(region pages / 64).
+ *
+ * As migctl_host_log_fetch_changed(), for a bitmap that already holds a
+ * round's dirty pages (V-2).
+ *
+ * Return: number of pages fetched from C, or -EINVAL.
+ */
+s64 migctl_host_log_merge_changed(struct migctl_host_log *log, unsigned int region,
+				  u64 *bitmap, size_t nwords);
+
+/*
+ * One pre-copy round sends every page some writer dirtied and every page
+ * whose status changed (V-2). vCPUs are not the only writers: the VMM's
+ * emulated devices, vhost and other back ends, and the VMM's own threads
+ * write guest memory too, shared pages above all, and KVM's dirty log sees
+ * none of them (V-13). The VMM describes each record of writes as a
+ * source; migctl_host_round_collect() fetches all of them, then C.
+ */
+/* Sources one round may merge (KVM, vhost back ends, the VMM's devices). */
+#define MIGCTL_HOST_ROUND_SOURCES_MAX	16
+
+/**
+ * struct migctl_host_dirty_source - one record of writes to guest memory
+ * @fetch: OR the pages this source saw written in region @region into
+ *         @bitmap (bit i = page region start + i, @nwords words) and clear
+ *         them at the source before returning, so that a write after the
+ *         clear is recorded again (V-14): KVM_GET_DIRTY_LOG, or with manual
+ *         protect KVM_GET_DIRTY_LOG and KVM_CLEAR_DIRTY_LOG; the dirty rings
+ *         of every vCPU harvested and KVM_RESET_DIRTY_RINGS; a vhost log
+ *         read and zeroed. Return 0 or -errno.
+ * @arg: passed to @fetch.
+ * @name: what it is, for the caller's messages.
+ */
+struct migctl_host_dirty_source {
+	int (*fetch)(void *arg, unsigned int region, u64 *bitmap, size_t nwords);
+	void *arg;
+	const char *name;
+};
+
+/**
+ * migctl_host_round_collect() - the pages one round sends from one region
+ * @log: the status log.
+ * @region: region index.
+ * @src: every source of writes to this region's memory.
+ * @nsrc: 1..MIGCTL_HOST_ROUND_SOURCES_MAX.
+ * @send: the pages to send: every source's dirty pages and then C are
+ *        OR'ed into it (pass zeros, or pages still pending).
+ * @nwords: words in @send, at least ceil(region pages / 64).
+ * @failed: if not NULL, set to the index of the source that failed.
+ *
+ * Fetches the sources in order, then C (V-2: the status read for a page
+ * is at least as fresh as every write the round reports for it). The
+ * caller then reads each page's status and contents and sends it; a write
+ * or a change after the fetches is in the next round. In the final round,
+ * call it only after the pause stopped every writer (V-3, V-13).
+ *
+ * Return: the pages set in @send, or -EINVAL, or the first source's error
+ * (C not fetched then: its changes stay for the next round).
+ */
+s64 migctl_host_round_collect(struct migctl_host_log *log, unsigned int region,
+			      const struct migctl_host_dirty_source *src, unsigned int nsrc,
+			      u64 *send, size_t nwords, unsigned int *failed);
+
+/**
  * migctl_host_log_next_run() - the next run of equal status
  * @gfn: in: where to start; out: first page of the run (first RAM page at
  *       or after the input).

@@ -92,7 +92,7 @@ static void mt_round(struct mt_shared *sh, u64 *map, size_t nwords)
 	sh->fetches++;
 }
 
-/* Covers: V-1, V-2, V-4 */
+/* Covers: V-1, V-2, V-4, V-14 */
 TEST_TIMEOUT(log, concurrent_updates_lose_nothing, 300)
 {
 	struct mt_shared *sh = calloc(1, sizeof(*sh));

@@ -32,6 +32,7 @@ KVM_RUN_TEST_VAR='two  words' "$top/$KVM_RUN" --mode vm --share "$tmp/share" -- 
 	echo "npt=$(cat /sys/module/kvm_amd/parameters/npt)"
 	"'"$top/$VMM"'" --probe 2>&1 | sed -n "s/^hypercall-transport: \([a-z]*\).*/probe=\1/p"
 	echo "to stderr" >&2
+	cat <(echo "process substitution")
 	exit 3' >"$tmp/out" 2>"$tmp/err"
 rc=$?
 cd "$top" || exit 1
@@ -42,6 +43,7 @@ else
 	ktap_result fail exit_status_returned "exit $rc, expected 3; $(tail -n 3 "$tmp/err")"
 fi
 if grep -qx "cwd=$tmp/share/sub" "$tmp/out" && grep -qx 'var=two  words' "$tmp/out" &&
+   grep -qx 'process substitution' "$tmp/out" &&
    grep -qx 'platform=emulated slow=[1-9][0-9]*' "$tmp/out"; then
 	ktap_result ok same_path_and_environment
 else

@@ -328,7 +328,7 @@ static void usage(const char *prog)
 	printf("usage: %s [--list] [--filter GLOB]... [--timeout-scale N] [--no-fork]\n"
 	       "Runs this program's test cases and prints KTAP version 1.\n"
 	       "Environment: MIGCTL_TEST_FILTER (comma-separated globs),\n"
-	       "MIGCTL_TEST_TIMEOUT_SCALE, MIGCTL_TEST_SEED.\n", prog);
+	       "MIGCTL_TEST_TIMEOUT_SCALE (else MIGCTL_SLOW), MIGCTL_TEST_SEED.\n", prog);
 }
 
 static void parse_args(int argc, char **argv)
@@ -344,7 +344,10 @@ static void parse_args(int argc, char **argv)
 	const char *env;
 	int c;
 
+	/* On a slow platform (scripts/kvm-run's VM) MIGCTL_SLOW scales too. */
 	env = getenv("MIGCTL_TEST_TIMEOUT_SCALE");
+	if (!env || atoi(env) <= 0)
+		env = getenv("MIGCTL_SLOW");
 	if (env && atoi(env) > 0)
 		harness.timeout_scale = atoi(env);
 	env = getenv("MIGCTL_TEST_FILTER");

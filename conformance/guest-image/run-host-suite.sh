@@ -79,7 +79,12 @@ probe_vmm() {
 }
 
 run_host() {	# host cpus mode features test
-	local args=("cpus=$2" "expect=$3" "test=$5") feat=() sev=()
+	local expect=$3 feat=() sev=() args
+
+	# Without the hypercall transport a host offers no version 1 (H-15):
+	# upstream guests opt in on bit 17 alone and would notify nobody.
+	[ "${1%-sevsim}" = vmm ] && [ "$3" = v1 ] && [ "$vmm_hc" = 0 ] && expect=off
+	args=("cpus=$2" "expect=$expect" "test=$5")
 
 	# The image checks bit 16 against the probe: scenarios needing it skip when 0.
 	[ "${1%-sevsim}" = vmm ] && [ "$3" != off ] && args+=("hc=$vmm_hc")

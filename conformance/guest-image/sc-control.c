@@ -43,11 +43,13 @@ static void invalid_values(const struct probe_offer *o, struct value_list *l)
 {
 	u32 offered = o->offered & MIGCTL_F_ALL;
 	u32 top = o->max >= MIGCTL_VERSION_2 ? o->max : MIGCTL_VERSION_2;
+	/* Valid but for the reserved bit: the lowest version offered. */
+	u64 base = o->min <= MIGCTL_VERSION_1 ? MIGCTL_CTL_READY : MIGCTL_CTL_VALUE(o->min, 0);
 	u32 b;
 
 	for (b = 1; b < 32; b++)
 		if (MIGCTL_CTL_RESERVED >> b & 1)
-			add(l, MIGCTL_CTL_READY | 1ull << b);
+			add(l, base | 1ull << b);
 	add(l, 1ull << MIGCTL_CTL_VERSION_SHIFT);		/* READY clear, version */
 	add(l, 1ull << MIGCTL_CTL_FEATURES_SHIFT);		/* READY clear, feature */
 	add(l, 2);						/* READY clear, reserved */

@@ -182,13 +182,17 @@ wait_out() {
 	wait_grep "$tmp/$1.out" "$2" $(($3 * 10))
 }
 
-# converted NAME: every vCPU of the workload guest on NAME has printed
-# (migrate.progress) at least CONVERSIONS conversions under its current key.
-converted() {
+# conversions_of NAME CPU: the last count of conversions under its current
+# key that vCPU CPU of the workload guest on NAME printed (migrate.progress).
+conversions_of() {
+	sed -n "s/.*migrate: cpu $2: generation [0-9]*: \([0-9]*\) conversions.*/\1/p" \
+		"$tmp/$1.out" 2>/dev/null | tail -n 1
+}
+
+converted() {	# NAME: every vCPU printed at least CONVERSIONS
 	local c n
 	for ((c = 0; c < CPUS; c++)); do
-		n=$(sed -n "s/.*migrate: cpu $c: generation [0-9]*: \([0-9]*\) conversions.*/\1/p" \
-			"$tmp/$1.out" 2>/dev/null | tail -n 1)
+		n=$(conversions_of "$1" "$c")
 		[ "${n:-0}" -ge "$CONVERSIONS" ] || return 1
 	done
 }
@@ -200,12 +204,14 @@ converted_or_ended() { converted "$1" || ended "$2"; }
 # vCPU CONVERSIONS times. Instead of a time: a slow machine just takes
 # longer. Fails at once when PID ended; sets why.
 wait_converted() {
+	local c counts=""
 	wait_until 600 converted_or_ended "$1" "$2"
 	converted "$1" && return 0
+	for ((c = 0; c < CPUS; c++)); do counts+=", cpu $c: $(conversions_of "$1" "$c" | grep . || echo none)"; done
 	if ended "$2"; then
-		why="$1 ended before its vCPUs made $CONVERSIONS conversions each: $(tail -n 1 "$tmp/$1.err")"
+		why="$1 ended before every vCPU made $CONVERSIONS conversions ($(tail -n 1 "$tmp/$1.err"))$counts"
 	else
-		why="$1: the vCPUs did not make $CONVERSIONS conversions each: $(grep -h "migrate: cpu" "$tmp/$1.out" | tail -n "$CPUS" | tr -s ' \n' ' ')"
+		why="$1: not every vCPU made $CONVERSIONS conversions under its key in $(scaled 60) s$counts"
 	fi
 	return 1
 }

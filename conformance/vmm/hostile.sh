@@ -110,7 +110,7 @@ echo "1..${#planned[@]}"
 diag "seed $SEED, $COUNT requests per vCPU, $CPUS vCPUs, $MEM (MIGCTL_FLOOD_SEED=$SEED reproduces), time limits x$SLOW"
 
 sock=$tmp/flood.sock
-vmm flood --sev-sim --memory "$MEM" --cpus "$CPUS" --stats --control "$sock" "$IMAGE" -- \
+vmm flood "${SEVSIM[@]}" --memory "$MEM" --cpus "$CPUS" --stats --control "$sock" "$IMAGE" -- \
 	cpus="$CPUS" test=flood flood.count="$COUNT" seed="$SEED"
 src=$last
 if ! wait_sock "$sock" || ! pid=$(vmm_pid "$src") || ! wait_out flood "flood: start" 60; then
@@ -166,7 +166,7 @@ if [ "$crc" = 0 ]; then ok flood-host-counters; else notok flood-host-counters "
 # its guard pages under the new key (a status the flood changed would
 # send a page down the wrong path) and that READY came along (V-5).
 sock=$tmp/fm.sock
-vmm fm --sev-sim --memory "$MEM" --cpus "$CPUS" --control "$sock" "$IMAGE" -- \
+vmm fm "${SEVSIM[@]}" --memory "$MEM" --cpus "$CPUS" --control "$sock" "$IMAGE" -- \
 	cpus="$CPUS" test=flood flood.count=$((COUNT / 8 + 1)) seed=$((SEED + 1)) flood.migrate=1
 if ! wait_sock "$sock" || ! wait_out fm "waiting for a migration" 60; then
 	notok flood-then-migrate "the flood did not finish: $(tail -n2 "$tmp/fm.out")"

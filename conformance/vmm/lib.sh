@@ -25,7 +25,11 @@
 #   MIGCTL_VMM_CONVERSIONS  conversions each vCPU makes under a key before
 #                      the next migration starts (default: one per group of
 #                      4 pages of its share of the sev-sim window, which is
-#                      half the memory: 4096 at 256M with 2 vCPUs)
+#                      half the memory: 4096 at 256M with 2 vCPUs; on a
+#                      slow platform the window is 4 MiB: 128)
+#   MIGCTL_VMM_PAGES   pages each vCPU of the workload converts and writes
+#                      (migrate.pages; default: its share of the window, or
+#                      256 when MIGCTL_SLOW > 1)
 
 lib_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Installed by make into $O/conformance/vmm: that tree's VMM; else $O, else build.
@@ -68,9 +72,21 @@ CPUS=${MIGCTL_VMM_CPUS:-2}
 # A script may set lib_memory, its own default on a machine's own KVM, before sourcing.
 MEM=${MIGCTL_VMM_MEMORY:-$(by_platform "${lib_memory:-256M}" 64M)}
 LIMIT=$(scaled "${MIGCTL_VMM_LIMIT:-150}")
-# The window is half the memory, at most 65536 pages (migwork.h) shared by the vCPUs.
-lib_window_mib=$(($(lib_mib "$MEM") / 2))
-[ "$lib_window_mib" -gt 256 ] && lib_window_mib=256
+# The window is half the memory, at most 65536 pages (migwork.h) shared by
+# the vCPUs. On a slow platform it is 4 MiB, each vCPU converts and writes
+# PAGES pages of it (migrate.pages) and the downtime target scales, so that
+# a live migration of a guest that never stops writing still converges:
+# there every byte the VMM moves costs 20 to 200 times more.
+if [ "$SLOW" -gt 1 ]; then
+	lib_window_mib=4
+	SEVSIM=(--sev-sim --sev-sim-window 0x2000000:4M --downtime-ms $((300 * SLOW)))
+	PAGES=${MIGCTL_VMM_PAGES:-256}
+else
+	lib_window_mib=$(($(lib_mib "$MEM") / 2))
+	[ "$lib_window_mib" -gt 256 ] && lib_window_mib=256
+	SEVSIM=(--sev-sim)
+	PAGES=${MIGCTL_VMM_PAGES:-}
+fi
 CONVERSIONS=${MIGCTL_VMM_CONVERSIONS:-$((lib_window_mib * 256 / 4 / CPUS))}
 [ "$CONVERSIONS" -gt 0 ] || CONVERSIONS=1
 
@@ -163,7 +179,7 @@ dest() {
 	local name=$1; shift
 	next_port
 	uri=tcp:127.0.0.1:$port
-	vmm "$name" --incoming "$uri" --sev-sim --memory "$MEM" --cpus "$CPUS" --stats \
+	vmm "$name" --incoming "$uri" "${SEVSIM[@]}" --memory "$MEM" --cpus "$CPUS" --stats \
 		--control "$tmp/$name.sock" "$@"
 }
 
@@ -232,7 +248,7 @@ corrupted() {	# the guest's last count of corrupted pages in file $1, or "none"
 }
 
 workload() {	# the guest command line of the migration workload
-	echo "cpus=$CPUS test=migrate migrate.progress=$CONVERSIONS $*"
+	echo "cpus=$CPUS test=migrate migrate.progress=$CONVERSIONS ${PAGES:+migrate.pages=$PAGES }$*"
 }
 
 # lib_vmm_error RC FILE: why a VMM that exited RC with stderr FILE could not run.

@@ -169,7 +169,7 @@ ns_migrate() {
 	next_port
 	listen=$IP_DST
 	[ "$via" = proxy ] && listen=127.0.0.1
-	nsvmm "$tag-dst" "$NS_DST" --incoming "tcp:$listen:$port" --sev-sim --memory "$MEM" \
+	nsvmm "$tag-dst" "$NS_DST" --incoming "tcp:$listen:$port" "${SEVSIM[@]}" --memory "$MEM" \
 		--cpus "$CPUS" --control "$tmp/$tag-dst.sock"
 	dst=$last
 	wait_listen "$tag-dst" || { why="the destination does not listen"; return 1; }
@@ -234,7 +234,7 @@ diag "link shaping: $shaping"
 why=""
 sock=$tmp/src.sock
 # shellcheck disable=SC2046
-nsvmm src "$NS_SRC" --sev-sim --memory "$MEM" --cpus "$CPUS" --control "$sock" "$IMAGE" -- \
+nsvmm src "$NS_SRC" "${SEVSIM[@]}" --memory "$MEM" --cpus "$CPUS" --control "$sock" "$IMAGE" -- \
 	$(workload migrate.count=1)
 if ! wait_sock "$sock"; then
 	notok netns-migrate "the source has no control socket: $(tail -n1 "$tmp/src.err")"

@@ -200,7 +200,7 @@ chain_trial() {
 # The chain's first hop goes through a pass-through proxy: the stream's length.
 first_hop() {
 	# shellcheck disable=SC2046
-	vmm src --sev-sim --memory "$MEM" --cpus "$CPUS" --control "$tmp/src.sock" "$IMAGE" -- \
+	vmm src "${SEVSIM[@]}" --memory "$MEM" --cpus "$CPUS" --control "$tmp/src.sock" "$IMAGE" -- \
 		$(workload migrate.count=$((TRIALS + 1)))
 	sock=$tmp/src.sock cur=$last
 	wait_sock "$sock" || { why="source has no control socket"; return 1; }

@@ -31,6 +31,38 @@ tmp=$(mktemp -d /tmp/migctl-soak.XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
 pass=0 testfail=0 platform=0 total_s=0 rows=""
+# write_table DONE: the table of the runs so far, rewritten after each run.
+write_table() {
+	local done=$1 settings summary f n
+	settings=$(sed -n 's/^\(SMP\|MEM\|TCG_THREAD\|CPU_MODEL\|KVM_AMD_PARAMS\)=\${[A-Z_]*:-\(.*\)}.*/\1=\2/p' scripts/kvm-run |
+		tr '\n' ' ')
+	summary="$done of $runs runs: $pass passed, $testfail test failures, $platform platform failures ($((platform * 100 / done))%); $((total_s / done)) s per run"
+	{
+		echo "# The standard-KVM platform under soak"
+		echo
+		echo "Written by \`bench/kvm-run-soak.sh $runs\` on $(date -u +%Y-%m-%d) at commit"
+		echo "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with local changes)')."
+		echo
+		echo "- command, each run in a fresh VM: \`$what\`"
+		echo "- host: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1),"
+		echo "  Linux $(uname -r), its own KVM: $(scripts/kvm-run --check | sed -n 's/^native KVM: //p')"
+		echo "- VM: $(basename "$(ls -v /boot/vmlinuz-*-amd64 | tail -n 1)"), QEMU $(qemu-system-x86_64 --version | sed -n 's/.*version \([^ ]*\).*/\1/p'), $settings"
+		echo
+		echo "**$summary.**"
+		echo
+		echo "| run | result | seconds | ok cases |"
+		echo "| --- | --- | --- | --- |"
+		printf '%s' "$rows"
+		for f in "$tmp"/platform-*.err; do
+			[ -e "$f" ] || continue
+			n=${f##*/platform-}
+			printf '\n## Run %s: what kvm-run said\n\n----\n' "${n%.err}"
+			cat "$f"
+			printf -- '----\n'
+		done
+	} >"$out"
+}
+
 for i in $(seq "$runs"); do
 	start=$SECONDS
 	scripts/kvm-run --mode vm --retries 0 -- "${cmd[@]}" >"$tmp/out" 2>"$tmp/err"
@@ -46,31 +78,8 @@ for i in $(seq "$runs"); do
 	cases=$(grep -c '^ok ' "$tmp/out")
 	printf 'run %2d: %-8s %4d s, %s ok cases\n' "$i" "${verdict%%:*}" "$secs" "$cases"
 	rows="$rows| $i | $verdict | $secs | $cases |"$'\n'
+	write_table "$i"
 done
-
-settings=$(sed -n 's/^\(SMP\|MEM\|TCG_THREAD\|CPU_MODEL\|KVM_AMD_PARAMS\)=\${[A-Z_]*:-\(.*\)}.*/\1=\2/p' scripts/kvm-run |
-	tr '\n' ' ')
-summary="$runs runs: $pass passed, $testfail test failures, $platform platform failures ($((platform * 100 / runs))%); $((total_s / runs)) s per run"
-echo "$summary"
-{
-	echo "# The standard-KVM platform under soak"
-	echo
-	echo "Written by \`bench/kvm-run-soak.sh $runs\` on $(date -u +%Y-%m-%d) at commit"
-	echo "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with local changes)')."
-	echo
-	echo "- command, each run in a fresh VM: \`$what\`"
-	echo "- host: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1),"
-	echo "  Linux $(uname -r), its own KVM: $(scripts/kvm-run --check | sed -n 's/^native KVM: //p')"
-	echo "- VM: $(basename "$(ls -v /boot/vmlinuz-*-amd64 | tail -n 1)"), QEMU $(qemu-system-x86_64 --version | sed -n 's/.*version \([^ ]*\).*/\1/p'), $settings"
-	echo
-	echo "**$summary.**"
-	echo
-	echo "| run | result | seconds | ok cases |"
-	echo "| --- | --- | --- | --- |"
-	printf '%s' "$rows"
-} >"$out"
+sed -n 's/^\*\*\(.*\)\.\*\*$/\1/p' "$out"
 echo "written: $out"
-for f in "$tmp"/platform-*.err; do
-	[ -e "$f" ] && { echo "== ${f##*/}"; cat "$f"; }
-done
 [ "$platform" -eq 0 ]

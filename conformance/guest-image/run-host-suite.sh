@@ -31,10 +31,13 @@ FILTER=${MIGCTL_HOST_SUITE_FILTER:-*}
 # Host vmm-sevsim is migctl-vmm with --sev-sim: the migration workload runs
 # (without a migration: every page must verify).
 RUNS="vmm-off-cpus1 vmm 1 off - *
+vmm-off-cpus2 vmm 2 off - *
 vmm-off-cpus4 vmm 4 off - *
 vmm-v1-cpus1 vmm 1 v1 - *
+vmm-v1-cpus2 vmm 2 v1 - *
 vmm-v1-cpus4 vmm 4 v1 - *
 vmm-v2-cpus1 vmm 1 v2 - *
+vmm-v2-cpus2 vmm 2 v2 - *
 vmm-v2-cpus4 vmm 4 v2 - *
 vmm-v2-no-features-cpus4 vmm 4 v2 none *
 vmm-v2-msr-psc-cpus2 vmm 2 v2 msr-psc *

@@ -38,6 +38,7 @@ static const struct { u32 rule; const char *what; } checkguest_rules[] = {
 	{ 13, "boot-time reset before the opt-in, never while READY" },
 	{ 14, "every request valid" },
 	{ 16, "while READY only the features of the accepted value" },
+	{ 17, "no control-MSR read without a valid versioned leaf" },
 };
 
 /* What a conforming guest reads from the CPUID template (G-1, G-2, G-15). */

@@ -161,6 +161,8 @@ static int proto_engine(struct proto *p, u32 max_version, u32 features, bool hyp
 		.hypercall = hypercall && max_version,
 		.phys_bits = proto_phys_bits(vm),
 		.encrypted = p->cfg.encrypted,
+		/* vm_create() makes a plain KVM_X86_DEFAULT_VM (H-14). */
+		.vm_type = MIGCTL_HOST_VM_DEFAULT,
 		.ram = ram,
 		.nr_ram = vm->mem.nr_banks,
 		.mem = { proto_mem_read, vm },
@@ -178,24 +180,24 @@ static int proto_engine(struct proto *p, u32 max_version, u32 features, bool hyp
 
 /*
  * The MSRs the filter sends to user space, ascending: the engine's, and
- * with check_guest the rest of 0x4b564d09..0x4b564dff except the blocks
- * with other known users (spec rationale on the PSC MSR index), so that a
- * guest using an index the leaf did not name is seen; those get #GP.
+ * with check_guest the rest of the MSR transport's range
+ * MIGCTL_MSR_PSC_FIRST..MIGCTL_MSR_PSC_LAST, so that a guest using an
+ * index the leaf did not name is seen; those get #GP. The rest of the KVM
+ * block belongs to upstream KVM, live or proposed, and is left to it.
  */
 static int proto_trap_msrs(struct proto *p, u32 msrs[VM_MAX_FILTER_MSRS])
 {
-	u32 own[MIGCTL_HOST_MSR_INDICES_MAX], index, off;
+	u32 own[MIGCTL_HOST_MSR_INDICES_MAX], index;
 	unsigned int nown = migctl_host_msr_indices(p->host, own), i;
 	int n = 0;
 
 	for (index = MIGCTL_MSR_KVM_FIRST; index <= MIGCTL_MSR_KVM_LAST; index++) {
 		bool trap = false;
 
-		off = index - MIGCTL_MSR_KVM_FIRST;
 		for (i = 0; i < nown; i++)
 			trap |= own[i] == index;
-		if (p->cfg.check_guest && index > MIGCTL_MSR_KVM_UPSTREAM_LAST &&
-		    !(off >= 0x10 && off <= 0x13) && off < 0xf0)
+		if (p->cfg.check_guest && index >= MIGCTL_MSR_PSC_FIRST &&
+		    index <= MIGCTL_MSR_PSC_LAST)
 			trap = true;
 		if (trap && n < VM_MAX_FILTER_MSRS)
 			msrs[n++] = index;
@@ -203,11 +205,28 @@ static int proto_trap_msrs(struct proto *p, u32 msrs[VM_MAX_FILTER_MSRS])
 	return n;
 }
 
+/* The one line that says H-15 dropped version 1, and why. */
+static const char *proto_h15_note(bool cap_failed, u32 max_version)
+{
+	static const char *const notes[2][2] = {
+		{ "no hypercall transport on this KVM, so version 1 is not offered: "
+		  "protocol off (H-15)",
+		  "no hypercall transport on this KVM, so version 1 is not offered: "
+		  "minimum version 2 (H-15)" },
+		{ "cannot enable KVM_CAP_EXIT_HYPERCALL: no hypercall transport, so "
+		  "version 1 is not offered: protocol off (H-15)",
+		  "cannot enable KVM_CAP_EXIT_HYPERCALL: no hypercall transport, so "
+		  "version 1 is not offered: minimum version 2 (H-15)" },
+	};
+
+	return notes[cap_failed][max_version >= MIGCTL_VERSION_2];
+}
+
 static int proto_offer(struct proto *p, const char **note)
 {
 	const struct proto_config *pc = &p->cfg;
 	u32 msrs[VM_MAX_FILTER_MSRS];
-	bool hc = pc->hypercall_works && pc->max_version;
+	bool hc = pc->hypercall_works && pc->max_version, cap_failed = false;
 	int n;
 	int ret;
 
@@ -216,9 +235,11 @@ static int proto_offer(struct proto *p, const char **note)
 		return proto_engine(p, 0, 0, false);
 	}
 	if (hc && vm_enable_hypercall_exit(p->vm)) {
-		*note = "cannot enable KVM_CAP_EXIT_HYPERCALL: hypercall transport not offered";
+		cap_failed = true;
 		hc = false;
 	}
+	if (pc->max_version && !hc)
+		*note = proto_h15_note(cap_failed, pc->max_version);
 	ret = proto_engine(p, pc->max_version, pc->features, hc);
 	if (ret)
 		return ret;

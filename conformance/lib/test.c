@@ -75,6 +75,11 @@ void test_fixture_add_variant(struct test_fixture *f, struct test_variant *v)
 	f->variants_tail = &v->next;
 }
 
+int test_timeout_scale(void)
+{
+	return harness.timeout_scale;
+}
+
 void test_diag(const char *fmt, ...)
 {
 	va_list ap;

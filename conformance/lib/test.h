@@ -73,6 +73,8 @@ void test_fail(const char *file, int line, bool stop, const char *fmt, ...)
 void test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void test_stop(void) __attribute__((noreturn));
 void test_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The factor every time limit is scaled by (--timeout-scale, MIGCTL_SLOW). */
+int test_timeout_scale(void);
 bool test_failed(void);
 
 /* The reproducible seed of the running case (MIGCTL_TEST_SEED overrides). */

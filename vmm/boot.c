@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "boot.h"
+#include "migctl-host.h"
 
 _Static_assert(BOOT_START_INFO + sizeof(struct hvm_start_info) <= BOOT_MEMMAP,
 	       "start_info fits");
@@ -330,6 +331,35 @@ int boot_e820_reserve(struct hvm_memmap_table_entry *map, int n, u64 addr, u64 s
 	return n + 1;
 }
 
+/* The map boot_load() gives the guest: RAM banks, legacy hole, extra page. */
+static int boot_map(const struct mem *mem, struct hvm_memmap_table_entry *map)
+{
+	int n = boot_e820(mem->banks, mem->nr_banks, map);
+
+	if (mem->extra)
+		n = boot_e820_reserve(map, n, mem->extra_gpa, 4096);
+	return n;
+}
+
+int boot_check_map(struct migctl_host *host, const struct mem *mem, const char **why,
+		   u64 *addr, u64 *size)
+{
+	struct hvm_memmap_table_entry map[BOOT_MAX_E820];
+	struct migctl_host_region ram[BOOT_MAX_E820] = { 0 };
+	unsigned int nr_ram = 0, bad = 0;
+	int n = boot_map(mem, map), ret;
+
+	for (int i = 0; i < n; i++)
+		if (map[i].type == MIGCTL_PVH_MEMMAP_RAM)
+			ram[nr_ram++] = (struct migctl_host_region){ map[i].addr, map[i].size };
+	ret = migctl_host_check_memory_map(host, ram, nr_ram, why, &bad);
+	if (ret && bad < nr_ram) {
+		*addr = ram[bad].gpa;
+		*size = ram[bad].size;
+	}
+	return ret;
+}
+
 int boot_load(struct mem *mem, const void *buf, const struct boot_image *img,
 	      const char *cmdline)
 {
@@ -350,9 +380,7 @@ int boot_load(struct mem *mem, const void *buf, const struct boot_image *img,
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 	}
 
-	n = boot_e820(mem->banks, mem->nr_banks, map);
-	if (mem->extra)
-		n = boot_e820_reserve(map, n, mem->extra_gpa, 4096);
+	n = boot_map(mem, map);
 	si = mem_gpa_to_hva(mem, BOOT_START_INFO, BOOT_AREA_END - BOOT_START_INFO);
 	if (!si)
 		return -EFAULT;

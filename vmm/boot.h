@@ -72,6 +72,22 @@ int boot_e820(const struct mem_bank *banks, int nr_banks, struct hvm_memmap_tabl
  */
 int boot_e820_reserve(struct hvm_memmap_table_entry *map, int n, u64 addr, u64 size);
 
+struct migctl_host;
+
+/**
+ * boot_check_map() - may the guest be given the map boot_load() writes (V-12)
+ * @host: the VM's protocol engine, whose RAM the status log covers.
+ * @mem: the guest memory boot_load() will describe.
+ * @why: set to the host library's reason on failure.
+ * @addr: on failure, set to the start of the first refused RAM entry.
+ * @size: on failure, set to its size.
+ *
+ * Return: 0, or -EINVAL when a RAM entry is not page-aligned or touches a
+ * page that is not RAM of @host (migctl_host_check_memory_map()).
+ */
+int boot_check_map(struct migctl_host *host, const struct mem *mem, const char **why,
+		   u64 *addr, u64 *size);
+
 /**
  * boot_load() - copy the image's segments into guest RAM (zeroing the BSS),
  * write hvm_start_info, the memory map (with the extra page of @mem

@@ -155,12 +155,17 @@ static void vmm_boot(struct vmm *v)
 	struct boot_image img;
 	struct vcpu_flat32 st = { .ebx = BOOT_START_INFO };
 	const char *why = NULL;
+	u64 addr = 0, size = 0;
 	int ret;
 
 	ret = boot_parse_elf(v->image, v->image_len, v->vm->mem.banks, v->vm->mem.nr_banks,
 			     &img, &why);
 	if (ret)
 		die("%s: %s", v->opt.image, why);
+	ret = boot_check_map(proto_host(v->proto), &v->vm->mem, &why, &addr, &size);
+	if (ret)
+		die("the memory map for the guest breaks V-12: RAM entry %#llx+%#llx: %s",
+		    (unsigned long long)addr, (unsigned long long)size, why);
 	ret = boot_load(&v->vm->mem, v->image, &img, v->opt.cmdline);
 	if (ret)
 		die("cannot load %s: %s", v->opt.image, strerror(-ret));

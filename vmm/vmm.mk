@@ -56,7 +56,8 @@ VMM_TESTS	:= $(addprefix $(O)/vmm/tests/,$(VMM_TEST_NAMES))
 VMM_TEST_RUN	:= $(O)/vmm/tests/run.o
 
 $(O)/vmm/tests/options_test: $(O)/vmm/tests/options_test.o $(O)/vmm/options.o $(TEST_LIB)
-$(O)/vmm/tests/boot_test: $(O)/vmm/tests/boot_test.o $(O)/vmm/boot.o $(O)/vmm/mem.o $(TEST_LIB)
+$(O)/vmm/tests/boot_test: $(O)/vmm/tests/boot_test.o $(O)/vmm/boot.o $(O)/vmm/mem.o \
+			  $(MIGCTL_HOST_LIB) $(TEST_LIB)
 $(O)/vmm/tests/guest_cpuid_test: $(O)/vmm/tests/guest_cpuid_test.o $(O)/vmm/guest_cpuid.o $(TEST_LIB)
 $(O)/vmm/tests/kvm_test: $(O)/vmm/tests/kvm_test.o $(VMM_TEST_RUN) $(VMM_CORE_OBJS) \
 			 $(VMM_MIGRATE_OBJS) $(MIGCTL_HOST_LIB) $(TEST_LIB)

@@ -8,6 +8,7 @@
 #include "test.h"
 #include "../boot.h"
 #include "../mem.h"
+#include "migctl-host.h"
 
 #define IMG_MAX		8192
 #define IMG_NOTE_OFF	1024
@@ -435,6 +436,51 @@ TEST_F(layout, e820)
 	}
 	/* Only the legacy hole is lost; the 3G..4G hole is relocated above 4G. */
 	EXPECT_EQ(variant->size - 0x60000, ram);
+}
+
+/* An engine whose RAM is @banks, the last one @cut bytes short. */
+static struct migctl_host *layout_host(const struct mem_bank *banks, int n, u64 cut)
+{
+	struct migctl_host_region ram[MEM_MAX_BANKS];
+	struct migctl_host_config cfg = { .ram = ram, .nr_ram = n };
+	struct migctl_host *host = NULL;
+
+	for (int i = 0; i < n; i++)
+		ram[i] = (struct migctl_host_region){ banks[i].gpa, banks[i].size };
+	ram[n - 1].size -= cut;
+	cfg.nr_ram -= !ram[n - 1].size;		/* a one-page bank goes */
+	return migctl_host_create(&cfg, &host) ? NULL : host;
+}
+
+/*
+ * The map the guest gets passes the host library's check against the RAM
+ * the engine is given, and is refused, naming the entry, when the last
+ * bank's final page is not the engine's RAM.
+ * Covers: V-12
+ */
+TEST_F(layout, map_is_host_ram)
+{
+	struct mem mem = { 0 };
+	struct migctl_host *host;
+	const char *why = NULL;
+	u64 addr = 0, size = 0;
+	int last = self->n - 1;
+
+	ASSERT_GT(self->n, 0);
+	memcpy(mem.banks, self->banks, sizeof(mem.banks));
+	mem.nr_banks = self->n;
+	host = layout_host(self->banks, self->n, 0);
+	ASSERT_NONNULL(host);
+	EXPECT_EQ(0, boot_check_map(host, &mem, &why, &addr, &size));
+	migctl_host_destroy(host);
+
+	host = layout_host(self->banks, self->n, 4096);
+	ASSERT_NONNULL(host);
+	EXPECT_EQ(-EINVAL, boot_check_map(host, &mem, &why, &addr, &size));
+	EXPECT_NONNULL(why);
+	EXPECT_EQ(self->banks[last].gpa, addr);
+	EXPECT_EQ(self->banks[last].size, size);
+	migctl_host_destroy(host);
 }
 
 TEST(layout, bad_sizes)

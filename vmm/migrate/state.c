@@ -120,6 +120,15 @@ int migrate_staged_status(struct migrate_staged *s, const void *blob, size_t len
 	return 0;
 }
 
+int migrate_staged_status_take(struct migrate_staged *s, void *blob, size_t len)
+{
+	/* Checked only where it is applied (migrate_staged_apply_status()). */
+	free(s->status);
+	s->status = blob;
+	s->status_len = len;
+	return 0;
+}
+
 int migrate_staged_device(struct migrate_staged *s, const char *name, const void *blob,
 			  size_t len, char *err, size_t errlen)
 {

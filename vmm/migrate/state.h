@@ -39,6 +39,8 @@ void migrate_staged_destroy(struct migrate_staged *s);
 
 /* Reader callbacks' helpers: copy one section; 0 or -EBADMSG with @err. */
 int migrate_staged_status(struct migrate_staged *s, const void *blob, size_t len);
+/* Keep @blob, from malloc(), as the status log without copying it; frees it on error. */
+int migrate_staged_status_take(struct migrate_staged *s, void *blob, size_t len);
 int migrate_staged_device(struct migrate_staged *s, const char *name, const void *blob,
 			  size_t len, char *err, size_t errlen);
 int migrate_staged_vcpu(struct migrate_staged *s, u32 index, const void *blob, size_t len,

@@ -418,6 +418,19 @@ const char *migrate_reader_error(const struct migrate_reader *r);
 void migrate_reader_set_error(struct migrate_reader *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/**
+ * migrate_reader_take_blob() - keep a section's data past its callback
+ * @blob: the data pointer a status, device or vcpu callback was given.
+ *
+ * Called from that callback: the reader gives up its buffer, which is
+ * then the caller's to free(), and reads later sections into a new one,
+ * so a large section (STATUS) is kept without a second copy.
+ *
+ * Return: @blob, now owned by the caller; NULL if @blob is not the
+ * reader's buffer (then copy it as usual).
+ */
+void *migrate_reader_take_blob(struct migrate_reader *r, const void *blob);
+
 /** migrate_reader_config() - the CONFIG read so far, or NULL before it. */
 const struct migrate_config *
 migrate_reader_config(const struct migrate_reader *r);

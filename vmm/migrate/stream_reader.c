@@ -194,6 +194,17 @@ static int rd_blob(struct migrate_reader *r, u64 len, const char *what)
 	return 0;
 }
 
+void *migrate_reader_take_blob(struct migrate_reader *r, const void *blob)
+{
+	void *b = r->blob;
+
+	if (!blob || blob != b)
+		return NULL;
+	r->blob = NULL;
+	r->blob_cap = 0;
+	return b;
+}
+
 static int rd_callback(struct migrate_reader *r, int ret, const char *what)
 {
 	if (!ret)

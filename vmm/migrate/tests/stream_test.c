@@ -69,6 +69,60 @@ TEST(stream, round_trip_every_section)
 	free(m.buf);
 }
 
+struct take_ctx {
+	struct migrate_reader *rd;
+	void *status;
+	size_t status_len;
+	bool foreign_refused, device_elsewhere;
+};
+
+static int take_status(void *o, const void *blob, size_t len)
+{
+	struct take_ctx *t = o;
+	char copy[8] = "";
+
+	t->foreign_refused = !migrate_reader_take_blob(t->rd, copy);
+	t->status = migrate_reader_take_blob(t->rd, blob);
+	t->status_len = len;
+	return t->status == blob ? 0 : -EIO;
+}
+
+static int take_device(void *o, const char *name, const void *blob, size_t len)
+{
+	struct take_ctx *t = o;
+
+	t->device_elsewhere = blob != t->status;
+	return 0;
+}
+
+/*
+ * The receiver keeps STATUS in the reader's own buffer, with no second
+ * copy: the buffer it takes still holds the log after the reader has read
+ * the sections behind it, which go into a new buffer.
+ */
+TEST(stream, status_taken_without_a_copy)
+{
+	static const struct migrate_reader_ops ops = { .status = take_status,
+						       .device = take_device };
+	struct take_ctx t = { 0 };
+	struct membuf m = { 0 };
+	struct migrate_io_mem mem;
+
+	ASSERT_EQ(0, sevsim_init());
+	ASSERT_EQ(0, sample_stream(&m, true));
+	mem = (struct migrate_io_mem){ .buf = m.buf, .len = m.len };
+	ASSERT_EQ(0, migrate_reader_create(&migrate_io_mem, &mem, &ops, &t, NULL, &t.rd));
+	ASSERT_EQ(0, migrate_reader_run(t.rd));
+	migrate_reader_destroy(t.rd);
+	ASSERT_NONNULL(t.status);
+	EXPECT_TRUE(t.foreign_refused);
+	EXPECT_TRUE(t.device_elsewhere);
+	EXPECT_EQ(40u, t.status_len);
+	EXPECT_EQ(0, memcmp(t.status, "status-log-blob-from-the-host-library!!", 40));
+	free(t.status);
+	free(m.buf);
+}
+
 TEST(stream, stats_match_between_writer_and_reader)
 {
 	struct membuf m = { 0 };

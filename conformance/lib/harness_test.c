@@ -568,14 +568,15 @@ TEST(runner, platform_failure_runs_once_more)
 
 /*
  * -j 2 runs two programs at once, yet prints each whole and in order: the
- * first waits for a file only the second writes, so it passes only when
- * both run together.
+ * first waits for a file only the third writes, so it passes only when the
+ * second, ended but not yet shown, gives its place to the third.
  */
 TEST(runner, jobs_run_together_and_print_in_order)
 {
 	char runner[PATH_MAX], flag[] = "/tmp/migctl-jobs-XXXXXX";
 	char first[PATH_MAX + 256], second[PATH_MAX + 64];
-	char *argv[] = { runner, "-t", "60", "-j", "2", first, second, "/bin/true", NULL };
+	char fast[] = "sh -c 'echo 1..1; echo ok 1 fast'";
+	char *argv[] = { runner, "-t", "60", "-j", "2", first, fast, second, "/bin/true", NULL };
 	int fd;
 
 	sibling("runner", runner, sizeof(runner));
@@ -592,11 +593,12 @@ TEST(runner, jobs_run_together_and_print_in_order)
 	unlink(flag);
 	EXPECT_EQ(1, o.status);	/* /bin/true prints nothing: a failed case */
 	EXPECT_HAS("\n  1..1\n  ok 1 saw_the_second\nok 1 sh -c");
-	EXPECT_HAS("\n  1..1\n  ok 1 wrote\nok 2 sh -c");
+	EXPECT_HAS("\n  1..1\n  ok 1 fast\nok 2 sh -c");
+	EXPECT_HAS("\n  1..1\n  ok 1 wrote\nok 3 sh -c");
 	EXPECT_MSG(strstr(o.out, "ok 1 saw_the_second") < strstr(o.out, "ok 1 wrote"),
-		   "the second program's output came first:\n%s", o.out);
-	EXPECT_HAS("\nnot ok 3 /bin/true\n");
-	EXPECT_ENDS("\n2 passed, 1 failed, 0 skipped\n");
+		   "the third program's output came first:\n%s", o.out);
+	EXPECT_HAS("\nnot ok 4 /bin/true\n");
+	EXPECT_ENDS("\n3 passed, 1 failed, 0 skipped\n");
 
 	argv[4] = "0";
 	run(&o, NULL, argv);

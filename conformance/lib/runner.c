@@ -441,21 +441,27 @@ static void job_show(struct job *job)
 	}
 }
 
-/* Marks the jobs whose workers ended; waits at most a tenth of a second. */
-static void jobs_reap(struct job *jobs, int n)
+/*
+ * Marks the jobs whose workers ended and returns how many; waits at most
+ * a tenth of a second for one.
+ */
+static int jobs_reap(struct job *jobs, int n)
 {
 	struct timespec tenth = { 0, 100 * 1000 * 1000 };
-	bool any = false;
+	int ended = 0;
 	pid_t pid;
 
 	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
 		for (int k = 0; k < n; k++) {
-			if (jobs[k].worker == pid)
-				jobs[k].done = any = true;
+			if (jobs[k].worker == pid) {
+				jobs[k].done = true;
+				ended++;
+			}
 		}
 	}
-	if (!any)
+	if (!ended)
 		nanosleep(&tenth, NULL);
+	return ended;
 }
 
 /*
@@ -481,7 +487,8 @@ static int run_all(char **progs, int n, int max_jobs, int timeout_s, struct coun
 		}
 		job_show(&jobs[head]);
 		if (!jobs[head].done) {
-			jobs_reap(jobs, started);
+			/* a job that ended frees its slot, shown or not */
+			running -= jobs_reap(jobs, started);
 			continue;
 		}
 		struct counts c = { 0 };
@@ -499,7 +506,6 @@ static int run_all(char **progs, int n, int max_jobs, int timeout_s, struct coun
 		total->failed += c.failed;
 		total->skipped += c.skipped;
 		total->platform += c.platform;
-		running--;
 		head++;
 	}
 out:

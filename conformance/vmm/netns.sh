@@ -11,9 +11,9 @@
 # The namespaces, and with them every rule and process in them, are
 # removed on exit, also on failure or interrupt.
 #
-# The impairment is tc netem on both ends where the kernel has sch_netem.
-# Without it (the netem case skips with tc's own message) the impaired
-# case emulates it: in each namespace iptables-legacy drops incoming veth
+# The impairment is tc netem on both ends where the kernel has sch_netem
+# (scripts/kvm-run's VM has it). Without it (tc's own message is shown)
+# the impaired-link case emulates it: in each namespace iptables-legacy drops incoming veth
 # packets with the statistic match (each way, MIGCTL_NETNS_LOSS), the
 # veth sends no GSO packets so a packet is one segment, and faultproxy
 # --delay-ms in the destination namespace delays the stream each way
@@ -197,7 +197,7 @@ ns_report() {
 	diag "$(tail -n1 "$tmp/$1-proxy.err")"
 }
 
-planned=(netns-veth netem impaired netns-migrate netns-removed)
+planned=(netns-veth impaired-link netns-migrate netns-removed)
 echo "KTAP version 1"
 reason=$(need_image migrate) || skip_all "$reason" "${planned[@]}"
 reason=$(netns_unavailable)
@@ -212,20 +212,20 @@ else
 	finish
 fi
 via=direct
+# One case, whichever way the link is impaired: netem, or its emulation.
 if netem_setup; then
-	ok netem
-	ok impaired "netem impairs the link"
+	ok impaired-link
 	shaping="netem delay $DELAY loss $LOSS each way"
 else
 	case "$netem_err" in *unknown*) netem_err+="(no sch_netem in this kernel)" ;; esac
-	ok netem "tc qdisc add ... netem delay $DELAY loss $LOSS: $netem_err"
+	diag "no netem: tc qdisc add ... netem delay $DELAY loss $LOSS: $netem_err; emulating it"
 	imp_err=$(impaired_unavailable)
 	if [ -z "$imp_err" ] && impaired_setup; then
-		ok impaired
+		ok impaired-link
 		via=proxy
 		shaping="iptables-legacy statistic loss $LOSS and faultproxy delay $DELAY, each way"
 	else
-		ok impaired "$imp_err"
+		ok impaired-link "neither netem ($netem_err) nor its emulation: $imp_err"
 		if tbf_setup; then shaping="tbf rate $RATE each way"; else shaping="none"; fi
 	fi
 fi

@@ -27,6 +27,8 @@
 #                      4 pages of its share of the sev-sim window, which is
 #                      half the memory: 4096 at 256M with 2 vCPUs; on a
 #                      slow platform the window is 4 MiB: 128)
+#   MIGCTL_VMM_DOWNTIME_MS  the sources' downtime target on a slow platform
+#                      (default 300 times MIGCTL_SLOW)
 #   MIGCTL_VMM_PAGES   pages each vCPU of the workload converts and writes
 #                      (migrate.pages; default: its share of the window, or
 #                      256 when MIGCTL_SLOW > 1)
@@ -79,7 +81,7 @@ LIMIT=$(scaled "${MIGCTL_VMM_LIMIT:-150}")
 # there every byte the VMM moves costs 20 to 200 times more.
 if [ "$SLOW" -gt 1 ]; then
 	lib_window_mib=4
-	SEVSIM=(--sev-sim --sev-sim-window 0x2000000:4M --downtime-ms $((300 * SLOW)))
+	SEVSIM=(--sev-sim --sev-sim-window 0x2000000:4M --downtime-ms "${MIGCTL_VMM_DOWNTIME_MS:-$((300 * SLOW))}")
 	PAGES=${MIGCTL_VMM_PAGES:-256}
 else
 	lib_window_mib=$(($(lib_mib "$MEM") / 2))

@@ -372,10 +372,6 @@ int main(int argc, char **argv)
 	vm_join(v.vm);
 	migration_destroy(&v);
 	serial_flush(v.serial);
-	if (serial_dropped(v.serial))
-		fprintf(stderr, "migctl-vmm: note: %llu bytes of guest serial output dropped: "
-			"its reader did not keep up\n",
-			(unsigned long long)serial_dropped(v.serial));
 	result = vmm_result(&v);
 	if (check)
 		result = vmm_check_verdict(&v, check, result);

@@ -28,7 +28,7 @@ $(VMM_BIN): $(O)/vmm/main.o $(O)/vmm/checkguest.o $(VMM_CORE_OBJS) $(VMM_MIGRATI
 # ELF64 files, except those in VMM_IMAGE32_NAMES: ELF32 (i386) files, as
 # QEMU and Xen boot them too.
 VMM_IMAGE_NAMES	:= hello exit4 exit7 triple info msr psc hc hang smp resume memloop keypage \
-		   flood elf32
+		   elf32
 VMM_IMAGE32_NAMES := elf32
 VMM_IMAGES	:= $(addprefix $(O)/vmm/tests/images/,$(addsuffix .elf,$(VMM_IMAGE_NAMES)))
 VMM_IMAGE_LDS	:= vmm/tests/images/image.lds

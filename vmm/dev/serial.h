@@ -7,7 +7,6 @@
 
 #define SERIAL_NR_PORTS		8
 #define SERIAL_PREFIX_MAX	32
-#define SERIAL_RING		65536	/* output held while the reader is behind */
 
 struct vm;
 struct serial;
@@ -15,11 +14,8 @@ struct serial;
 /**
  * serial_create() - COM1 on @vm writing to @fd (not closed by the serial).
  *
- * THR bytes are written to @fd line by line by a writer thread of the
- * serial's own, so a vCPU never waits for the reader of @fd: output goes
- * into a ring of SERIAL_RING bytes, and what does not fit is dropped and
- * counted (serial_dropped()). LSR reads 0x60 (transmitter empty); the
- * other registers accept writes and read 0.
+ * THR bytes are written to @fd line by line; LSR reads 0x60 (transmitter
+ * empty); the other registers accept writes and read 0.
  */
 int serial_create(struct vm *vm, int fd, struct serial **out);
 
@@ -30,18 +26,10 @@ int serial_create(struct vm *vm, int fd, struct serial **out);
  */
 void serial_set_prefix(struct serial *s, const char *prefix);
 
-/**
- * serial_flush() - write out everything held, a partial line included.
- *
- * Return: 0, or -ETIMEDOUT when the reader took nothing for a while; what
- * was held is then counted as dropped and later output is dropped too.
- */
-int serial_flush(struct serial *s);
+/** serial_flush() - write out a partial line. */
+void serial_flush(struct serial *s);
 
-/** serial_dropped() - bytes of output dropped because the reader was behind. */
-u64 serial_dropped(struct serial *s);
-
-/** serial_destroy() - flush, stop the writer, free. */
+/** serial_destroy() - flush and free. */
 void serial_destroy(struct serial *s);
 
 #endif /* MIGCTL_VMM_SERIAL_H */

@@ -4,7 +4,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
-#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 
@@ -566,56 +564,4 @@ TEST(control, query_stop_cont_quit)
 	EXPECT_STREQ("{\"return\":\"quitting\"}\n", r.out);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 125);
-}
-
-/*
- * A guest printing 256 KiB into a pipe nobody reads still runs to its
- * exit and the VMM exits with its result: the pipe takes 64 KiB, the
- * serial's ring the next 64 KiB, the rest is dropped and reported, and
- * no vCPU ever waits for the reader.
- */
-TEST(serial, stalled_reader_stops_no_vcpu)
-{
-	int out[2], pidfd, st, limit_ms = RUN_LIMIT_S * 1000 * test_timeout_scale();
-	FILE *err = tmpfile();
-	char buf[RUN_OUT_MAX] = "";
-	struct pollfd pfd;
-	ssize_t n;
-	pid_t pid;
-
-	REQUIRE(HAVE_KVM, "no /dev/kvm");
-	ASSERT_NONNULL(err);
-	ASSERT_EQ(0, pipe2(out, O_CLOEXEC));
-	pid = fork();
-	ASSERT_TRUE(pid >= 0);
-	if (!pid) {
-		dup2(out[1], 1);
-		dup2(fileno(err), 2);
-		execl(run_vmm_path("migctl-vmm"), "migctl-vmm", run_image("flood"), (char *)NULL);
-		_exit(127);
-	}
-	close(out[1]);
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	ASSERT_TRUE(pidfd >= 0);
-	pfd = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-	if (poll(&pfd, 1, limit_ms) != 1) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
-		ASSERT_MSG(false, "migctl-vmm still running after %d ms with its stdout not read",
-			   limit_ms);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	close(pidfd);
-	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	rewind(err);
-	n = fread(buf, 1, sizeof(buf) - 1, err);
-	buf[n > 0 ? n : 0] = '\0';
-	fclose(err);
-	EXPECT_MSG(strstr(buf, "bytes of guest serial output dropped"),
-		   "no drop reported; stderr: %s", buf);
-	/* What reached the pipe is the guest's output, from its first byte. */
-	n = read(out[0], buf, 64);
-	EXPECT_EQ(64, n);
-	EXPECT_EQ(0, memcmp(buf, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", 64));
-	close(out[0]);
 }

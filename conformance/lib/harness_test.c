@@ -406,6 +406,55 @@ TEST(runner, nested_runner_counts_its_cases)
 	EXPECT_ENDS("\n2 passed, 2 failed, 2 skipped\n");
 }
 
+/*
+ * Just above the totals, the failed cases again, each with its program:
+ * what a log's tail must show. A nested runner's recap names both.
+ */
+TEST(runner, failed_cases_recap_above_totals)
+{
+	char runner[PATH_MAX], victim[PATH_MAX], cmd[3 * PATH_MAX + 8];
+	static char want[16 * PATH_MAX];
+	char *argv[] = { runner, victim, cmd, NULL };
+
+	sibling("runner", runner, sizeof(runner));
+	sibling("harness_victim", victim, sizeof(victim));
+	snprintf(cmd, sizeof(cmd), "%s %s", runner, victim);
+	run(&o, "victim.pass,victim.assert_fails", argv);
+	EXPECT_EQ(1, o.status);
+	snprintf(want, sizeof(want),
+		 "\n# failed cases:\n# failed: %s: not ok 2 victim.assert_fails\n"
+		 "# failed: %s: not ok 1 %s\n"
+		 "# failed: %s: %s: not ok 2 victim.assert_fails\n"
+		 "2 passed, 2 failed, 0 skipped\n",
+		 victim, cmd, victim, cmd, victim);
+	EXPECT_ENDS(want);
+	/* the inner runner showed its own recap, nested */
+	snprintf(want, sizeof(want),
+		 "\n  # failed: %s: not ok 2 victim.assert_fails\n", victim);
+	EXPECT_HAS(want);
+
+	run(&o, "victim.pass", argv);
+	EXPECT_EQ(0, o.status);
+	EXPECT_LACKS("# failed");
+}
+
+/* A program that shows no failed case still has a line saying why. */
+TEST(runner, failed_recap_names_a_timeout)
+{
+	char runner[PATH_MAX], victim[PATH_MAX], mode[64], want[PATH_MAX + 64];
+	char *env[] = { mode, NULL };
+	char *argv[] = { runner, "-t", "1", victim, NULL };
+
+	sibling("runner", runner, sizeof(runner));
+	sibling("harness_victim", victim, sizeof(victim));
+	snprintf(mode, sizeof(mode), "MIGCTL_VICTIM_MODE=hangs");
+	run_env(&o, NULL, env, argv);
+	EXPECT_EQ(1, o.status);
+	snprintf(want, sizeof(want), "\n# failed: %s: timed out\n0 passed, 1 failed, 0 skipped\n",
+		 victim);
+	EXPECT_ENDS(want);
+}
+
 /* A PROGRAM with a blank runs through the shell, with its arguments. */
 TEST(runner, program_with_arguments)
 {

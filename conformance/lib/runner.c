@@ -19,6 +19,8 @@
 #define EXIT_CRASHED	-1	/* killed by a signal, timed out, or an odd code */
 #define EXIT_PLATFORM	75	/* scripts/kvm-run: the platform failed, not the test */
 #define MAX_JOBS	16
+#define RECAP_MAX	2048	/* failed-case lines kept per program */
+#define RECAP_TOTAL	16384	/* and in all, for the closing recap */
 
 struct counts {
 	int passed;
@@ -34,6 +36,9 @@ struct program_result {
 	bool has_totals;	/* a totals line came after its last result */
 	int plan;		/* -1 when no plan line was seen */
 	int results;
+	char recap[RECAP_MAX];	/* its failed cases, a line each */
+	size_t recap_len;
+	bool recap_cut;
 };
 
 static double now_s(void)
@@ -87,6 +92,21 @@ static bool parse_totals(const char *line, struct counts *c)
 	return false;
 }
 
+/* Keeps a line for the closing recap of failed cases, while room lasts. */
+static void recap_add(struct program_result *res, const char *line)
+{
+	size_t n = strlen(line);
+
+	if (res->recap_len + n + 1 >= sizeof(res->recap)) {
+		res->recap_cut = true;
+		return;
+	}
+	memcpy(res->recap + res->recap_len, line, n);
+	res->recap[res->recap_len + n] = '\n';
+	res->recap_len += n + 1;
+	res->recap[res->recap_len] = '\0';
+}
+
 /* Counts one line of a program's own (not nested) KTAP output. */
 static void account_line(const char *line, struct program_result *res)
 {
@@ -107,6 +127,10 @@ static void account_line(const char *line, struct program_result *res)
 		res->results++;
 		res->has_totals = false;
 		res->cases.failed++;
+		recap_add(res, line);
+	} else if (!strncmp(line, "# failed: ", 10)) {
+		/* a nested runner's recap: its program and case */
+		recap_add(res, line + 10);
 	} else if (parse_totals(line, &t)) {
 		res->totals = t;
 		res->has_totals = true;
@@ -346,12 +370,38 @@ static bool platform_failed(int status, bool finished)
 }
 
 /*
+ * Writes "# failed: PROG: LINE" for each failed case the program showed,
+ * or what failed when it showed none (a timeout, a crash, missing results).
+ */
+static void recap_program(FILE *out, const char *prog,
+			  const struct program_result *res, bool finished,
+			  int status)
+{
+	const char *line = res->recap, *nl;
+
+	for (; (nl = strchr(line, '\n')); line = nl + 1)
+		fprintf(out, "# failed: %s: %.*s\n", prog, (int)(nl - line), line);
+	if (res->recap_cut)
+		fprintf(out, "# failed: %s: more failed cases than the recap holds; see its output\n",
+			prog);
+	if (res->recap_len)
+		return;
+	if (!finished)
+		fprintf(out, "# failed: %s: timed out\n", prog);
+	else if (WIFSIGNALED(status))
+		fprintf(out, "# failed: %s: killed by signal %d\n", prog, WTERMSIG(status));
+	else
+		fprintf(out, "# failed: %s: exit code %d, results or plan wrong; see its output\n",
+			prog, WEXITSTATUS(status));
+}
+
+/*
  * Runs one program and adds its cases to the totals. A platform failure
  * (exit 75) is no result: the program runs once more, and what the failed
  * run printed stays visible but is not counted.
  */
 static void run_program(int idx, const char *prog, int timeout_s,
-			struct counts *total)
+			struct counts *total, FILE *recap)
 {
 	struct program_result res;
 	double start = now_s();
@@ -367,6 +417,7 @@ static void run_program(int idx, const char *prog, int timeout_s,
 	if (status < 0) {
 		printf("# %s: cannot start: %s\nnot ok %d %s\n", prog,
 		       strerror(errno), idx, prog);
+		fprintf(recap, "# failed: %s: cannot start\n", prog);
 		total->failed++;
 		return;
 	}
@@ -384,6 +435,8 @@ static void run_program(int idx, const char *prog, int timeout_s,
 	       res.cases.passed, res.cases.failed, res.cases.skipped,
 	       now_s() - start);
 	fflush(stdout);
+	if (res.cases.failed)
+		recap_program(recap, prog, &res, finished, status);
 	total->passed += res.cases.passed;
 	total->failed += res.cases.failed;
 	total->skipped += res.cases.skipped;
@@ -417,15 +470,50 @@ static int job_start(struct job *job, int idx, int timeout_s)
 		return -errno;
 	if (job->worker == 0) {
 		struct counts c = { 0 };
+		char *recap = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&recap, &len);
+		bool ok;
 
 		dup2(job->out, STDOUT_FILENO);
-		run_program(idx, job->prog, timeout_s, &c);
+		run_program(idx, job->prog, timeout_s, &c, f ? f : stderr);
 		fflush(stdout);
-		_exit(write(fds[1], &c, sizeof(c)) == sizeof(c) ? 0 : 1);
+		if (f)
+			fclose(f);
+		/* the pipe holds it all: the parent reads it after the exit */
+		if (len > RECAP_TOTAL)
+			len = RECAP_TOTAL;
+		ok = write(fds[1], &c, sizeof(c)) == sizeof(c);
+		if (ok && len)
+			ok = write(fds[1], recap, len) == (ssize_t)len;
+		_exit(ok ? 0 : 1);
 	}
 	close(fds[1]);
 	job->counts_fd = fds[0];
 	return 0;
+}
+
+/* The failed cases of every program, for the closing recap. */
+static char recap_all[RECAP_TOTAL];
+static size_t recap_all_len;
+static bool recap_all_cut;
+
+/* Adds what a finished worker left in its pipe after its counts. */
+static void recap_take(int fd)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		size_t room = sizeof(recap_all) - 1 - recap_all_len;
+
+		if ((size_t)n > room) {
+			recap_all_cut = true;
+			n = room;
+		}
+		memcpy(recap_all + recap_all_len, buf, n);
+		recap_all_len += n;
+	}
 }
 
 /* Copies what the job printed since the last call to stdout. */
@@ -500,6 +588,7 @@ static int run_all(char **progs, int n, int max_jobs, int timeout_s, struct coun
 			c.failed = 1;
 		}
 		fflush(stdout);
+		recap_take(jobs[head].counts_fd);
 		close(jobs[head].counts_fd);
 		close(jobs[head].out);
 		total->passed += c.passed;
@@ -537,7 +626,11 @@ static void usage(const char *argv0)
 	       "code that disagrees with the results fail. Exit code 75 means the\n"
 	       "platform failed (scripts/kvm-run: a VM crash, lockup or boot\n"
 	       "failure), not the program: it runs once more, and a second 75 is\n"
-	       "reported as a platform failure and counted as failed.\n",
+	       "reported as a platform failure and counted as failed.\n"
+	       "\n"
+	       "Just above the totals, every failed case is listed again as\n"
+	       "'# failed: PROGRAM: RESULT LINE' (a nested runner's recap adds its\n"
+	       "program), so the tail of a long log shows what failed.\n",
 	       argv0, DEFAULT_TIMEOUT);
 }
 
@@ -604,6 +697,12 @@ int main(int argc, char **argv)
 	if (run_all(argv + optind, n, max_jobs, timeout * slow, &total)) {
 		fprintf(stderr, "runner: cannot start a worker: %s\n", strerror(errno));
 		return 2;
+	}
+	if (recap_all_len) {
+		/* where a long log's tail shows them: just above the totals */
+		printf("# failed cases:\n%.*s", (int)recap_all_len, recap_all);
+		if (recap_all_cut)
+			printf("# failed: and more; see the output above\n");
 	}
 	if (total.platform)
 		printf("# platform failures: %d program(s) could not run, twice; counted as failed\n",

@@ -4,7 +4,7 @@
 # The library proper, built freestanding for guest kernels and images.
 # -fno-tree-loop-distribute-patterns keeps the compiler from turning loops
 # into memset/memcpy calls: the library links against nothing.
-GUEST_LIB_SRCS	:= guest/guest.c guest/notify.c
+GUEST_LIB_SRCS	:= guest/guest.c guest/notify_send.c
 GUEST_ARCH_SRCS	:= guest/arch/x86/x86.c
 GUEST_LIB	:= $(O)/guest/libmigctl-guest.a
 GUEST_LIB_OBJS	:= $(patsubst %.c,$(O)/%.o,$(GUEST_LIB_SRCS) $(GUEST_ARCH_SRCS))

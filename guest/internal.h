@@ -26,7 +26,7 @@ static inline void migctl_guest__unlock(struct migctl_guest *g)
 		g->ops->unlock(g->ops->lock_arg);
 }
 
-/* notify.c */
+/* notify_send.c */
 u32 migctl_guest__wanted(const struct migctl_guest *g);
 u32 migctl_guest__transports(const struct migctl_guest *g);
 int migctl_guest__check_range(gpa_t gpa, u64 npages);

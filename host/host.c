@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control.h"
+#include "ctl_msr.h"
 #include "host-priv.h"
-#include "notify.h"
+#include "notify_recv.h"
 
 #define PHYS_BITS_MIN	20
 

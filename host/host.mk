@@ -6,7 +6,7 @@ MIGCTL_HOST_CFLAGS	:= -Ihost
 MIGCTL_HOST_LDLIBS	:= -lpthread
 
 HOST_OBJS	:= $(addprefix $(O)/host/,statuslog.o logstream.o validate.o saved.o \
-			control.o notify.o host.o)
+			ctl_msr.o notify_recv.o host.o)
 
 $(MIGCTL_HOST_LIB): $(HOST_OBJS)
 	$(quiet) AR $@

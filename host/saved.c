@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "byteorder.h"
-#include "control.h"
+#include "ctl_msr.h"
 #include "host-priv.h"
 
 void migctl_host_export(struct migctl_host *h, struct migctl_host_saved *s)

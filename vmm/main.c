@@ -17,7 +17,7 @@
 #include "migctl.h"
 #include "boot.h"
 #include "checkguest.h"
-#include "control.h"
+#include "ctlsock.h"
 #include "dev/exitport.h"
 #include "dev/serial.h"
 #include "migration.h"

@@ -13,7 +13,7 @@ include vmm/migrate/migrate.mk
 
 # The VM-side migration: send, receive and state, over the stream modules.
 VMM_MIGRATION_OBJS := $(addprefix $(O)/vmm/,migrate/send.o migrate/recv.o migrate/state.o \
-			migration.o control.o) $(VMM_MIGRATE_OBJS)
+			migration.o ctlsock.o) $(VMM_MIGRATE_OBJS)
 
 # --check-guest: the guest-rule checker (conformance/checker/checker.mk builds it).
 VMM_CHECK_LIB	:= $(O)/conformance/checker/libmigctl-check.a

@@ -5,7 +5,7 @@ MIGCTL_CHECK_LIB	:= $(O)/conformance/checker/libmigctl-check.a
 MIGCTL_CHECK_CFLAGS	:= -Iconformance/checker
 MIGCTL_CHECK_LDLIBS	:= -lpthread
 
-CHECK_OBJS	:= $(addprefix $(O)/conformance/checker/,guestcheck.o control.o notify.o \
+CHECK_OBJS	:= $(addprefix $(O)/conformance/checker/,guestcheck.o rules_ctl_msr.o rules_notify.o \
 			request.o ranges.o)
 
 $(MIGCTL_CHECK_LIB): $(CHECK_OBJS)

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "guestcheck-priv.h"
-#include "control.h"
-#include "notify.h"
+#include "rules_ctl_msr.h"
+#include "rules_notify.h"
 
 static const char *const check_ids[MIGCTL_CHECK_RULES + 1] = {
 	"G-0", "G-1", "G-2", "G-3", "G-4", "G-5", "G-6", "G-7", "G-8",

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* control.c - the --control socket (JSON lines) and the 'ctl' client. */
+/* ctlsock.c - the --control socket (JSON lines) and the 'ctl' client. */
 #define _GNU_SOURCE	/* accept4() */
 #include <errno.h>
 #include <poll.h>
@@ -13,7 +13,7 @@
 #include <sys/un.h>
 
 #include "migctl-host.h"
-#include "control.h"
+#include "ctlsock.h"
 #include "migration.h"
 #include "proto.h"
 #include "vm.h"

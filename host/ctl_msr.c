@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* control.c - the control MSR: VM-wide READY, version and features. */
+/* ctl_msr.c - the control MSR: VM-wide READY, version and features. */
 #include "host-priv.h"
-#include "control.h"
+#include "ctl_msr.h"
 #include "fault.h"
 
 const char *migctl_host_ctl_check(const struct migctl_host *h, u64 val)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* notify.h - status notifications through the MSR transport. */
-#ifndef MIGCTL_HOST_NOTIFY_H
-#define MIGCTL_HOST_NOTIFY_H
+/* notify_recv.h - status notifications through the MSR transport. */
+#ifndef MIGCTL_HOST_NOTIFY_RECV_H
+#define MIGCTL_HOST_NOTIFY_RECV_H
 
 #include <migctl/types.h>
 
@@ -10,4 +10,4 @@ struct migctl_host;
 /* H-10: WRMSR of the MSR transport; MIGCTL_HOST_ACCEPT or MIGCTL_HOST_GP. */
 int migctl_host_psc_write(struct migctl_host *h, unsigned int vcpu, u64 val);
 
-#endif /* MIGCTL_HOST_NOTIFY_H */
+#endif /* MIGCTL_HOST_NOTIFY_RECV_H */

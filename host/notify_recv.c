@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* notify.c - status notifications: hypercall 12 and the MSR transport. */
+/* notify_recv.c - status notifications: hypercall 12 and the MSR transport. */
 #include "host-priv.h"
-#include "control.h"
-#include "notify.h"
+#include "ctl_msr.h"
+#include "notify_recv.h"
 #include "validate.h"
 
 /* All requests were checked: record every one (all or none, H-11, V-1). */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* control.h - the control MSR rules: G-6 (choice), G-7 (read-back), G-13 (opt-in after reset). */
-#ifndef MIGCTL_CHECK_CONTROL_H
-#define MIGCTL_CHECK_CONTROL_H
+/* rules_ctl_msr.h - the control MSR rules: G-6 (choice), G-7 (read-back), G-13 (opt-in after reset). */
+#ifndef MIGCTL_CHECK_RULES_CTL_MSR_H
+#define MIGCTL_CHECK_RULES_CTL_MSR_H
 
 #include <migctl/types.h>
 
@@ -13,4 +13,4 @@ void migctl_check_ctl_write(struct migctl_check *c, u32 vcpu, u64 val, bool gp);
 void migctl_check_ctl_read(struct migctl_check *c, u32 vcpu, u64 val, bool gp,
 			   bool read_back);
 
-#endif /* MIGCTL_CHECK_CONTROL_H */
+#endif /* MIGCTL_CHECK_RULES_CTL_MSR_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* control.h - the control MSR: VM-wide READY, version and features. */
-#ifndef MIGCTL_HOST_CONTROL_H
-#define MIGCTL_HOST_CONTROL_H
+/* ctl_msr.h - the control MSR: VM-wide READY, version and features. */
+#ifndef MIGCTL_HOST_CTL_MSR_H
+#define MIGCTL_HOST_CTL_MSR_H
 
 #include <migctl/types.h>
 
@@ -32,4 +32,4 @@ void migctl_host_ctl_reset(struct migctl_host *h);
 void migctl_host_ctl_refused(struct migctl_host *h, u32 via, unsigned int vcpu, int error,
 			     u64 a0, u64 a1, u64 a2);
 
-#endif /* MIGCTL_HOST_CONTROL_H */
+#endif /* MIGCTL_HOST_CTL_MSR_H */

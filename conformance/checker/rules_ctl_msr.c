@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* control.c - the control MSR rules: G-6 (choice), G-7 (read-back), G-13 (opt-in after reset), G-17. */
+/* rules_ctl_msr.c - the control MSR rules: G-6 (choice), G-7 (read-back), G-13 (opt-in after reset), G-17. */
 #include "guestcheck-priv.h"
-#include "control.h"
+#include "rules_ctl_msr.h"
 
 /* Discovery is invisible (CPUID); a read outside a read-back may be one. */
 static void check_maybe_discovery(struct migctl_check *c)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* notify.c - page status notifications of a migctl guest: coalescing and both transports. */
+/* notify_send.c - page status notifications of a migctl guest: coalescing and both transports. */
 #include "internal.h"
 
 /* What a transport attempt can end in besides 0 and a negative error. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* notify.h - the notification rules: G-5, G-7, G-8, G-9, G-13, G-14, G-16. */
-#ifndef MIGCTL_CHECK_NOTIFY_H
-#define MIGCTL_CHECK_NOTIFY_H
+/* rules_notify.h - the notification rules: G-5, G-7, G-8, G-9, G-13, G-14, G-16. */
+#ifndef MIGCTL_CHECK_RULES_NOTIFY_H
+#define MIGCTL_CHECK_RULES_NOTIFY_H
 
 #include <migctl/types.h>
 
@@ -15,4 +15,4 @@ struct check_note;
  */
 void migctl_check_note(struct migctl_check *c, u32 vcpu, const struct check_note *n);
 
-#endif /* MIGCTL_CHECK_NOTIFY_H */
+#endif /* MIGCTL_CHECK_RULES_NOTIFY_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* control.h - the --control socket (JSON lines) and the 'ctl' client. */
-#ifndef MIGCTL_VMM_CONTROL_H
-#define MIGCTL_VMM_CONTROL_H
+/* ctlsock.h - the --control socket (JSON lines) and the 'ctl' client. */
+#ifndef MIGCTL_VMM_CTLSOCK_H
+#define MIGCTL_VMM_CTLSOCK_H
 
 /*
  * One request per line, one reply line per request:
@@ -35,4 +35,4 @@ void control_destroy(struct control *c);
  */
 int control_client(int argc, char *const argv[]);
 
-#endif /* MIGCTL_VMM_CONTROL_H */
+#endif /* MIGCTL_VMM_CTLSOCK_H */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* notify.c - the notification rules: G-5, G-7, G-8, G-9, G-13, G-14, G-16. */
+/* rules_notify.c - the notification rules: G-5, G-7, G-8, G-9, G-13, G-14, G-16. */
 #include <stdlib.h>
 
 #include "guestcheck-priv.h"
-#include "notify.h"
+#include "rules_notify.h"
 #include "request.h"
 
 static const char *note_name(const struct check_note *n)

@@ -127,12 +127,9 @@ static int recv_ram(void *opaque, const struct migrate_page *pg)
 static int recv_status(void *opaque, const void *blob, size_t len)
 {
 	struct recv_ctx *c = opaque;
-	/* The log can be GiBs: keep the reader's buffer rather than copy it. */
-	void *own = migrate_reader_take_blob(c->r, blob);
 
-	if (own)
-		return migrate_staged_status_take(c->staged, own, len);
-	return migrate_staged_status(c->staged, blob, len);
+	/* The log can be GiBs: staged in the reader's buffer, not copied. */
+	return migrate_staged_status_recv(c->staged, c->r, blob, len);
 }
 
 static int recv_device(void *opaque, const char *name, const void *blob, size_t len)

@@ -129,6 +129,16 @@ int migrate_staged_status_take(struct migrate_staged *s, void *blob, size_t len)
 	return 0;
 }
 
+int migrate_staged_status_recv(struct migrate_staged *s, struct migrate_reader *r,
+			       const void *blob, size_t len)
+{
+	void *own = migrate_reader_take_blob(r, blob);
+
+	if (own)
+		return migrate_staged_status_take(s, own, len);
+	return migrate_staged_status(s, blob, len);
+}
+
 int migrate_staged_device(struct migrate_staged *s, const char *name, const void *blob,
 			  size_t len, char *err, size_t errlen)
 {

@@ -24,6 +24,7 @@ struct vm;
 struct migctl_host;
 struct sevsim_vm;
 struct migrate_writer;
+struct migrate_reader;
 struct migrate_staged;
 
 /**
@@ -41,6 +42,13 @@ void migrate_staged_destroy(struct migrate_staged *s);
 int migrate_staged_status(struct migrate_staged *s, const void *blob, size_t len);
 /* Keep @blob, from malloc(), as the status log without copying it; frees it on error. */
 int migrate_staged_status_take(struct migrate_staged *s, void *blob, size_t len);
+/*
+ * The receiver's STATUS callback: keeps the reader's buffer @blob as the log
+ * (migrate_reader_take_blob()), so a 1 TiB guest's log is held once; copies
+ * only a @blob that is not the reader's.
+ */
+int migrate_staged_status_recv(struct migrate_staged *s, struct migrate_reader *r,
+			       const void *blob, size_t len);
 int migrate_staged_device(struct migrate_staged *s, const char *name, const void *blob,
 			  size_t len, char *err, size_t errlen);
 int migrate_staged_vcpu(struct migrate_staged *s, u32 index, const void *blob, size_t len,

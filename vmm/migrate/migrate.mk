@@ -31,3 +31,14 @@ $(VMM_MIGRATE_TESTS): %: %.o $(VMM_MIGRATE_OBJS) $(TEST_LIB)
 
 ALL	+= $(VMM_MIGRATE_OBJS) $(VMM_MIGRATE_PRF_GUEST) $(VMM_MIGRATE_TESTS)
 TESTS	+= $(VMM_MIGRATE_TESTS)
+
+# state_test stages STATUS as --incoming does (state.o): the VMM's core and the host library.
+VMM_MIGRATE_STATE_TEST	:= $(O)/vmm/migrate/tests/state_test
+
+$(VMM_MIGRATE_STATE_TEST): %: %.o $(O)/vmm/migrate/state.o $(VMM_CORE_OBJS) \
+			   $(VMM_MIGRATE_OBJS) $(MIGCTL_HOST_LIB) $(TEST_LIB)
+	$(quiet) LD $@
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MIGCTL_HOST_LDLIBS) $(VMM_MIGRATE_LDLIBS) $(VMM_LDLIBS)
+
+ALL	+= $(VMM_MIGRATE_STATE_TEST)
+TESTS	+= $(VMM_MIGRATE_STATE_TEST)

@@ -34,13 +34,17 @@ $(BENCH_OUT)/%.o: ALL_CFLAGS += $(MIGCTL_HOST_CFLAGS) -Ivmm -Iguest -I$(BENCH_DI
 BENCH_KVM	:= $(BENCH_OUT)/kvmbench
 BENCH_GUESTLIB	:= $(BENCH_OUT)/guestbench
 BENCH_LOG	:= $(BENCH_OUT)/logbench
-BENCH_PROGS	:= $(BENCH_KVM) $(BENCH_GUESTLIB) $(BENCH_LOG)
+BENCH_STATUS	:= $(BENCH_OUT)/statusbench
+BENCH_PROGS	:= $(BENCH_KVM) $(BENCH_GUESTLIB) $(BENCH_LOG) $(BENCH_STATUS)
 
 $(BENCH_KVM): $(BENCH_OUT)/kvmbench.o $(BENCH_OUT)/kvmrun.o $(BENCH_OUT)/stats.o \
 	      $(VMM_CORE_OBJS) $(VMM_MIGRATE_OBJS) $(MIGCTL_HOST_LIB)
 $(BENCH_GUESTLIB): $(BENCH_OUT)/guestbench.o $(BENCH_OUT)/simplat.o $(BENCH_OUT)/stats.o \
 		   $(GUEST_HOSTED_OBJS)
 $(BENCH_LOG): $(BENCH_OUT)/logbench.o $(BENCH_OUT)/stats.o $(O)/vmm/mem.o $(MIGCTL_HOST_LIB)
+# statusbench: the receive path of --incoming (stream reader, staging) without KVM.
+$(BENCH_STATUS): $(BENCH_OUT)/statusbench.o $(BENCH_OUT)/stats.o $(O)/vmm/migrate/state.o \
+		 $(VMM_CORE_OBJS) $(VMM_MIGRATE_OBJS) $(MIGCTL_HOST_LIB)
 
 $(BENCH_PROGS):
 	$(quiet) LD $@

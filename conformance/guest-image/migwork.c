@@ -298,7 +298,7 @@ static void mw_convert(struct migwork_cpu *c, u32 group)
 
 	for (i = 0; i < c->run; i++) {
 		r = &c->rec[first + i];
-		if (!mw_verify(c, first + i) || r->mask_gen || (rnd >> i & 1))
+		if (!mw_verify(c, first + i) || r->mask_gen || (!c->late_ticks && (rnd >> i & 1)))
 			write |= 1ull << i;
 	}
 	/* migrate.fault=write-first breaks G-10 on purpose: write, then notify. */
@@ -372,10 +372,33 @@ static void mw_start(struct migwork_cpu *c)
 	c->tsc_start = mw_rdtsc();
 }
 
+/*
+ * migrate.late: the groups of the sweep change once each, in order, their
+ * status only, one every late_ticks; then nothing changes until the next
+ * migration arrives. A page converted after pre-copy sent it is never
+ * written again: only the changed set (V-2) can bring its new status to
+ * the destination, and the verification there finds it if it did not.
+ * True when the task has nothing to do before sleep_until.
+ */
+static bool mw_late_idle(struct migwork_cpu *c)
+{
+	u64 now = mw_rdtsc();
+
+	if (c->sweep < c->npages / c->run && (s64)(now - c->sleep_until) >= 0) {
+		c->sleep_until = now + c->late_ticks;
+		return false;
+	}
+	if (c->sweep >= c->npages / c->run)
+		c->sleep_until = now + c->late_ticks;
+	return true;
+}
+
 static bool mw_done(const struct migwork_cpu *c)
 {
 	if (c->errors)
 		return true;
+	if (c->late_ticks && !c->count)
+		return c->sweep >= c->npages / c->run;
 	return c->count ? c->changes >= c->count : c->conversions >= c->iters;
 }
 
@@ -395,10 +418,16 @@ u64 migwork_task(void *arg)
 		}
 		if (mw_done(c))
 			break;
-		wrapped = false;
-		mw_convert(c, mw_pick(c, &wrapped));
-		if (wrapped)
-			mw_verify_all(c);
+		if (c->late_ticks) {
+			if (mw_late_idle(c))
+				return MIGWORK_EV_SLEEP;
+			mw_convert(c, c->sweep++);
+		} else {
+			wrapped = false;
+			mw_convert(c, mw_pick(c, &wrapped));
+			if (wrapped)
+				mw_verify_all(c);
+		}
 		/* The kernel prints it: a test waits for it, not for a time. */
 		if (c->progress && c->conversions >= c->progress_next) {
 			c->progress_next += c->progress;

@@ -38,6 +38,7 @@ struct migctl_sevsim_key_page;
 #define MIGWORK_EV_DONE		1	/* finished; final verification done */
 #define MIGWORK_EV_GENERATION	2	/* a new key generation; pages verified */
 #define MIGWORK_EV_PROGRESS	3	/* another `progress` conversions done */
+#define MIGWORK_EV_SLEEP	4	/* nothing to do before TSC sleep_until */
 
 /* How a page failed its check. */
 #define MIGWORK_BAD_GARBAGE	1	/* not a pattern: wrong path, torn */
@@ -91,6 +92,7 @@ struct migwork_cpu {
 	u32 count;		/* generation changes before finishing */
 	u64 progress;		/* return MIGWORK_EV_PROGRESS this often (0: never) */
 	bool write_first;	/* migrate.fault=write-first: break G-10 */
+	u64 late_ticks;		/* migrate.late: TSC ticks between conversions (0: off) */
 	u32 cpu;
 	u32 ncpus;
 	volatile u32 *finished;	/* shared: tasks past their last step */
@@ -108,6 +110,7 @@ struct migwork_cpu {
 	u64 gen_conversions;	/* conversions when generation gen arrived */
 	u64 progress_next;	/* conversions at the next MIGWORK_EV_PROGRESS */
 	u32 sweep;		/* next group of the sequential sweep */
+	u64 sleep_until;	/* TSC: MIGWORK_EV_SLEEP's end */
 	u64 rng;
 	u8 key[MIGWORK_KEY_BYTES];	/* the key of generation gen */
 	struct migwork_key keys[MIGWORK_KEYS];

@@ -11,7 +11,7 @@ static const char *const params_help[] = {
 	"usage: test=GLOB[,GLOB...] cpus=N expect=off|v1|v2|any hc=0|1|any",
 	"       features=msr-psc,list|none|any iters=N",
 	"       migrate.count=K migrate.iters=N migrate.pages=P migrate.run=R",
-	"       migrate.progress=N",
+	"       migrate.progress=N migrate.late=MS",
 	"  test=     scenarios to run (default *); test=help prints this",
 	"  cpus=     CPUs to start through INIT-SIPI-SIPI, 1..16 (default 1)",
 	"  expect=   what the host must offer: off (nothing), v1 (control MSR",
@@ -26,6 +26,9 @@ static const char *const params_help[] = {
 	"  migrate.run=    migrate: pages per conversion, 1..64 (default 4)",
 	"  migrate.progress=  migrate: each CPU prints \"migrate: cpu C: generation",
 	"                  G: X conversions\" every N conversions (default 0: never)",
+	"  migrate.late=MS migrate: convert each group once, its status only",
+	"                  (no write), one group every MS ms, then idle until a",
+	"                  migration arrives (default 0: the mixed workload)",
 	"  migrate.fault=write-first  migrate: write before notifying (breaks G-10:",
 	"                  a migration must then find corrupted pages)",
 	"  dirty.mib=N     dirty: ring-3 stores to N MiB until killed (0: idle);",
@@ -146,6 +149,8 @@ static bool parse_token(struct params *p, const char *k, u32 klen, const char *v
 	}
 	if (str_eq(k, klen, "migrate.progress"))
 		return parse_u32(v, vlen, &p->migrate_progress);
+	if (str_eq(k, klen, "migrate.late"))
+		return parse_u32(v, vlen, &p->migrate_late_ms) && p->migrate_late_ms <= 60000;
 	if (str_eq(k, klen, "migrate.run"))
 		return parse_u32(v, vlen, &p->migrate_run) && p->migrate_run >= 1 &&
 		       p->migrate_run <= 64;

@@ -25,6 +25,8 @@
  *   migrate.run=R        migrate: pages per conversion, 1..64 (default 4)
  *   migrate.progress=N   migrate: each CPU prints its conversions in the
  *                        current key generation every N of them (default 0: never)
+ *   migrate.late=MS      migrate: each group changes once, its status only,
+ *                        one every MS ms, then nothing until a migration arrives
  *   migrate.fault=write-first  migrate: write pages before notifying their
  *                        conversion (breaks G-10; the suite's own power test)
  *   dirty.mib=N          dirty: ring-3 stores to N MiB round-robin until killed;
@@ -57,6 +59,7 @@ struct params {
 	u32 migrate_pages;	/* 0: sized to the sev-sim window */
 	u32 migrate_run;
 	u32 migrate_progress;	/* 0: no progress lines */
+	u32 migrate_late_ms;	/* 0: mixed workload; else convert-only, once, paced */
 	bool migrate_write_first;
 	u32 dirty_mib;
 	bool dirty_set;		/* dirty.mib= given: the dirty scenario runs */

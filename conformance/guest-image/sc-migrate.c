@@ -116,7 +116,8 @@ static u32 migrate_pages_per_cpu(const struct scenario_env *env, u64 window_page
 }
 
 static void migrate_setup_cpu(struct migrate_run *run,
-			      const volatile struct migctl_sevsim_key_page *kp, u32 cpu, u32 pages)
+			      const volatile struct migctl_sevsim_key_page *kp, u32 cpu, u32 pages,
+			      u64 hz)
 {
 	struct migwork_cpu *c = &migrate_store.cpu[cpu];
 	const struct params *p = run->env->params;
@@ -136,6 +137,7 @@ static void migrate_setup_cpu(struct migrate_run *run,
 		.count = p->migrate_count,
 		.progress = p->migrate_progress,
 		.write_first = p->migrate_write_first,
+		.late_ticks = p->migrate_late_ms ? (p->migrate_late_ms * hz / 1000 ?: 1) : 0,
 		.cpu = cpu,
 		.ncpus = run->cpus,
 		.finished = &run->finished,
@@ -182,6 +184,8 @@ static void migrate_on_cpu(void *arg)
 		ev = user_call(migwork_task, c);
 		if (ev == MIGWORK_EV_GENERATION)
 			migrate_seen(run, c);
+		else if (ev == MIGWORK_EV_SLEEP)
+			smp_sleep_until(c->sleep_until);
 		else if (ev == MIGWORK_EV_PROGRESS)
 			report_info("migrate: cpu %u: generation %lu: %lu conversions", c->cpu,
 				    c->gen, c->conversions - c->gen_conversions);
@@ -249,15 +253,19 @@ static void migrate_workload(struct scenario_env *env,
 	migrate_kernel.status = (struct migwork_status){ kp->window_gpa, (u64)pages * env->cpus,
 							 migrate_store.bits };
 	memset(migrate_store.bits, 0, ((u64)pages * env->cpus + 63) / 64 * 8);
-	for (i = 0; i < env->cpus; i++)
-		migrate_setup_cpu(&run, kp, i, pages);
 	hz = smp_tsc_hz();
+	for (i = 0; i < env->cpus; i++)
+		migrate_setup_cpu(&run, kp, i, pages, hz);
 	if (env->params->migrate_count)
 		report_info("%u CPUs x %u pages, %u per conversion: until %u migrations", env->cpus,
 			    pages, env->params->migrate_run, env->params->migrate_count);
 	else
 		report_info("%u CPUs x %u pages, %u per conversion: %u conversions each", env->cpus,
 			    pages, env->params->migrate_run, env->params->migrate_iters);
+	if (env->params->migrate_late_ms)
+		report_info("migrate.late=%u: each group changes once, its status only, one every "
+			    "%u ms; then nothing changes until a migration arrives",
+			    env->params->migrate_late_ms, env->params->migrate_late_ms);
 	if (env->params->migrate_write_first)
 		report_info("migrate.fault=write-first: pages are written before their conversion "
 			    "is notified (G-10 broken); a migration must find corrupted pages");

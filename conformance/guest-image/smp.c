@@ -300,6 +300,16 @@ static u64 rdtsc(void)
 	return lo | (u64)hi << 32;
 }
 
+void smp_sleep_until(u64 deadline)
+{
+	while ((s64)(rdtsc() - deadline) < 0) {
+		lapic_write(LAPIC_LVT_TIMER, VEC_TIMER);
+		lapic_write(LAPIC_TIMER_INIT, WAIT_TICK);
+		cpu_sti_hlt_cli();
+	}
+	lapic_write(LAPIC_TIMER_INIT, 0);
+}
+
 u64 smp_tsc_hz(void)
 {
 	u32 start, now;

@@ -38,6 +38,9 @@ void smp_run_on(u32 cpu, smp_work_fn fn, void *arg);
  */
 u64 smp_tsc_hz(void);
 
+/* Sleeps in HLT (a one-shot LAPIC timer wakes it each ms) until the TSC reaches deadline. */
+void smp_sleep_until(u64 deadline);
+
 /* The stack ring-3 tasks of this CPU run on. */
 u64 smp_user_stack_top(void);
 

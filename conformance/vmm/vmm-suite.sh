@@ -96,6 +96,39 @@ case_hops() {
 	fi
 }
 
+# V-2 by construction: the guest changes each group's status once and
+# writes nothing (migrate.late), one group every LATE ms, while pre-copy
+# sends the window at 1 MiB/s, a group in 16 ms: most conversions come
+# after their pages were sent, and only the changed set carries them to
+# the destination. A 4 MiB window on every platform keeps round 0 near
+# 4 s; the workload ends after the one migration.
+case_late() {
+	local sock="$tmp/$1.sock" src rc c late=$((50 * SLOW)) pages=256 hits
+	local SEVSIM=(--sev-sim --sev-sim-window 0x2000000:4M --downtime-ms $((300 * SLOW)))
+	[ $((pages * CPUS)) -le 1024 ] || pages=$((1024 / CPUS / 4 * 4))
+	vmm "$1" "${SEVSIM[@]}" --max-bandwidth 1 --memory "$MEM" --cpus "$CPUS" --stats \
+		--control "$sock" "$IMAGE" -- cpus="$CPUS" test=migrate migrate.count=1 \
+		migrate.progress=1 migrate.pages="$pages" migrate.late="$late"
+	src=$last
+	wait_sock "$sock" || { notok "$1" "source has no control socket"; return; }
+	CONVERSIONS=1 wait_converted "$1" "$src" || { notok "$1" "$why"; return; }
+	dest "$1-dst"
+	wait_listen "$1-dst" || { notok "$1" "destination does not listen"; return; }
+	migrate "$sock" "$uri" || { notok "$1" "migration: $reply"; return; }
+	hits=$(echo "$reply" | sed -n 's/.*"pages_status_resent":\([0-9]*\).*/\1/p')
+	diag "one group of $pages pages per vCPU every $late ms, sent at 1 MiB/s: ${hits:-?} pages resent for their status"
+	wait "$src"; rc=$?
+	[ "$rc" = 0 ] || { notok "$1" "the source exited $rc after the migration"; return; }
+	wait "$last"; rc=$?
+	c=$(corrupted "$tmp/$1-dst.out")
+	if [ "$rc" = 0 ] && [ "$c" = 0 ]; then
+		ok "$1"
+	else
+		notok "$1" "destination exit $rc, corrupted pages: $c"
+		show "$1-dst"
+	fi
+}
+
 # Snapshot to a file (the source stops), restore from it: same verdict.
 case_snapshot() {
 	local sock="$tmp/snap-src.sock" c rc
@@ -344,7 +377,7 @@ fault_selftest() {
 [ "${1:-}" = --faults ] && fault_selftest "${2:-3}"
 
 planned=()
-for c in migrate-tcp snapshot-restore refuse-sevsim-not-ready refuse-version-skew \
+for c in migrate-tcp migrate-late-status snapshot-restore refuse-sevsim-not-ready refuse-version-skew \
 	 refuse-memory-mismatch refuse-destination-gone cancel-and-retry progress-on-terminal; do
 	# shellcheck disable=SC2254
 	case "$c" in $FILTER) planned+=("$c") ;; esac
@@ -355,6 +388,8 @@ echo "1..${#planned[@]}"
 diag "$CPUS vCPUs, $MEM, $HOPS hops, $CONVERSIONS conversions per vCPU before each migration, time limits x$SLOW"
 # Covers: V-1, V-2, V-3, V-4, V-5, V-9
 run_case migrate-tcp case_hops
+# Covers: V-2
+run_case migrate-late-status case_late
 # Covers: V-5, V-9
 run_case snapshot-restore case_snapshot
 # Covers: V-6, V-9

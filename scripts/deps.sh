@@ -11,6 +11,7 @@ set -eu
 # asciidoctor: make docs
 # qemu-system-x86: the QEMU host conformance runs
 # libsodium-dev: the sev-sim firmware path (AEAD)
+# libjson-c-dev: the VMM's control socket parses and checks requests with json-c
 # pkgconf: the install test builds programs with pkg-config
 # gnuplot-nox: make bench draws its plots
 # clang, libclang-rt-14-dev: the libFuzzer harnesses (fuzz/)
@@ -22,7 +23,7 @@ set -eu
 #   standard KVM (kvm-amd) under QEMU, where this machine has none
 # kmod: modprobe in that VM
 PACKAGES="gcc make binutils libc6-dev python3 asciidoctor qemu-system-x86
-libsodium-dev pkgconf gnuplot-nox clang libclang-rt-14-dev valgrind iproute2
+libsodium-dev libjson-c-dev pkgconf gnuplot-nox clang libclang-rt-14-dev valgrind iproute2
 iptables linux-image-amd64 busybox-static cpio kmod"
 
 missing=""

@@ -7,106 +7,134 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <json.h>
+
 #include "migctl-host.h"
+#include "ctlreq.h"
 #include "ctlsock.h"
 #include "migration.h"
 #include "proto.h"
 #include "vm.h"
 #include "vmm.h"
 
-#define CONTROL_CLIENTS		8
-#define CONTROL_LINE_MAX	1024
-#define CONTROL_REPLY_MAX	2048
+#define CONTROL_BATCH		16	/* requests of one client per turn: the others' turn comes */
+#define CONTROL_ACCEPT_PAUSE_MS	100	/* after a failed accept (EMFILE): no busy loop */
+#define CONTROL_DRAIN_MS	100	/* at the end: how long the last replies may take */
 
 struct control_client {
-	int fd;
-	size_t len;
+	int fd;				/* -1: a free slot */
+	u64 last_ms;			/* connected or last request: the idle clock */
 	bool waiting;			/* a migrate with "wait": reply when it ends */
-	char buf[CONTROL_LINE_MAX];
+	bool eof;			/* the client shut its side: answer, then close */
+	bool drop;			/* close now, whatever is pending */
+	char wait_id[CTLREQ_ID_MAX];	/* the waiting migrate's "id" */
+	size_t in_len;
+	size_t out_len, out_cap;
+	char *out;			/* replies not sent yet */
+	char in[CONTROL_LINE_MAX];
 };
 
 struct control {
 	struct vmm *v;
 	int listen_fd;
 	int stop_fd;
+	u64 idle_ms;
+	u64 accept_after_ms;
 	pthread_t thread;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct control_client clients[CONTROL_CLIENTS];
 };
 
-/* Where the value of "key" in a flat JSON object starts; NULL if absent. */
-static const char *control_find(const char *line, const char *key)
+static u64 control_now_ms(void)
 {
-	char pat[40];
-	const char *p;
+	struct timespec ts;
 
-	snprintf(pat, sizeof(pat), "\"%s\"", key);
-	p = strstr(line, pat);
-	if (!p)
-		return NULL;
-	p += strlen(pat);
-	while (*p == ' ' || *p == ':')
-		p++;
-	return p;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The string value of "key" in a flat JSON object; false if absent. */
-static bool control_get_str(const char *line, const char *key, char *out, size_t len)
+static void control_close(struct control_client *cl)
 {
-	const char *p = control_find(line, key);
-	size_t n = 0;
-
-	if (!p || *p++ != '"')
-		return false;
-	while (*p && *p != '"' && n + 1 < len)
-		out[n++] = *p++;
-	out[n] = '\0';
-	return *p == '"';
+	close(cl->fd);
+	free(cl->out);
+	cl->fd = -1;
+	cl->out = NULL;
+	cl->in_len = cl->out_len = cl->out_cap = 0;
+	cl->waiting = cl->eof = cl->drop = false;
 }
 
-static bool control_get_true(const char *line, const char *key)
+/* Queue one reply line; a client whose unread replies pass the bound is dropped. */
+static void control_queue(struct control_client *cl, const char *line, size_t len)
 {
-	const char *p = control_find(line, key);
+	if (cl->drop)
+		return;
+	if (cl->out_len + len > CONTROL_OUT_MAX) {
+		cl->drop = true;
+		return;
+	}
+	if (cl->out_len + len > cl->out_cap) {
+		size_t cap = cl->out_cap ? cl->out_cap : 1024;
+		char *p;
 
-	return p && !strncmp(p, "true", 4);
+		while (cap < cl->out_len + len)
+			cap *= 2;
+		if (cap > CONTROL_OUT_MAX)
+			cap = CONTROL_OUT_MAX;
+		p = realloc(cl->out, cap);
+		if (!p) {
+			cl->drop = true;
+			return;
+		}
+		cl->out = p;
+		cl->out_cap = cap;
+	}
+	memcpy(cl->out + cl->out_len, line, len);
+	cl->out_len += len;
 }
 
-/* The unsigned value of "key"; -ENOENT if absent, -EINVAL if not in [min, max]. */
-static int control_get_uint(const char *line, const char *key, unsigned long min,
-			    unsigned long max, unsigned int *out)
+/* Send what the socket takes now, never waiting for the client to read. */
+static void control_flush(struct control_client *cl)
 {
-	const char *p = control_find(line, key);
-	unsigned long n;
-	char *end;
+	size_t sent = 0;
 
-	if (!p)
-		return -ENOENT;
-	if (*p < '0' || *p > '9')
-		return -EINVAL;
-	errno = 0;
-	n = strtoul(p, &end, 10);
-	if (errno || n < min || n > max)
-		return -EINVAL;
-	*out = n;
-	return 0;
+	while (sent < cl->out_len && !cl->drop) {
+		ssize_t n = send(cl->fd, cl->out + sent, cl->out_len - sent,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n >= 0)
+			sent += n;
+		else if (errno == EAGAIN)
+			break;
+		else if (errno != EINTR)
+			cl->drop = true;	/* gone (EPIPE, ECONNRESET) */
+	}
+	cl->out_len -= sent;
+	memmove(cl->out, cl->out + sent, cl->out_len);
 }
 
-static void control_error(char *out, const char *msg)
+static void control_error(struct control_client *cl, const char *id, const char *msg)
 {
-	size_t k = snprintf(out, CONTROL_REPLY_MAX, "{\"error\":\"");
+	char reply[CTLREQ_REPLY_MAX];
+	int n = ctlreq_error(reply, sizeof(reply), id, msg);
 
-	for (; *msg && k < CONTROL_REPLY_MAX - 4; msg++)
-		if (*msg != '"' && *msg != '\\' && (unsigned char)*msg >= 0x20)
-			out[k++] = *msg;
-	snprintf(out + k, CONTROL_REPLY_MAX - k, "\"}");
+	control_queue(cl, reply, n < 0 ? strlen(reply) : (size_t)n);
 }
 
-static void control_status(struct vmm *v, char *out)
+static void control_reply(struct control_client *cl, const char *id, const char *body)
+{
+	char reply[CTLREQ_REPLY_MAX];
+	int n = ctlreq_reply(reply, sizeof(reply), id, body);
+
+	control_queue(cl, reply, n < 0 ? strlen(reply) : (size_t)n);
+}
+
+static void control_status(struct vmm *v, char *out, size_t len)
 {
 	struct migctl_host *h = proto_host(v->proto);
 	struct migctl_host_counters cnt;
@@ -117,7 +145,7 @@ static void control_status(struct vmm *v, char *out)
 
 	migctl_host_state(h, &st);
 	migctl_host_counters(h, &cnt);
-	snprintf(out, CONTROL_REPLY_MAX,
+	snprintf(out, len,
 		 "{\"status\":\"%s\",\"ready\":%s,\"control\":\"%#llx\",\"version\":%u,"
 		 "\"features\":%u,\"generation\":%llu,\"sevsim\":%s,\"sevsim_generation\":%llu,"
 		 "\"requests_ok\":%llu,\"pages\":%llu,\"ctl_accepted\":%llu,"
@@ -133,197 +161,297 @@ static void control_status(struct vmm *v, char *out)
 }
 
 /*
- * set-parameters: "downtime_ms", "max_rounds" and "max_bandwidth_mib" for
- * the next migration, as --downtime-ms, --max-rounds and --max-bandwidth;
- * all or none applied. The running migration keeps the values it started
- * with.
+ * set-parameters: any of downtime_ms, max_rounds and max_bandwidth_mib
+ * (ranges checked by ctlreq_parse()) for the next migration, as
+ * --downtime-ms, --max-rounds and --max-bandwidth; none given: the
+ * current values. The running migration keeps the values it started with.
  */
-static void control_parameters(struct vmm *v, const char *line, char *out)
+static void control_parameters(struct vmm *v, struct control_client *cl,
+			       const struct ctlreq *req)
 {
-	unsigned int dt = v->opt.downtime_ms, rounds = v->opt.max_rounds;
-	unsigned int bw = v->opt.max_bandwidth;
-	int r1 = control_get_uint(line, "downtime_ms", 1, OPTIONS_MAX_DOWNTIME_MS, &dt);
-	int r2 = control_get_uint(line, "max_rounds", 1, OPTIONS_MAX_ROUNDS, &rounds);
-	int r3 = control_get_uint(line, "max_bandwidth_mib", 0, OPTIONS_MAX_BANDWIDTH, &bw);
+	char body[160];
 
-	if (r1 == -EINVAL || r2 == -EINVAL || r3 == -EINVAL) {
-		control_error(out, "set-parameters: downtime_ms must be 1..600000, "
-			      "max_rounds 1..10000, max_bandwidth_mib 0..1000000");
-		return;
-	}
 	if (migration_active(v)) {
-		control_error(out, "a migration is active: set parameters before it starts");
+		control_error(cl, req->id, "a migration is active: set parameters before it starts");
 		return;
 	}
-	v->opt.downtime_ms = dt;
-	v->opt.max_rounds = rounds;
-	v->opt.max_bandwidth = bw;
-	snprintf(out, CONTROL_REPLY_MAX, "{\"return\":{\"downtime_ms\":%u,\"max_rounds\":%u,"
-		 "\"max_bandwidth_mib\":%u}}", dt, rounds, bw);
+	if (req->downtime_ms >= 0)
+		v->opt.downtime_ms = req->downtime_ms;
+	if (req->max_rounds >= 0)
+		v->opt.max_rounds = req->max_rounds;
+	if (req->max_bandwidth_mib >= 0)
+		v->opt.max_bandwidth = req->max_bandwidth_mib;
+	snprintf(body, sizeof(body), "{\"return\":{\"downtime_ms\":%u,\"max_rounds\":%u,"
+		 "\"max_bandwidth_mib\":%u}}", v->opt.downtime_ms, v->opt.max_rounds,
+		 v->opt.max_bandwidth);
+	control_reply(cl, req->id, body);
 }
 
-/* One request; returns false when the reply is deferred (migrate with wait). */
-static bool control_dispatch(struct control *c, struct control_client *cl, const char *line,
-			     char *out)
+/* The migration ended (or the VMM does): answer every client that waits for it. */
+static void control_answer_waiters(struct control *c, bool ending)
+{
+	char body[CTLREQ_REPLY_MAX];
+	u64 now = control_now_ms();
+
+	migration_query(c->v, body, sizeof(body));
+	for (int i = 0; i < CONTROL_CLIENTS; i++) {
+		struct control_client *cl = &c->clients[i];
+
+		if (cl->fd < 0 || !cl->waiting)
+			continue;
+		if (ending && migration_active(c->v))
+			control_error(cl, cl->wait_id, "the VMM is ending before the migration did");
+		else
+			control_reply(cl, cl->wait_id, body);
+		cl->waiting = false;
+		cl->last_ms = now;
+	}
+}
+
+static void control_migrate(struct control *c, struct control_client *cl,
+			    const struct ctlreq *req)
+{
+	char err[512];
+
+	/* Waiters of a migration that ended get its result before a new one replaces it. */
+	if (!migration_active(c->v))
+		control_answer_waiters(c, false);
+	if (migration_start(c->v, req->uri, err, sizeof(err))) {
+		control_error(cl, req->id, err);
+	} else if (req->wait) {
+		cl->waiting = true;
+		strcpy(cl->wait_id, req->id);
+	} else {
+		control_reply(cl, req->id, "{\"return\":\"migration started\"}");
+	}
+}
+
+static void control_run(struct control *c, struct control_client *cl, const struct ctlreq *req)
 {
 	struct vmm *v = c->v;
-	char cmd[32], uri[512], err[512];
+	char body[CTLREQ_REPLY_MAX];
+	const char *err = NULL;
+	int r;
 
-	if (!control_get_str(line, "cmd", cmd, sizeof(cmd))) {
-		control_error(out, "no \"cmd\" in the request");
-	} else if (!strcmp(cmd, "migrate")) {
-		if (!control_get_str(line, "uri", uri, sizeof(uri)))
-			control_error(out, "migrate needs \"uri\"");
-		else if (migration_start(v, uri, err, sizeof(err)))
-			control_error(out, err);
-		else if (control_get_true(line, "wait"))
-			return !(cl->waiting = true);
-		else
-			snprintf(out, CONTROL_REPLY_MAX, "{\"return\":\"migration started\"}");
-	} else if (!strcmp(cmd, "set-parameters")) {
-		control_parameters(v, line, out);
-	} else if (!strcmp(cmd, "query-migrate")) {
-		migration_query(v, out, CONTROL_REPLY_MAX);
-	} else if (!strcmp(cmd, "cancel")) {
-		int r = migration_cancel(v);
-
+	switch (req->cmd) {
+	case CTLREQ_MIGRATE:
+		control_migrate(c, cl, req);
+		return;
+	case CTLREQ_SET_PARAMETERS:
+		control_parameters(v, cl, req);
+		return;
+	case CTLREQ_QUERY_MIGRATE:
+		migration_query(v, body, sizeof(body));
+		break;
+	case CTLREQ_CANCEL:
+		r = migration_cancel(v);
 		if (r == -EALREADY)
-			control_error(out, "too late to cancel: the VM state is on its way to "
-				      "the destination");
+			err = "too late to cancel: the VM state is on its way to the destination";
 		else if (r)
-			control_error(out, "no active migration");
-		else
-			snprintf(out, CONTROL_REPLY_MAX, "{\"return\":\"cancelling\"}");
-	} else if (!strcmp(cmd, "stop") || !strcmp(cmd, "cont")) {
+			err = "no active migration";
+		snprintf(body, sizeof(body), "{\"return\":\"cancelling\"}");
+		break;
+	case CTLREQ_STOP:
+	case CTLREQ_CONT:
 		if (migration_active(v))
-			control_error(out, "a migration is active: cancel it first");
-		else if (cmd[0] == 's' && vm_pause(v->vm))
-			control_error(out, "the VM has ended");
-		else {
-			if (cmd[0] == 'c')
-				vm_resume(v->vm);
-			snprintf(out, CONTROL_REPLY_MAX, "{\"return\":\"%s\"}",
-				 cmd[0] == 's' ? "paused" : "running");
-		}
-	} else if (!strcmp(cmd, "query-status")) {
-		control_status(v, out);
-	} else if (!strcmp(cmd, "quit")) {
+			err = "a migration is active: cancel it first";
+		else if (req->cmd == CTLREQ_STOP && vm_pause(v->vm))
+			err = "the VM has ended";
+		else if (req->cmd == CTLREQ_CONT)
+			vm_resume(v->vm);
+		snprintf(body, sizeof(body), "{\"return\":\"%s\"}",
+			 req->cmd == CTLREQ_STOP ? "paused" : "running");
+		break;
+	case CTLREQ_QUERY_STATUS:
+		control_status(v, body, sizeof(body));
+		break;
+	case CTLREQ_QUIT:
 		if (atomic_load(&v->incoming) != VMM_INCOMING_NONE)
 			migration_quit_incoming(v);
 		vm_end(v->vm, VM_END_QUIT, 0);
-		snprintf(out, CONTROL_REPLY_MAX, "{\"return\":\"quitting\"}");
-	} else {
-		snprintf(err, sizeof(err), "unknown command '%s'", cmd);
-		control_error(out, err);
+		snprintf(body, sizeof(body), "{\"return\":\"quitting\"}");
+		break;
 	}
+	if (err)
+		control_error(cl, req->id, err);
+	else
+		control_reply(cl, req->id, body);
+}
+
+static bool control_blank(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!strchr(" \t\r", s[i]))
+			return false;
 	return true;
 }
 
-static void control_send(struct control_client *cl, const char *reply)
+/* Answer up to CONTROL_BATCH complete lines; blank lines are no requests. */
+static void control_serve(struct control *c, struct control_client *cl, u64 now)
 {
-	size_t len = strlen(reply);
-	char *line = malloc(len + 1);
+	char err[256];
+	struct ctlreq req;
 
-	if (!line)
-		return;
-	memcpy(line, reply, len);
-	line[len] = '\n';
-	if (send(cl->fd, line, len + 1, MSG_NOSIGNAL) < 0) {
-		/* the client went away; it is closed on its next poll */
+	for (int n = 0; n < CONTROL_BATCH && !cl->drop; n++) {
+		char *nl = memchr(cl->in, '\n', cl->in_len);
+		size_t len;
+
+		if (!nl)
+			break;
+		len = nl - cl->in;
+		if (!control_blank(cl->in, len)) {
+			if (ctlreq_parse(cl->in, len, &req, err, sizeof(err)))
+				control_error(cl, req.id, err);
+			else
+				control_run(c, cl, &req);
+			cl->last_ms = now;
+		}
+		cl->in_len -= len + 1;
+		memmove(cl->in, nl + 1, cl->in_len);
 	}
-	free(line);
+	if (cl->in_len == sizeof(cl->in) && !memchr(cl->in, '\n', cl->in_len)) {
+		snprintf(err, sizeof(err), "request line longer than %d bytes: closing",
+			 CONTROL_LINE_MAX - 1);
+		control_error(cl, "", err);
+		control_flush(cl);
+		cl->drop = true;
+	} else if (cl->eof && cl->in_len && !memchr(cl->in, '\n', cl->in_len)) {
+		control_error(cl, "", "the connection ended inside a request (no newline)");
+		cl->in_len = 0;
+	}
 }
 
-static void control_close(struct control_client *cl)
+static void control_read(struct control_client *cl)
 {
-	close(cl->fd);
-	cl->fd = -1;
-	cl->len = 0;
-	cl->waiting = false;
+	ssize_t n;
+
+	if (cl->in_len == sizeof(cl->in))
+		return;		/* complete lines wait for their turn */
+	n = recv(cl->fd, cl->in + cl->in_len, sizeof(cl->in) - cl->in_len, MSG_DONTWAIT);
+	if (n > 0)
+		cl->in_len += n;
+	else if (!n)
+		cl->eof = true;
+	else if (errno != EAGAIN && errno != EINTR)
+		cl->drop = true;
 }
 
-static void control_read(struct control *c, struct control_client *cl)
+/* After its turn: send, then close it when it is done, gone or idle. */
+static void control_tend(struct control *c, struct control_client *cl, u64 now)
 {
-	char reply[CONTROL_REPLY_MAX];
-	ssize_t n = recv(cl->fd, cl->buf + cl->len, sizeof(cl->buf) - cl->len, 0);
-	char *nl;
+	bool lines = memchr(cl->in, '\n', cl->in_len);
 
-	if (n <= 0) {
+	if (cl->out_len)
+		control_flush(cl);
+	if (!cl->drop && !cl->waiting && now - cl->last_ms >= c->idle_ms) {
+		char err[128];
+
+		snprintf(err, sizeof(err), "no request for %llu s: closing",
+			 (unsigned long long)(c->idle_ms / 1000));
+		control_error(cl, "", err);
+		control_flush(cl);
+		cl->drop = true;
+	}
+	if (cl->drop || (cl->eof && !cl->waiting && !cl->out_len && !lines))
 		control_close(cl);
-		return;
-	}
-	cl->len += n;
-	while ((nl = memchr(cl->buf, '\n', cl->len))) {
-		*nl = '\0';
-		if (!cl->waiting && control_dispatch(c, cl, cl->buf, reply))
-			control_send(cl, reply);
-		cl->len -= nl + 1 - cl->buf;
-		memmove(cl->buf, nl + 1, cl->len);
-	}
-	if (cl->len == sizeof(cl->buf)) {
-		control_error(reply, "request line too long");
-		control_send(cl, reply);
-		control_close(cl);
-	}
 }
 
-static void control_accept(struct control *c)
+static void control_accept(struct control *c, u64 now)
 {
-	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	for (int n = 0; n < CONTROL_CLIENTS; n++) {
+		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int i;
 
-	if (fd < 0)
-		return;
-	for (int i = 0; i < CONTROL_CLIENTS; i++) {
-		if (c->clients[i].fd < 0) {
-			c->clients[i].fd = fd;
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				c->accept_after_ms = now + CONTROL_ACCEPT_PAUSE_MS;
 			return;
 		}
+		for (i = 0; i < CONTROL_CLIENTS && c->clients[i].fd >= 0; i++)
+			;
+		if (i == CONTROL_CLIENTS) {
+			static const char busy[] = "{\"error\":\"too many control clients (64 at "
+						   "once): try again later\"}\n";
+
+			if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+				/* it went away already */
+			}
+			close(fd);
+			continue;
+		}
+		c->clients[i].fd = fd;
+		c->clients[i].last_ms = now;
 	}
-	close(fd);	/* too many clients */
 }
 
-/* A migration ended: answer the clients that asked to wait for it. */
-static void control_migration_done(struct control *c, int efd)
+/* How long poll() may sleep: until the first idle limit, or 0 for lines waiting their turn. */
+static int control_timeout(struct control *c, u64 now)
 {
-	char reply[CONTROL_REPLY_MAX];
-	eventfd_t val;
+	u64 next = (u64)-1;
 
-	if (eventfd_read(efd, &val))
-		return;
-	migration_query(c->v, reply, sizeof(reply));
 	for (int i = 0; i < CONTROL_CLIENTS; i++) {
-		if (c->clients[i].fd >= 0 && c->clients[i].waiting) {
-			c->clients[i].waiting = false;
-			control_send(&c->clients[i], reply);
-		}
+		struct control_client *cl = &c->clients[i];
+
+		if (cl->fd < 0)
+			continue;
+		if (memchr(cl->in, '\n', cl->in_len))
+			return 0;
+		if (!cl->waiting && cl->last_ms + c->idle_ms < next)
+			next = cl->last_ms + c->idle_ms;
 	}
+	if (now < c->accept_after_ms && c->accept_after_ms < next)
+		next = c->accept_after_ms;
+	if (next == (u64)-1)
+		return -1;
+	return next <= now ? 0 : next - now;
 }
 
 static void *control_thread(void *arg)
 {
 	struct control *c = arg;
+	struct pollfd p[CONTROL_CLIENTS + 3];
 
 	for (;;) {
-		struct pollfd p[CONTROL_CLIENTS + 3];
 		int efd = migration_wait_fd(c->v);
+		u64 now = control_now_ms();
 
 		p[0] = (struct pollfd){ .fd = c->stop_fd, .events = POLLIN };
-		p[1] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = now < c->accept_after_ms ? -1 : c->listen_fd,
+					.events = POLLIN };
 		p[2] = (struct pollfd){ .fd = efd, .events = POLLIN };
-		for (int i = 0; i < CONTROL_CLIENTS; i++)
-			p[3 + i] = (struct pollfd){ .fd = c->clients[i].fd, .events = POLLIN };
-		/* A bounded wait: a migration started meanwhile brings a new eventfd. */
-		if (poll(p, CONTROL_CLIENTS + 3, 200) < 0 && errno != EINTR)
+		for (int i = 0; i < CONTROL_CLIENTS; i++) {
+			struct control_client *cl = &c->clients[i];
+
+			p[3 + i] = (struct pollfd){ .fd = cl->fd,
+				.events = (cl->eof || cl->in_len == sizeof(cl->in) ? 0 : POLLIN) |
+					  (cl->out_len ? POLLOUT : 0) };
+		}
+		if (poll(p, CONTROL_CLIENTS + 3, control_timeout(c, now)) < 0 && errno != EINTR)
 			break;
 		if (p[0].revents)
 			break;
-		if (p[2].revents & POLLIN)
-			control_migration_done(c, efd);
+		now = control_now_ms();
+		if (p[2].revents & POLLIN) {
+			eventfd_t val;
+
+			if (!eventfd_read(efd, &val))
+				control_answer_waiters(c, false);
+		}
 		if (p[1].revents & POLLIN)
-			control_accept(c);
-		for (int i = 0; i < CONTROL_CLIENTS; i++)
-			if (c->clients[i].fd >= 0 && (p[3 + i].revents & (POLLIN | POLLHUP)))
-				control_read(c, &c->clients[i]);
+			control_accept(c, now);
+		for (int i = 0; i < CONTROL_CLIENTS; i++) {
+			struct control_client *cl = &c->clients[i];
+			short ev = p[3 + i].revents;
+
+			if (cl->fd < 0 || p[3 + i].fd != cl->fd)
+				continue;	/* freed, or accepted in this turn */
+			if ((ev & POLLERR) || (cl->eof && (ev & POLLHUP)))
+				cl->drop = true;
+			else if (ev & (POLLIN | POLLHUP))
+				control_read(cl);
+			control_serve(c, cl, now);
+			control_tend(c, cl, now);
+		}
 	}
 	return NULL;
 }
@@ -344,16 +472,17 @@ int control_create(struct vmm *v, const char *path, struct control **out, char *
 	if (!c)
 		return -ENOMEM;
 	c->v = v;
+	c->idle_ms = (u64)(v->opt.control_idle ?: CONTROL_IDLE_S) * 1000;
 	for (int i = 0; i < CONTROL_CLIENTS; i++)
 		c->clients[i].fd = -1;
 	strcpy(addr.sun_path, path);
 	strcpy(c->path, path);
 	unlink(path);	/* a stale socket of an earlier run */
-	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	c->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (c->listen_fd < 0 || c->stop_fd < 0 ||
 	    bind(c->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    listen(c->listen_fd, 4)) {
+	    listen(c->listen_fd, CONTROL_CLIENTS)) {
 		ret = -errno;
 		snprintf(err, errlen, "--control %s: %s", path, strerror(errno));
 		goto err_close;
@@ -375,88 +504,43 @@ err_close:
 	return ret;
 }
 
+/* The last replies (quit's, a waiting migrate's) get CONTROL_DRAIN_MS in all. */
+static void control_drain(struct control *c)
+{
+	u64 end = control_now_ms() + CONTROL_DRAIN_MS;
+
+	for (;;) {
+		struct pollfd p[CONTROL_CLIENTS];
+		u64 now = control_now_ms();
+		int n = 0;
+
+		for (int i = 0; i < CONTROL_CLIENTS; i++) {
+			struct control_client *cl = &c->clients[i];
+
+			if (cl->fd >= 0 && cl->out_len && !cl->drop)
+				control_flush(cl);
+			if (cl->fd >= 0 && cl->out_len && !cl->drop)
+				p[n++] = (struct pollfd){ .fd = cl->fd, .events = POLLOUT };
+		}
+		if (!n || now >= end || poll(p, n, end - now) <= 0)
+			return;
+	}
+}
+
 void control_destroy(struct control *c)
 {
 	if (!c)
 		return;
-	char reply[CONTROL_REPLY_MAX];
-
 	eventfd_write(c->stop_fd, 1);
 	pthread_join(c->thread, NULL);
 	/* A successful migration ends the VM before its waiters were answered. */
-	migration_query(c->v, reply, sizeof(reply));
-	for (int i = 0; i < CONTROL_CLIENTS; i++) {
-		if (c->clients[i].fd < 0)
-			continue;
-		if (c->clients[i].waiting)
-			control_send(&c->clients[i], reply);
-		close(c->clients[i].fd);
-	}
+	control_answer_waiters(c, true);
+	control_drain(c);
+	for (int i = 0; i < CONTROL_CLIENTS; i++)
+		if (c->clients[i].fd >= 0)
+			control_close(&c->clients[i]);
 	close(c->listen_fd);
 	close(c->stop_fd);
 	unlink(c->path);
 	free(c);
-}
-
-/* The request line for 'ctl': a JSON object as is, else COMMAND [--wait] [URI]. */
-static int control_request(int argc, char *const argv[], char *out, size_t len)
-{
-	const char *uri = NULL;
-	bool wait = false;
-
-	if (argv[0][0] == '{')
-		return snprintf(out, len, "%s\n", argv[0]) >= (int)len ? -E2BIG : 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--wait"))
-			wait = true;
-		else if (!uri && !strpbrk(argv[i], "\"\\"))
-			uri = argv[i];
-		else
-			return -EINVAL;
-	}
-	if (strpbrk(argv[0], "\"\\"))
-		return -EINVAL;
-	if (snprintf(out, len, "{\"cmd\":\"%s\"%s%s%s%s}\n", argv[0], uri ? ",\"uri\":\"" : "",
-		     uri ? uri : "", uri ? "\"" : "", wait ? ",\"wait\":true" : "") >= (int)len)
-		return -E2BIG;
-	return 0;
-}
-
-int control_client(int argc, char *const argv[])
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	char req[CONTROL_LINE_MAX], reply[CONTROL_REPLY_MAX];
-	size_t got = 0;
-	int fd;
-
-	if (argc < 2 || strlen(argv[0]) >= sizeof(addr.sun_path) ||
-	    control_request(argc - 1, argv + 1, req, sizeof(req))) {
-		fprintf(stderr, "usage: migctl-vmm ctl SOCKET COMMAND [--wait] [URI] | "
-			"migctl-vmm ctl SOCKET '{\"cmd\":...}'\n");
-		return VMM_EXIT_FAILURE;
-	}
-	strcpy(addr.sun_path, argv[0]);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
-		fprintf(stderr, "migctl-vmm ctl: %s: %s\n", argv[0], strerror(errno));
-		return VMM_EXIT_FAILURE;
-	}
-	while (got < sizeof(reply) - 1) {
-		ssize_t n = recv(fd, reply + got, sizeof(reply) - 1 - got, 0);
-
-		if (n <= 0)
-			break;
-		got += n;
-		if (memchr(reply, '\n', got))
-			break;
-	}
-	close(fd);
-	reply[got] = '\0';
-	if (!got || !strchr(reply, '\n')) {
-		fprintf(stderr, "migctl-vmm ctl: no answer from %s\n", argv[0]);
-		return VMM_EXIT_FAILURE;
-	}
-	fputs(reply, stdout);
-	return strncmp(reply, "{\"error\"", 8) ? 0 : 1;
 }

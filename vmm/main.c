@@ -17,6 +17,7 @@
 #include "migctl.h"
 #include "boot.h"
 #include "checkguest.h"
+#include "ctlclient.h"
 #include "ctlsock.h"
 #include "dev/exitport.h"
 #include "dev/serial.h"

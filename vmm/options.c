@@ -190,6 +190,9 @@ static int options_value(struct options *o, const char *name, const char *val,
 		if (options_parse_uint(val, 1, OPTIONS_MAX_TIMEOUT, &u))
 			goto bad;
 		o->timeout = u;
+	} else if (!strcmp(name, "control-idle")) {
+		if (options_parse_uint(val, 1, OPTIONS_MAX_TIMEOUT, &o->control_idle))
+			goto bad;
 	} else {
 		snprintf(err, errlen, "unknown option --%s", name);
 		return -EINVAL;
@@ -341,6 +344,8 @@ const char *options_usage(void)
 	"  --dirty-log MODE   auto (manual protect where KVM has it), manual\n"
 	"                     (KVM_CLEAR_DIRTY_LOG, else the migration fails) or get\n"
 	"                     (KVM_GET_DIRTY_LOG alone); default auto\n"
+	"  --control-idle S   close a control client after S seconds without a\n"
+	"                     request (default 60)\n"
 	"  ctl ... --wait     (client) answer a migrate when it has ended\n"
 	"  --trace            one line on stderr per protocol exchange (MSR, hypercall)\n"
 	"                     and the protocol CPUID leaves installed; CPUID itself\n"

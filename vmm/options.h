@@ -34,6 +34,7 @@ struct options {
 	bool features_given;
 	const char *serial;	/* NULL: stdout */
 	unsigned int timeout;	/* seconds, 0: none */
+	unsigned int control_idle;	/* --control-idle seconds, 0: the default */
 	bool sevsim;		/* simulated memory encryption */
 	u64 window_gpa;		/* --sev-sim-window; size 0: the default */
 	u64 window_size;

@@ -4,16 +4,19 @@
 VMM_BIN		:= $(O)/vmm/migctl-vmm
 VMM_CORE_OBJS	:= $(addprefix $(O)/vmm/,vm.o vcpu.o guest_cpuid.o mem.o boot.o probe.o proto.o options.o \
 			dev/serial.o dev/exitport.o sevsim_vm.o)
-VMM_LDLIBS	:= -lpthread
+# json-c parses and checks the control socket's requests (vmm/ctlreq.c).
+VMM_JSON_CFLAGS	:= $(or $(shell pkg-config --cflags json-c 2>/dev/null),-I/usr/include/json-c)
+VMM_JSON_LDLIBS	:= $(or $(shell pkg-config --libs json-c 2>/dev/null),-ljson-c)
+VMM_LDLIBS	:= -lpthread $(VMM_JSON_LDLIBS)
 
 $(O)/vmm/%.o: ALL_CFLAGS += $(MIGCTL_HOST_CFLAGS) -Iconformance/lib -Ivmm \
-			     $(VMM_MIGRATE_SODIUM_CFLAGS)
+			     $(VMM_MIGRATE_SODIUM_CFLAGS) $(VMM_JSON_CFLAGS)
 
 include vmm/migrate/migrate.mk
 
 # The VM-side migration: send, receive and state, over the stream modules.
 VMM_MIGRATION_OBJS := $(addprefix $(O)/vmm/,migrate/send.o migrate/recv.o migrate/state.o \
-			migration.o ctlsock.o) $(VMM_MIGRATE_OBJS)
+			migration.o ctlsock.o ctlreq.o ctlclient.o) $(VMM_MIGRATE_OBJS)
 
 # --check-guest: the guest-rule checker (conformance/checker/checker.mk builds it).
 VMM_CHECK_LIB	:= $(O)/conformance/checker/libmigctl-check.a
@@ -51,13 +54,15 @@ $(O)/vmm/tests/images/%.elf: $(O)/vmm/tests/images/%.o $(VMM_IMAGE_LDS)
 	$(Q)$(CC) $(GUEST_CFLAGS) $(VMM_IMAGE_ARCH) -static -no-pie -Wl,--build-id=none \
 		-Wl,--no-warn-rwx-segments -Wl,-T,$(VMM_IMAGE_LDS) -o $@ $<
 
-VMM_TEST_NAMES	:= options_test boot_test guest_cpuid_test kvm_test image_test migrate_test
+VMM_TEST_NAMES	:= options_test boot_test guest_cpuid_test kvm_test image_test migrate_test \
+		   ctlreq_test
 VMM_TESTS	:= $(addprefix $(O)/vmm/tests/,$(VMM_TEST_NAMES))
 VMM_TEST_RUN	:= $(O)/vmm/tests/run.o
 
 $(O)/vmm/tests/options_test: $(O)/vmm/tests/options_test.o $(O)/vmm/options.o $(TEST_LIB)
 $(O)/vmm/tests/boot_test: $(O)/vmm/tests/boot_test.o $(O)/vmm/boot.o $(O)/vmm/mem.o \
 			  $(MIGCTL_HOST_LIB) $(TEST_LIB)
+$(O)/vmm/tests/ctlreq_test: $(O)/vmm/tests/ctlreq_test.o $(O)/vmm/ctlreq.o $(TEST_LIB)
 $(O)/vmm/tests/guest_cpuid_test: $(O)/vmm/tests/guest_cpuid_test.o $(O)/vmm/guest_cpuid.o $(TEST_LIB)
 $(O)/vmm/tests/kvm_test: $(O)/vmm/tests/kvm_test.o $(VMM_TEST_RUN) $(VMM_CORE_OBJS) \
 			 $(VMM_MIGRATE_OBJS) $(MIGCTL_HOST_LIB) $(TEST_LIB)

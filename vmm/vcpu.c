@@ -11,6 +11,7 @@
 
 #include "migctl.h"
 #include "guest_cpuid.h"
+#include "state_load.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -424,9 +425,7 @@ void vcpu_join(struct vcpu *vcpu)
 	vcpu->thread_started = false;
 }
 
-/* KVM takes fewer than 256 MSRs per KVM_GET_MSRS or KVM_SET_MSRS. */
-#define VCPU_MSR_CHUNK		128
-#define VCPU_MSR_TSC_DEADLINE	0x6e0u
+#define VCPU_MSR_CHUNK		STATE_MSR_CHUNK
 
 struct vcpu_msr_req {
 	struct kvm_msrs hdr;
@@ -499,166 +498,84 @@ int vcpu_save(struct vcpu *vcpu, struct vcpu_state *st, char *why)
 	return vcpu_save_msrs(vcpu, st, why);
 }
 
-static bool vcpu_msr_known(const struct vm *vm, u32 index)
+/* The load calls of struct vcpu_load_ops: one ioctl each on the vCPU. */
+static int vcpu_kvm_set(struct vcpu *vcpu, unsigned long req, const void *arg)
 {
-	for (u32 i = 0; i < vm->nr_msr_indices; i++)
-		if (vm->msr_indices[i] == index)
-			return true;
-	return false;
+	return ioctl(vcpu->fd, req, arg) < 0 ? -errno : 0;
 }
 
-static int vcpu_check_msrs(const struct vm *vm, const struct vcpu_state *st, char *why)
+static int vcpu_kvm_set_sregs(struct vcpu *vcpu, const struct kvm_sregs *sregs)
 {
-	if (st->nr_msrs > VCPU_MAX_MSRS || st->nr_msrs > vm->nr_msr_indices) {
-		snprintf(why, VCPU_WHY_MAX, "%u MSRs, more than the %u this KVM saves (at most "
-			 "%u)", st->nr_msrs, vm->nr_msr_indices, VCPU_MAX_MSRS);
-		return -EINVAL;
-	}
-	for (u32 i = 0; i < st->nr_msrs; i++) {
-		const struct kvm_msr_entry *e = &st->msrs[i];
-
-		if (!vcpu_msr_known(vm, e->index)) {
-			snprintf(why, VCPU_WHY_MAX, "MSR %#x is not one this KVM saves "
-				 "(KVM_GET_MSR_INDEX_LIST)", e->index);
-			return -EINVAL;
-		}
-		if (e->reserved) {
-			snprintf(why, VCPU_WHY_MAX, "MSR %#x: reserved field %#x is not 0",
-				 e->index, e->reserved);
-			return -EINVAL;
-		}
-		for (u32 j = 0; j < i; j++) {
-			if (st->msrs[j].index == e->index) {
-				snprintf(why, VCPU_WHY_MAX, "MSR %#x appears twice", e->index);
-				return -EINVAL;
-			}
-		}
-	}
-	return 0;
+	return vcpu_kvm_set(vcpu, KVM_SET_SREGS, sregs);
 }
 
-int vcpu_state_check(const struct vm *vm, const struct vcpu_state *st, char *why)
+static int vcpu_kvm_set_regs(struct vcpu *vcpu, const struct kvm_regs *regs)
 {
-	if (st->xcrs.nr_xcrs > KVM_MAX_XCRS || st->xcrs.flags) {
-		snprintf(why, VCPU_WHY_MAX, "%u XCRs (at most %u) or flags %#x", st->xcrs.nr_xcrs,
-			 KVM_MAX_XCRS, st->xcrs.flags);
-		return -EINVAL;
-	}
-	if (st->debugregs.flags) {
-		snprintf(why, VCPU_WHY_MAX, "debug register flags %#llx",
-			 (unsigned long long)st->debugregs.flags);
-		return -EINVAL;
-	}
-	/* KVM takes any value here; x86 vCPUs of a plain VM know these. */
-	if (st->mp.mp_state > KVM_MP_STATE_SIPI_RECEIVED) {
-		snprintf(why, VCPU_WHY_MAX, "MP state %u", st->mp.mp_state);
-		return -EINVAL;
-	}
-	return vcpu_check_msrs(vm, st, why);
+	return vcpu_kvm_set(vcpu, KVM_SET_REGS, regs);
 }
 
-/* KVM_SET_MSRS in chunks; every one must be taken. */
-static int vcpu_set_msrs(struct vcpu *vcpu, const struct kvm_msr_entry *e, u32 n, char *why)
+static int vcpu_kvm_set_xsave(struct vcpu *vcpu, const struct kvm_xsave *xsave)
 {
-	struct vcpu_msr_req req;
-
-	for (u32 done = 0; done < n;) {
-		u32 k = n - done < VCPU_MSR_CHUNK ? n - done : VCPU_MSR_CHUNK;
-		int got;
-
-		req.hdr = (struct kvm_msrs){ .nmsrs = k };
-		memcpy(req.e, e + done, k * sizeof(*e));
-		got = ioctl(vcpu->fd, KVM_SET_MSRS, &req);
-		if (got < 0) {
-			snprintf(why, VCPU_WHY_MAX, "KVM_SET_MSRS: %s", strerror(errno));
-			return -errno;
-		}
-		if ((u32)got != k) {
-			snprintf(why, VCPU_WHY_MAX, "KVM refuses MSR %#x = %#llx", e[done + got].index,
-				 (unsigned long long)e[done + got].data);
-			return -EINVAL;
-		}
-		done += k;
-	}
-	return 0;
+	return vcpu_kvm_set(vcpu, KVM_SET_XSAVE, xsave);
 }
 
-/*
- * The guest's TSC runs at the source's rate: a guest that calibrated its
- * TSC (or was given invariant TSC) would otherwise see time run wrong.
- */
-static int vcpu_set_tsc_khz(struct vcpu *vcpu, u32 khz, char *why)
+static int vcpu_kvm_set_xcrs(struct vcpu *vcpu, const struct kvm_xcrs *xcrs)
 {
-	if (!khz || ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0) == (int)khz)
-		return 0;
-	if (ioctl(vcpu->fd, KVM_SET_TSC_KHZ, khz) < 0) {
-		snprintf(why, VCPU_WHY_MAX, "this KVM cannot run the guest's TSC at %u kHz "
-			 "(KVM_SET_TSC_KHZ: %s; no TSC scaling?)", khz, strerror(errno));
-		return -errno;
-	}
-	return 0;
+	return vcpu_kvm_set(vcpu, KVM_SET_XCRS, xcrs);
 }
 
-/* Everything up to and including the MSRs; the TSC deadline goes to *deadline. */
-static int vcpu_restore_cpu(struct vcpu *vcpu, const struct vcpu_state *st,
-			    const struct kvm_msr_entry **deadline, char *why)
+static int vcpu_kvm_get_tsc_khz(struct vcpu *vcpu)
 {
-	struct kvm_msr_entry *msrs = malloc((st->nr_msrs + 1) * sizeof(*msrs));
-	u32 n = 0;
-	int ret = 0;
+	int khz = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
 
-	if (!msrs)
-		return -ENOMEM;
-	for (u32 i = 0; i < st->nr_msrs; i++) {
-		if (st->msrs[i].index == VCPU_MSR_TSC_DEADLINE)
-			*deadline = &st->msrs[i];
-		else
-			msrs[n++] = st->msrs[i];
-	}
-	/* SREGS first: it carries the APIC base the LAPIC state depends on. */
-	if (ioctl(vcpu->fd, KVM_SET_SREGS, &st->sregs) < 0 ||
-	    ioctl(vcpu->fd, KVM_SET_REGS, &st->regs) < 0 ||
-	    ioctl(vcpu->fd, KVM_SET_XSAVE, &st->xsave) < 0 ||
-	    ioctl(vcpu->fd, KVM_SET_XCRS, &st->xcrs) < 0) {
-		ret = -errno;
-		snprintf(why, VCPU_WHY_MAX, "KVM refuses the registers: %s", strerror(errno));
-	}
-	if (!ret)
-		ret = vcpu_set_tsc_khz(vcpu, st->tsc_khz, why);
-	if (!ret)
-		ret = vcpu_set_msrs(vcpu, msrs, n, why);
-	free(msrs);
-	return ret;
+	return khz < 0 ? -errno : khz;
 }
 
-int vcpu_restore(struct vcpu *vcpu, const struct vcpu_state *st, char *why)
+static int vcpu_kvm_set_tsc_khz(struct vcpu *vcpu, u32 khz)
 {
-	const struct kvm_msr_entry *deadline = NULL;
-	int ret = vcpu_state_check(vcpu->vm, st, why);
-
-	if (!ret)
-		ret = vcpu_restore_cpu(vcpu, st, &deadline, why);
-	if (ret)
-		return ret;
-	if (ioctl(vcpu->fd, KVM_SET_LAPIC, &st->lapic) < 0) {
-		snprintf(why, VCPU_WHY_MAX, "KVM refuses the local APIC: %s", strerror(errno));
-		return -errno;
-	}
-	if (deadline) {
-		ret = vcpu_set_msrs(vcpu, deadline, 1, why);
-		if (ret)
-			return ret;
-	}
-	if (ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &st->events) < 0 ||
-	    ioctl(vcpu->fd, KVM_SET_MP_STATE, &st->mp) < 0 ||
-	    (vcpu->vm->caps.debugregs &&
-	     ioctl(vcpu->fd, KVM_SET_DEBUGREGS, &st->debugregs) < 0)) {
-		snprintf(why, VCPU_WHY_MAX, "KVM refuses the events, MP state or debug "
-			 "registers: %s", strerror(errno));
-		return -errno;
-	}
-	return 0;
+	return ioctl(vcpu->fd, KVM_SET_TSC_KHZ, (unsigned long)khz) < 0 ? -errno : 0;
 }
+
+static int vcpu_kvm_set_msrs(struct vcpu *vcpu, const struct kvm_msrs *msrs)
+{
+	int got = ioctl(vcpu->fd, KVM_SET_MSRS, msrs);
+
+	return got < 0 ? -errno : got;
+}
+
+static int vcpu_kvm_set_lapic(struct vcpu *vcpu, const struct kvm_lapic_state *lapic)
+{
+	return vcpu_kvm_set(vcpu, KVM_SET_LAPIC, lapic);
+}
+
+static int vcpu_kvm_set_events(struct vcpu *vcpu, const struct kvm_vcpu_events *events)
+{
+	return vcpu_kvm_set(vcpu, KVM_SET_VCPU_EVENTS, events);
+}
+
+static int vcpu_kvm_set_mp_state(struct vcpu *vcpu, const struct kvm_mp_state *mp)
+{
+	return vcpu_kvm_set(vcpu, KVM_SET_MP_STATE, mp);
+}
+
+static int vcpu_kvm_set_debugregs(struct vcpu *vcpu, const struct kvm_debugregs *dr)
+{
+	return vcpu_kvm_set(vcpu, KVM_SET_DEBUGREGS, dr);
+}
+
+const struct vcpu_load_ops vcpu_kvm_load_ops = {
+	.set_sregs = vcpu_kvm_set_sregs,
+	.set_regs = vcpu_kvm_set_regs,
+	.set_xsave = vcpu_kvm_set_xsave,
+	.set_xcrs = vcpu_kvm_set_xcrs,
+	.get_tsc_khz = vcpu_kvm_get_tsc_khz,
+	.set_tsc_khz = vcpu_kvm_set_tsc_khz,
+	.set_msrs = vcpu_kvm_set_msrs,
+	.set_lapic = vcpu_kvm_set_lapic,
+	.set_events = vcpu_kvm_set_events,
+	.set_mp_state = vcpu_kvm_set_mp_state,
+	.set_debugregs = vcpu_kvm_set_debugregs,
+};
 
 static void vcpu_dump_seg(FILE *f, const char *name, const struct kvm_segment *s)
 {

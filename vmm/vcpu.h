@@ -46,7 +46,8 @@ struct vcpu_flat32 {
  * Everything KVM keeps for one vCPU, for snapshots and migration. Save it
  * only while the vCPU is parked (vm_pause()), so no exit is half done.
  * A state from elsewhere (a migration stream) is checked by
- * vcpu_state_check() before any of it is applied.
+ * vcpu_state_check() (state_check.h) before any of it is applied, and
+ * loaded by vcpu_restore() (state_load.h).
  */
 struct vcpu_state {
 	struct kvm_regs regs;
@@ -131,36 +132,6 @@ void vcpu_join(struct vcpu *vcpu);
  * ioctl's -errno.
  */
 int vcpu_save(struct vcpu *vcpu, struct vcpu_state *st, char *why);
-
-/**
- * vcpu_state_check() - may @st be loaded into a vCPU of @vm?
- * @why: VCPU_WHY_MAX bytes, receives the first field found wrong
- *
- * Checks what KVM does not check itself before the VMM indexes its own
- * arrays with it: the MSR count, that every MSR index is one this KVM
- * saves (KVM_GET_MSR_INDEX_LIST of @vm), once, with its reserved field 0,
- * the XCR count and flags, the debug register flags and the MP state.
- * KVM checks the registers, XSAVE, LAPIC and events itself when they are
- * set.
- *
- * Return: 0 or -EINVAL.
- */
-int vcpu_state_check(const struct vm *vm, const struct vcpu_state *st, char *why);
-
-/**
- * vcpu_restore() - load a state saved by vcpu_save() (this or another VM)
- * @why: VCPU_WHY_MAX bytes, receives what failed
- *
- * Checks @st with vcpu_state_check() first and applies nothing if it is
- * wrong. Order: special registers (the APIC base), registers, XSAVE, XCRs,
- * the TSC rate (before the TSC MSR is written), the MSRs except the TSC
- * deadline, the LAPIC, the TSC deadline (KVM drops it unless the LAPIC
- * timer is in TSC-deadline mode), events, MP state, debug registers.
- *
- * Return: 0, -EINVAL for a state that fails the check or an MSR KVM
- * refuses, or the failing ioctl's -errno.
- */
-int vcpu_restore(struct vcpu *vcpu, const struct vcpu_state *st, char *why);
 
 /** vcpu_dump() - general and segment registers, for fatal exits. */
 void vcpu_dump(struct vcpu *vcpu, FILE *f);

@@ -12,6 +12,7 @@
 #include "migctl.h"
 #include "guest_cpuid.h"
 #include "migrate/fault.h"
+#include "state_load.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -148,6 +149,7 @@ int vm_create(struct vm **out, const struct vm_config *cfg)
 	if (!vm)
 		return -ENOMEM;
 	vm->cfg = *cfg;
+	vm->load = &vm_kvm_load_ops;
 	vm->sys_fd = vm->fd = vm->done_fd = -1;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
@@ -420,17 +422,18 @@ int vm_save_state(struct vm *vm, struct vm_state *st)
 	return 0;
 }
 
-int vm_restore_state(struct vm *vm, const struct vm_state *st)
+static int vm_kvm_set_clock(struct vm *vm, const struct kvm_clock_data *clock)
 {
-	struct kvm_clock_data clock = { .clock = st->clock.clock };
-
-	/* Only the clock value: the flags and host times are the source's. */
-	if (ioctl(vm->fd, KVM_SET_CLOCK, &clock) < 0)
-		return -errno;
-	if (st->nr_chips != (vm->cfg.irqchip ? 3u : 0u))
-		return -EINVAL;
-	for (u32 i = 0; i < st->nr_chips; i++)
-		if (ioctl(vm->fd, KVM_SET_IRQCHIP, &st->chips[i]) < 0)
-			return -errno;
-	return 0;
+	return ioctl(vm->fd, KVM_SET_CLOCK, clock) < 0 ? -errno : 0;
 }
+
+static int vm_kvm_set_irqchip(struct vm *vm, const struct kvm_irqchip *chip)
+{
+	return ioctl(vm->fd, KVM_SET_IRQCHIP, chip) < 0 ? -errno : 0;
+}
+
+const struct vm_load_ops vm_kvm_load_ops = {
+	.set_clock = vm_kvm_set_clock,
+	.set_irqchip = vm_kvm_set_irqchip,
+	.vcpu = &vcpu_kvm_load_ops,
+};

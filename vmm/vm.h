@@ -17,6 +17,7 @@
 #define VM_MAX_FILTER_MSRS	256
 
 struct vcpu;
+struct vm_load_ops;
 
 struct vm_config {
 	u64 mem_size;
@@ -92,6 +93,7 @@ struct vm {
 	struct vm_ioport ioports[VM_MAX_IOPORTS];
 	int nr_ioports;
 	struct vm_exit_ops exit_ops;
+	const struct vm_load_ops *load;	/* vm_kvm_load_ops (state_load.h) */
 
 	pthread_mutex_t lock;		/* end state, pause state */
 	pthread_cond_t cond;
@@ -179,9 +181,6 @@ void vm_resume(struct vm *vm);
 
 /** vm_save_state() - the clock and the irqchips (VM paused). */
 int vm_save_state(struct vm *vm, struct vm_state *st);
-
-/** vm_restore_state() - load what vm_save_state() saved (vCPUs not running). */
-int vm_restore_state(struct vm *vm, const struct vm_state *st);
 
 /** vm_is_paused() - a pause is in effect */
 bool vm_is_paused(struct vm *vm);

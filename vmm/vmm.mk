@@ -2,7 +2,7 @@
 # vmm/vmm.mk - migctl-vmm, its tests and the tiny guest images they boot.
 
 VMM_BIN		:= $(O)/vmm/migctl-vmm
-VMM_CORE_OBJS	:= $(addprefix $(O)/vmm/,vm.o vcpu.o guest_cpuid.o mem.o boot.o probe.o proto.o options.o \
+VMM_CORE_OBJS	:= $(addprefix $(O)/vmm/,vm.o vcpu.o state_check.o state_load.o guest_cpuid.o mem.o boot.o probe.o proto.o options.o \
 			dev/serial.o dev/exitport.o sevsim_vm.o)
 # json-c parses and checks the control socket's requests (vmm/ctlreq.c).
 VMM_JSON_CFLAGS	:= $(or $(shell pkg-config --cflags json-c 2>/dev/null),-I/usr/include/json-c)

@@ -10,6 +10,8 @@
 #include "stream.h"
 #include "stream-priv.h"
 #include "../sevsim_vm.h"
+#include "../state_check.h"
+#include "../state_load.h"
 #include "../vcpu.h"
 #include "../vm.h"
 
@@ -139,29 +141,38 @@ int migrate_staged_status_recv(struct migrate_staged *s, struct migrate_reader *
 	return migrate_staged_status(s, blob, len);
 }
 
+/* Each device once: a second copy would silently replace the first. */
+static int staged_once(bool *have, const char *name, char *err, size_t errlen)
+{
+	if (*have) {
+		snprintf(err, errlen, "device '%s' appears twice in the stream", name);
+		return -EBADMSG;
+	}
+	*have = true;
+	return 0;
+}
+
 int migrate_staged_device(struct migrate_staged *s, const char *name, const void *blob,
 			  size_t len, char *err, size_t errlen)
 {
 	if (!strcmp(name, "migctl")) {
 		if (migctl_host_saved_decode(blob, len, &s->saved))
 			goto bad;
-		s->have_saved = true;
+		return staged_once(&s->have_saved, name, err, errlen);
 	} else if (!strcmp(name, "sevsim")) {
 		if (len != 16)
 			goto bad;
 		s->window_gpa = get_le64(blob);
 		s->window_pages = get_le64((const u8 *)blob + 8);
-		s->have_sevsim = true;
+		return staged_once(&s->have_sevsim, name, err, errlen);
 	} else if (!strcmp(name, "vm")) {
 		if (len != sizeof(s->vm))
 			goto bad;
 		memcpy(&s->vm, blob, len);
-		s->have_vm = true;
-	} else {
-		snprintf(err, errlen, "unknown device '%s' in the stream", name);
-		return -EBADMSG;
+		return staged_once(&s->have_vm, name, err, errlen);
 	}
-	return 0;
+	snprintf(err, errlen, "unknown device '%s' in the stream", name);
+	return -EBADMSG;
 bad:
 	snprintf(err, errlen, "device '%s': malformed state (%zu bytes)", name, len);
 	return -EBADMSG;
@@ -173,6 +184,10 @@ int migrate_staged_vcpu(struct migrate_staged *s, u32 index, const void *blob, s
 	if (index >= s->nr_vcpus || len != sizeof(struct vcpu_state)) {
 		snprintf(err, errlen, "vCPU %u: malformed state (%zu bytes, this VMM's is %zu)",
 			 index, len, sizeof(struct vcpu_state));
+		return -EBADMSG;
+	}
+	if (s->have_vcpu[index]) {
+		snprintf(err, errlen, "vCPU %u: state appears twice in the stream", index);
 		return -EBADMSG;
 	}
 	memcpy(&s->vcpus[index], blob, len);
@@ -198,6 +213,10 @@ int migrate_staged_apply_status(struct migrate_staged *s, struct migctl_host *ho
 			 (unsigned long long)sev->window_pages);
 		return -EINVAL;
 	}
+	if (!sev && s->have_sevsim) {
+		snprintf(err, errlen, "device 'sevsim' in a stream without sev-sim");
+		return -EBADMSG;
+	}
 	if (migctl_host_log_load(migctl_host_log(host), s->status, s->status_len)) {
 		snprintf(err, errlen, "the status log does not load (corrupt or another layout)");
 		return -EINVAL;
@@ -209,13 +228,20 @@ int migrate_staged_apply_status(struct migrate_staged *s, struct migctl_host *ho
 	return 0;
 }
 
-/* Every vCPU's state is there and may be loaded here, before any is applied. */
+/*
+ * The VM state and every vCPU's state are there and may be loaded here,
+ * field by field, before any of them is applied.
+ */
 static int state_check_cpus(struct migrate_staged *s, struct vm *vm, char *err, size_t errlen)
 {
 	char why[VCPU_WHY_MAX];
 
 	if (!s->have_vm) {
 		snprintf(err, errlen, "the stream lacks the VM state");
+		return -EBADMSG;
+	}
+	if (vm_state_check(vm, &s->vm, why)) {
+		snprintf(err, errlen, "device 'vm': bad state: %s", why);
 		return -EBADMSG;
 	}
 	if (s->nr_vcpus != (u32)vm->nr_vcpus) {
@@ -227,7 +253,7 @@ static int state_check_cpus(struct migrate_staged *s, struct vm *vm, char *err, 
 			snprintf(err, errlen, "the stream lacks the state of vCPU %u", i);
 			return -EBADMSG;
 		}
-		if (vcpu_state_check(vm, &s->vcpus[i], why)) {
+		if (vcpu_state_check(vm, (int)i, &s->vcpus[i], why)) {
 			snprintf(err, errlen, "vCPU %u: bad state: %s", i, why);
 			return -EBADMSG;
 		}
@@ -243,9 +269,9 @@ int migrate_staged_apply_cpus(struct migrate_staged *s, struct vm *vm, char *err
 
 	if (ret)
 		return ret;
-	ret = vm_restore_state(vm, &s->vm);
+	ret = vm_restore_state(vm, &s->vm, why);
 	if (ret) {
-		snprintf(err, errlen, "cannot restore the clock and irqchips: %s", strerror(-ret));
+		snprintf(err, errlen, "cannot restore the clock and irqchips: %s", why);
 		return ret;
 	}
 	for (u32 i = 0; i < s->nr_vcpus; i++) {

@@ -63,7 +63,8 @@ int migrate_staged_apply_status(struct migrate_staged *s, struct migctl_host *ho
 
 /**
  * migrate_staged_apply_cpus() - KVM clock, irqchips and every vCPU, after
- * checking every vCPU's state (vcpu_state_check()) before any is applied.
+ * checking the VM state (vm_state_check()) and every vCPU's state
+ * (vcpu_state_check()) field by field before any of them is applied.
  */
 int migrate_staged_apply_cpus(struct migrate_staged *s, struct vm *vm, char *err,
 			      size_t errlen);

@@ -17,6 +17,8 @@
 #include "../dev/serial.h"
 #include "../probe.h"
 #include "../proto.h"
+#include "../state_check.h"
+#include "../state_load.h"
 #include "../vcpu.h"
 #include "../vm.h"
 #include "run.h"
@@ -343,7 +345,7 @@ TEST(vm, snapshot_restore_other_vm)
 		ASSERT_EQ(0, vcpu_save(a->vcpus[i], &st[i], why));
 	EXPECT_EQ((u32)KVM_MP_STATE_UNINITIALIZED, st[1].mp.mp_state);
 	EXPECT_GT(st[0].nr_msrs, 0u);
-	EXPECT_EQ(0, vcpu_state_check(a, &st[0], why));
+	EXPECT_EQ(0, vcpu_state_check(a, 0, &st[0], why));
 	test_diag("saved %u of %u MSRs, TSC %u kHz", st[0].nr_msrs, a->nr_msr_indices,
 		  st[0].tsc_khz);
 

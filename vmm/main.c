@@ -372,7 +372,11 @@ int main(int argc, char **argv)
 	control_destroy(v.control);
 	vm_join(v.vm);
 	migration_destroy(&v);
-	serial_flush(v.serial);
+	/* Before the result: the guest's output first, bounded if nobody reads it. */
+	serial_flush(v.serial, SERIAL_FLUSH_STALL_MS);
+	if (serial_dropped(v.serial))
+		fprintf(stderr, "migctl-vmm: note: %llu bytes of guest serial output dropped: "
+			"its reader did not keep up\n", (unsigned long long)serial_dropped(v.serial));
 	result = vmm_result(&v);
 	if (check)
 		result = vmm_check_verdict(&v, check, result);

@@ -31,7 +31,7 @@ $(VMM_BIN): $(O)/vmm/main.o $(O)/vmm/checkguest.o $(VMM_CORE_OBJS) $(VMM_MIGRATI
 # ELF64 files, except those in VMM_IMAGE32_NAMES: ELF32 (i386) files, as
 # QEMU and Xen boot them too.
 VMM_IMAGE_NAMES	:= hello exit4 exit7 triple info msr psc hc hang smp resume memloop keypage \
-		   elf32
+		   flood elf32
 VMM_IMAGE32_NAMES := elf32
 VMM_IMAGES	:= $(addprefix $(O)/vmm/tests/images/,$(addsuffix .elf,$(VMM_IMAGE_NAMES)))
 VMM_IMAGE_LDS	:= vmm/tests/images/image.lds
@@ -55,7 +55,7 @@ $(O)/vmm/tests/images/%.elf: $(O)/vmm/tests/images/%.o $(VMM_IMAGE_LDS)
 		-Wl,--no-warn-rwx-segments -Wl,-T,$(VMM_IMAGE_LDS) -o $@ $<
 
 VMM_TEST_NAMES	:= options_test boot_test guest_cpuid_test kvm_test image_test migrate_test \
-		   ctlreq_test
+		   ctlreq_test serial_test
 VMM_TESTS	:= $(addprefix $(O)/vmm/tests/,$(VMM_TEST_NAMES))
 VMM_TEST_RUN	:= $(O)/vmm/tests/run.o
 
@@ -63,6 +63,9 @@ $(O)/vmm/tests/options_test: $(O)/vmm/tests/options_test.o $(O)/vmm/options.o $(
 $(O)/vmm/tests/boot_test: $(O)/vmm/tests/boot_test.o $(O)/vmm/boot.o $(O)/vmm/mem.o \
 			  $(MIGCTL_HOST_LIB) $(TEST_LIB)
 $(O)/vmm/tests/ctlreq_test: $(O)/vmm/tests/ctlreq_test.o $(O)/vmm/ctlreq.o $(TEST_LIB)
+# serial.o refers to vm_ioport_register(): the core objects, though no VM is made.
+$(O)/vmm/tests/serial_test: $(O)/vmm/tests/serial_test.o $(VMM_CORE_OBJS) $(VMM_MIGRATE_OBJS) \
+			    $(MIGCTL_HOST_LIB) $(TEST_LIB)
 $(O)/vmm/tests/guest_cpuid_test: $(O)/vmm/tests/guest_cpuid_test.o $(O)/vmm/guest_cpuid.o $(TEST_LIB)
 $(O)/vmm/tests/kvm_test: $(O)/vmm/tests/kvm_test.o $(VMM_TEST_RUN) $(VMM_CORE_OBJS) \
 			 $(VMM_MIGRATE_OBJS) $(MIGCTL_HOST_LIB) $(TEST_LIB)

@@ -7,6 +7,8 @@
 
 #define SERIAL_NR_PORTS		8
 #define SERIAL_PREFIX_MAX	32
+#define SERIAL_RING		65536	/* output held while the reader is behind */
+#define SERIAL_FLUSH_STALL_MS	2000	/* at exit: how long a reader may take nothing */
 
 struct vm;
 struct serial;
@@ -14,10 +16,20 @@ struct serial;
 /**
  * serial_create() - COM1 on @vm writing to @fd (not closed by the serial).
  *
- * THR bytes are written to @fd line by line; LSR reads 0x60 (transmitter
- * empty); the other registers accept writes and read 0.
+ * THR bytes go to a ring of SERIAL_RING bytes, which a writer thread of the
+ * serial's own writes to @fd line by line: a vCPU never waits for the reader
+ * of @fd. What does not fit in the ring (the newest bytes) is dropped and
+ * counted, and a "... N bytes dropped ..." line stands in its place. LSR
+ * reads 0x60 (transmitter empty); the other registers accept writes and
+ * read 0.
  */
 int serial_create(struct vm *vm, int fd, struct serial **out);
+
+/** serial_open() - the ring and its writer without a VM, for serial_putc(). */
+int serial_open(int fd, struct serial **out);
+
+/** serial_putc() - what a guest's THR write does: append @c, never wait. */
+void serial_putc(struct serial *s, char c);
 
 /**
  * serial_set_prefix() - write @prefix (a static string of at most
@@ -26,10 +38,31 @@ int serial_create(struct vm *vm, int fd, struct serial **out);
  */
 void serial_set_prefix(struct serial *s, const char *prefix);
 
-/** serial_flush() - write out a partial line. */
-void serial_flush(struct serial *s);
+/**
+ * serial_flush() - write out everything held, a partial line included.
+ *
+ * Gives up when the reader takes nothing for @stall_ms, or after 10 *
+ * @stall_ms in all; after that, later flushes give up at once.
+ *
+ * Return: 0, or -ETIMEDOUT when it gave up.
+ */
+int serial_flush(struct serial *s, int stall_ms);
 
-/** serial_destroy() - flush and free. */
-void serial_destroy(struct serial *s);
+/**
+ * serial_dropped() - bytes of guest output dropped (the ring was full),
+ * not written (the output failed) or left behind by a flush that gave up.
+ */
+u64 serial_dropped(struct serial *s);
+
+/**
+ * serial_destroy() - flush (as serial_flush() with SERIAL_FLUSH_STALL_MS,
+ * not at all after a flush gave up), end the writer and free. No vCPU may
+ * run any more. A writer still blocked on a reader that takes nothing is
+ * left to end, and free, on its own: this never waits for the reader.
+ *
+ * Return: 0, or -EBUSY when a writer was left behind: it still writes to
+ * the fd, so keep the fd open (until exit) and do not reuse its number.
+ */
+int serial_destroy(struct serial *s);
 
 #endif /* MIGCTL_VMM_SERIAL_H */

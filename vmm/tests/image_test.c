@@ -4,13 +4,16 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 
@@ -564,4 +567,155 @@ TEST(control, query_stop_cont_quit)
 	EXPECT_STREQ("{\"return\":\"quitting\"}\n", r.out);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 125);
+}
+
+#define FLOOD_BYTES	(80u << 10)	/* what each vCPU of flood.elf prints */
+#define FLOOD_PIPE	4096		/* a stalled reader's pipe: one page */
+#define FLOOD_OUT_MAX	(8u << 20)
+
+static long flood_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+FIXTURE(flood) { int out[2]; FILE *err; pid_t pid; char *buf; size_t len; };
+FIXTURE_VARIANT(flood) { const char *cpus; bool live; };
+FIXTURE_VARIANT_ADD(flood, cpus1_stalled) { "1", false };
+FIXTURE_VARIANT_ADD(flood, cpus2_stalled) { "2", false };
+FIXTURE_VARIANT_ADD(flood, cpus4_stalled) { "4", false };
+FIXTURE_VARIANT_ADD(flood, cpus2_live) { "2", true };
+FIXTURE_VARIANT_ADD(flood, cpus4_live) { "4", true };
+
+FIXTURE_SETUP(flood)
+{
+	REQUIRE(HAVE_KVM, "no /dev/kvm");
+	self->err = tmpfile();
+	self->buf = malloc(FLOOD_OUT_MAX + 1);
+	ASSERT_NONNULL(self->err);
+	ASSERT_NONNULL(self->buf);
+	ASSERT_EQ(0, pipe2(self->out, O_CLOEXEC));
+	/* The ring, not the pipe, takes what a stalled reader leaves. */
+	if (!variant->live)
+		ASSERT_EQ(FLOOD_PIPE, fcntl(self->out[1], F_SETPIPE_SZ, FLOOD_PIPE));
+	self->pid = fork();
+	ASSERT_TRUE(self->pid >= 0);
+	if (!self->pid) {
+		dup2(self->out[1], 1);
+		dup2(fileno(self->err), 2);
+		execl(run_vmm_path("migctl-vmm"), "migctl-vmm", "--cpus", variant->cpus,
+		      "--timeout", "120", run_image("flood"), "--", variant->cpus, (char *)NULL);
+		_exit(127);
+	}
+	close(self->out[1]);
+}
+
+FIXTURE_TEARDOWN(flood)
+{
+	if (self->pid > 0 && waitpid(self->pid, NULL, WNOHANG) == 0) {
+		kill(self->pid, SIGKILL);
+		waitpid(self->pid, NULL, 0);
+	}
+	if (self->err)
+		fclose(self->err);
+	free(self->buf);
+}
+
+/* Reads the pipe until the VMM's end closes it or @ms pass; false on the limit. */
+static bool flood_read_all(int fd, char *buf, size_t *len, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	long end = flood_now_ms() + ms;
+	ssize_t n;
+
+	for (;;) {
+		long left = end - flood_now_ms();
+
+		if (left <= 0 || poll(&pfd, 1, left) != 1)
+			return false;
+		n = read(fd, buf + *len, FLOOD_OUT_MAX - *len);
+		if (n <= 0)
+			return n == 0;
+		*len += n;
+	}
+}
+
+/* The VMM's note on stderr: how many bytes it dropped (0 without one). */
+static unsigned long long flood_dropped(FILE *err, char *buf, size_t size)
+{
+	const char *p;
+	size_t n;
+
+	rewind(err);
+	n = fread(buf, 1, size - 1, err);
+	buf[n] = '\0';
+	p = strstr(buf, " bytes of guest serial output dropped");
+	if (!p)
+		return 0;
+	while (p > buf && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	return strtoull(p, NULL, 10);
+}
+
+/*
+ * A guest whose vCPUs print 80 KiB each into stdout, a pipe. A reader
+ * that does not read until the VMM has exited holds no vCPU back: the
+ * guest exits 0 within the time limit, the VMM exits soon after (its final
+ * flush gives up), and the drop is reported. A reader that keeps up gets
+ * every byte (or the count of those it did not get), in whole lines.
+ */
+TEST_F(flood, stalled_reader_holds_no_vcpu)
+{
+	int limit_ms = RUN_LIMIT_S * 1000 * test_timeout_scale(), st, nl = 0;
+	size_t total = FLOOD_BYTES * atoi(variant->cpus);
+	unsigned long long dropped;
+	char err[RUN_OUT_MAX];
+	long t0 = flood_now_ms();
+
+	if (variant->live) {
+		ASSERT_MSG(flood_read_all(self->out[0], self->buf, &self->len, limit_ms),
+			   "the guest's output still open after %d ms", limit_ms);
+	} else {
+		int pidfd = syscall(SYS_pidfd_open, self->pid, 0);
+		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+		ASSERT_TRUE(pidfd >= 0);
+		ASSERT_MSG(poll(&pfd, 1, limit_ms) == 1,
+			   "migctl-vmm still running after %d ms with its stdout not read", limit_ms);
+		close(pidfd);
+		fcntl(self->out[0], F_SETFL, O_NONBLOCK);
+		flood_read_all(self->out[0], self->buf, &self->len, 1000);
+	}
+	ASSERT_EQ(self->pid, waitpid(self->pid, &st, 0));
+	self->pid = 0;
+	test_diag("%s vCPUs, %s reader: exit after %ld ms, %zu bytes read", variant->cpus,
+		  variant->live ? "live" : "stalled", flood_now_ms() - t0, self->len);
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	dropped = flood_dropped(self->err, err, sizeof(err));
+	for (size_t i = 0; i < self->len; i++) {
+		if (self->buf[i] == '.') {	/* the marker line */
+			ASSERT_EQ(0, strncmp(self->buf + i, "... ", 4));
+			while (i < self->len && self->buf[i] != '\n')
+				i++;
+			continue;
+		}
+		ASSERT_MSG(self->buf[i] == 'x' || self->buf[i] == '\n', "byte %zu is %#x", i,
+			   self->buf[i]);
+		nl += self->buf[i] == '\n';
+	}
+	if (!variant->live) {
+		EXPECT_MSG(dropped > 0 && dropped <= total, "dropped %llu of %zu; stderr: %s",
+			   dropped, total, err);
+		EXPECT_LE(self->len, (size_t)FLOOD_PIPE);
+		return;
+	}
+	/* Nothing lost unless the reader fell behind, and then it was counted. */
+	test_diag("dropped: %llu", dropped);
+	if (!dropped) {
+		EXPECT_EQ(total, self->len);
+		EXPECT_EQ((int)(total / 64), nl);
+	}
+	EXPECT_LE(self->len + dropped, total + 4096);
 }

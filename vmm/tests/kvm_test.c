@@ -365,7 +365,7 @@ TEST(vm, snapshot_restore_other_vm)
 	vm_join(b);
 	EXPECT_EQ((int)VM_END_GUEST, (int)b->end_kind);
 	EXPECT_EQ(0, b->end_code);
-	serial_flush(sb);
+	serial_flush(sb, SERIAL_FLUSH_STALL_MS);
 	EXPECT_TRUE(wait_output(pb[0], "b\n"));
 	vm_destroy(b);
 	serial_destroy(sb);

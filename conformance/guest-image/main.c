@@ -59,6 +59,7 @@ void kernel_main(u32 start_info)
 	const char *why;
 	char bad[64];
 	u32 first = 1;
+	int code;
 
 	if (machine_init(&k.machine, start_info, &why)) {
 		con_printf("Bail out! %s\n", why);
@@ -85,5 +86,8 @@ void kernel_main(u32 start_info)
 	kernel_guest_init(&k);
 	kernel_start_cpus(&k);
 	scenario_run_all(&k.env, first, k.params.resumed);
-	machine_exit(ktap_finish());
+	code = ktap_finish();
+	if (k.env.park)
+		scenario_park(&k.env, code);
+	machine_exit((u32)code);
 }

@@ -36,6 +36,10 @@ static const char *const params_help[] = {
 	"  flood.count=N   flood: random requests per CPU (default 256; below 4 skips)",
 	"  flood.migrate=1 flood: then wait for a migration and check again",
 	"  seed=S          seed of flood's random choices (default 1)",
+	"  upstream.map=vmm|past-ram|unaligned  upstream-boot: the VMM's memory map,",
+	"                  or one entry a page past RAM, or one split inside a page",
+	"  upstream.verdict=1  upstream-*: a driver acts on the verdict (wait for a",
+	"                  migration, or stay up after the last case for a refusal)",
 	"exit code (port 0xf4): 0 pass, 1 fail, 4 skip",
 };
 
@@ -166,6 +170,16 @@ static bool parse_token(struct params *p, const char *k, u32 klen, const char *v
 	}
 	if (str_eq(k, klen, "seed"))
 		return parse_u32(v, vlen, &p->seed);
+	if (str_eq(k, klen, "upstream.map")) {
+		p->upstream_map = str_eq(v, vlen, "past-ram")  ? PARAMS_MAP_PAST_RAM :
+				  str_eq(v, vlen, "unaligned") ? PARAMS_MAP_UNALIGNED :
+								 PARAMS_MAP_VMM;
+		return p->upstream_map != PARAMS_MAP_VMM || str_eq(v, vlen, "vmm");
+	}
+	if (str_eq(k, klen, "upstream.verdict")) {
+		p->upstream_verdict = str_eq(v, vlen, "1");
+		return p->upstream_verdict || str_eq(v, vlen, "0");
+	}
 	if (str_eq(k, klen, "features"))
 		return parse_features(v, vlen, &p->expect_features);
 	if (str_eq(k, klen, "hc")) {

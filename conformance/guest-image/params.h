@@ -34,6 +34,12 @@
  *   flood.count=N        flood: random requests per CPU (default 256; below 4 skips)
  *   flood.migrate=0|1    flood: afterwards wait for a migration and check again
  *   seed=S               seed of the random choices of flood (default 1)
+ *   upstream.map=vmm|past-ram|unaligned  upstream-boot: the memory map as the
+ *                        VMM gave it, or with an entry reaching a page past
+ *                        RAM, or split inside a page (default vmm)
+ *   upstream.verdict=0|1 upstream-*: 1 when a driver acts on the verdict: the
+ *                        scenario waits for a migration, or the image stays
+ *                        up after its last case for a refusal (default 0)
  *   kexec.resume=...     internal: set by the simulated kexec
  */
 
@@ -42,6 +48,11 @@
 #define PARAMS_EXPECT_OFF	1
 #define PARAMS_EXPECT_V1	2
 #define PARAMS_EXPECT_V2	3
+
+/* upstream.map=: how upstream-boot bends the VMM's memory map. */
+#define PARAMS_MAP_VMM		0
+#define PARAMS_MAP_PAST_RAM	1
+#define PARAMS_MAP_UNALIGNED	2
 
 #define PARAMS_TEST_MAX		256
 #define PARAMS_ANY		(-1)
@@ -66,6 +77,8 @@ struct params {
 	u32 flood_count;
 	bool flood_migrate;
 	u32 seed;
+	u32 upstream_map;	/* PARAMS_MAP_* */
+	bool upstream_verdict;
 	/* Internal, set by the simulated kexec for the kernel it starts. */
 	bool resumed;
 	u32 kexec_stage;

@@ -8,11 +8,20 @@
 # the timeout, when its KTAP is cut short (fewer results than its plan) or
 # when it bails out.
 #
+# The vmm-upstream runs replay upstream Linux's calls (sc-upstream.c) on
+# an encrypted VM (sev-sim) and then act on the verdict the spec's
+# interoperability table gives: the guest's verdict line must be the one
+# upstream_expect() computes here, a "migrate" must complete with every
+# checked page intact on the destination, a "refuse" must be refused by
+# the source with that reason while it runs on.
+#
 # Environment: O (build directory; default: the one this script was
 # installed in by make, else "build"), MIGCTL_VMM,
 # MIGCTL_TEST_IMAGE, QEMU (default qemu-system-x86_64), MIGCTL_RUN_TIMEOUT
 # (seconds per run, default 120, times MIGCTL_SLOW as in
 # conformance/vmm/lib.sh), MIGCTL_HOST_SUITE_FILTER (glob on run names).
+
+# Covers: V-6, V-11
 
 set -u
 
@@ -43,6 +52,18 @@ vmm-v2-no-features-cpus4 vmm 4 v2 none *
 vmm-v2-msr-psc-cpus2 vmm 2 v2 msr-psc *
 vmm-off-elision-stats vmm 1 off - elision
 vmm-sevsim-migrate-cpus2 vmm-sevsim 2 v2 - migrate
+vmm-upstream-boot-off vmm-upstream 2 off - upstream-boot
+vmm-upstream-boot-v1 vmm-upstream 2 v1 - upstream-boot
+vmm-upstream-boot-v2 vmm-upstream 2 v2 - upstream-boot
+vmm-upstream-past-ram-v1 vmm-upstream 2 v1 - upstream-boot:past-ram
+vmm-upstream-past-ram-v2 vmm-upstream 2 v2 - upstream-boot:past-ram
+vmm-upstream-unaligned-v2 vmm-upstream 2 v2 - upstream-boot:unaligned
+vmm-upstream-kexec-v1 vmm-upstream 2 v1 - upstream-kexec
+vmm-upstream-kexec-v2 vmm-upstream 2 v2 - upstream-kexec
+vmm-upstream-cpu-offline-v1 vmm-upstream 2 v1 - upstream-cpu-offline
+vmm-upstream-cpu-offline-v2 vmm-upstream 2 v2 - upstream-cpu-offline
+vmm-upstream-suspend-v1 vmm-upstream 2 v1 - upstream-suspend
+vmm-upstream-suspend-v2 vmm-upstream 2 v2 - upstream-suspend
 qemu-cpus1 qemu 1 off - *
 qemu-cpus4 qemu 4 off - *"
 
@@ -55,9 +76,9 @@ plan=$(echo "$selected" | grep -c .)
 # Why a host cannot run at all, or nothing. migctl-vmm says for itself
 # why it cannot run a VM here (vmm_why: no /dev/kvm, no permission, ...).
 host_missing() {
-	if [ "${1%-sevsim}" = vmm ] && [ -n "$vmm_why" ]; then
+	if [ "${1%-*}" = vmm ] && [ -n "$vmm_why" ]; then
 		echo "$vmm_why"
-	elif [ "$1" = vmm-sevsim ] && ! "$VMM" --help 2>/dev/null | grep -q -- --sev-sim; then
+	elif [ "${1%-*}" = vmm ] && ! "$VMM" --help 2>/dev/null | grep -q -- --sev-sim; then
 		echo "this migctl-vmm has no --sev-sim"
 	elif [ "$1" = qemu ] && { [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; }; then
 		echo "/dev/kvm is not accessible"
@@ -151,6 +172,109 @@ stats_problem() {	# err
 	done
 }
 
+# The spec's verdict for an upstream guest on this host, by the
+# interoperability table: no bit 17 (off, or v1 without the hypercall
+# transport, H-15): not offered; bit 17 without version 1: its READY is
+# refused; one CPU offline or a suspend withdraws READY for good (V-6); a
+# refused reset marks the log unreliable (H-16, V-11); an entry starting
+# inside a page is refused by KVM before the host sees it (V-12).
+upstream_expect() {	# mode case map
+	if [ "$1" = off ] || { [ "$1" = v1 ] && [ "$vmm_hc" = 0 ]; }; then
+		echo "refuse: not offered"
+	elif [ "$vmm_hc" = 0 ]; then
+		echo "refuse: not READY"
+	else
+		case "$2:$3" in
+		upstream-cpu-offline:* | upstream-suspend:*) echo "refuse: not READY" ;;
+		*:past-ram) echo "refuse: may be stale" ;;
+		*) echo migrate ;;
+		esac
+	fi
+}
+
+verdict_or_end() { grep -qs "upstream: verdict: " "$tmp/$1.out" || ended "$2"; }
+line_or_end() { grep -qs "$3" "$tmp/$1.out" || ended "$2"; }
+
+# Runs one vmm-upstream case and judges it: prints the nested KTAP, then
+# sets $problem (empty: pass) and $status.
+run_upstream() {	# name cpus mode case[:map]
+	local name=$1 CPUS=$2 mode=$3 case=${4%%:*} map=vmm want got src dst code
+	local sock="$tmp/$1.sock"
+
+	[ "$4" != "$case" ] && map=${4#*:}
+	want=$(upstream_expect "$mode" "$case" "$map")
+	problem="" status=1
+	vmm "$name" "${SEVSIM[@]}" --memory "$MEM" --cpus "$CPUS" --migctl "$mode" \
+		--control "$sock" "$IMAGE" -- cpus="$CPUS" test="$case" upstream.map="$map" \
+		upstream.verdict=1
+	src=$last
+	wait_until 600 verdict_or_end "$name" "$src"
+	got=$(sed -n 's/.*# upstream: verdict: //p' "$tmp/$name.out" | head -n 1)
+	echo "# $name: verdict of the guest: '${got:-none}', of the spec: '$want'"
+	if [ "$got" != "$want" ]; then
+		problem="the guest's verdict is '${got:-none}', the spec's '$want'"
+	elif [ "$want" = migrate ]; then
+		upstream_migrate "$name" "$mode" "$src"
+	else
+		upstream_refused "$name" "$mode" "$src" "${want#refuse: }"
+	fi
+	sed 's/^/  /' "$tmp/$name.out"
+	[ -s "$tmp/$name-dst.out" ] && sed 's/^/  /' "$tmp/$name-dst.out"
+	if [ -z "$problem" ]; then
+		cat "$tmp/$name.out" "$tmp/$name-dst.out" 2>/dev/null >"$tmp/$name.all"
+		problem=$(ktap_problem "$tmp/$name.all")
+	fi
+	[ -n "$problem" ] && tail -n 3 "$tmp/$name.err" "$tmp/$name-dst.err" 2>/dev/null |
+		sed 's/^/# stderr: /'
+	"$VMM" ctl "$sock" quit >/dev/null 2>&1
+	wait 2>/dev/null
+}
+
+# The migration must complete and the guest end on the destination with
+# every checked page intact (its exit status).
+upstream_migrate() {	# name mode src
+	if ! wait_until 600 line_or_end "$1" "$3" "waiting for a migration"; then
+		problem="the guest never waited for the migration"
+		return
+	fi
+	dest "$1-dst" --migctl "$2"
+	dst=$last
+	wait_listen "$1-dst" || { problem="the destination does not listen"; return; }
+	if ! migrate "$tmp/$1.sock" "$uri"; then
+		problem="the host refused or failed a migration the spec allows: $reply"
+		return
+	fi
+	wait_exit "$dst" "$TIMEOUT"
+	status=$rc
+	echo "# $1: migrated; the destination's guest ended with $status"
+	[ "$status" = 0 ] || problem="the guest on the destination failed (exit status $status)"
+}
+
+# The source must refuse with the reason and run on; the guest then holds
+# its exit code (scenario_park) until the driver quits it.
+upstream_refused() {	# name mode src reason
+	if ! wait_until 600 line_or_end "$1" "$3" "upstream: parked"; then
+		problem="the guest did not stay up for the refusal"
+		return
+	fi
+	dest "$1-dst" --migctl "$2"
+	wait_listen "$1-dst" || { problem="the destination does not listen"; return; }
+	if migrate "$tmp/$1.sock" "$uri"; then
+		problem="the host migrated a VM the spec says it must refuse ($4)"
+		return
+	fi
+	echo "# $1: refused: $(echo "$reply" | sed 's/.*"error":"\([^"]*\)".*/\1/')"
+	case "$reply" in
+	*"$4"*) ;;
+	*) problem="the refusal does not say '$4': $reply"; return ;;
+	esac
+	running "$tmp/$1.sock" || { problem="the source does not run on after the refusal"; return; }
+	code=$(sed -n 's/.*upstream: parked (exit code \([0-9]*\) held).*/\1/p' "$tmp/$1.out")
+	status=${code:-1}
+	[ "$status" = 0 ] || problem="the guest's checks failed (exit code ${code:-none})"
+	"$VMM" ctl "$tmp/$1-dst.sock" quit >/dev/null 2>&1
+}
+
 echo "KTAP version 1"
 echo "1..$plan"
 vmm_why=$(vmm_unusable)
@@ -165,6 +289,12 @@ while read -r name host cpus mode features glob; do
 	fi
 	if [ ! -r "$IMAGE" ]; then
 		ktap_result fail "$name" "guest image not built ($IMAGE)"
+		continue
+	fi
+	if [ "$host" = vmm-upstream ]; then
+		run_upstream "$name" "$cpus" "$mode" "$glob"
+		if [ -n "$problem" ]; then ktap_result fail "$name" "$problem"
+		else ktap_result ok "$name"; fi
 		continue
 	fi
 	start=$(date +%s.%N)

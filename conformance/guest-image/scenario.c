@@ -23,6 +23,10 @@ static const struct scenario *const scenarios[] = {
 	&sc_migrate,
 	&sc_flood,
 	&sc_dirty,
+	&sc_upstream_boot,
+	&sc_upstream_kexec,
+	&sc_upstream_offline,
+	&sc_upstream_suspend,
 };
 
 #define NR_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))

@@ -16,6 +16,7 @@ struct scenario_env {
 	struct probe_offer offer;	/* what the boot CPU read */
 	u32 cpus;			/* CPUs online */
 	struct migctl_guest *guest;	/* the kernel's library context, discovered */
+	bool park;			/* stay up after the last case (scenario_park) */
 };
 
 /*
@@ -36,6 +37,15 @@ extern const struct scenario sc_discovery, sc_no_support, sc_negotiate, sc_ctl_i
 	sc_suspend, sc_smp_notify, sc_migrate;
 extern const struct scenario sc_flood;
 extern const struct scenario sc_dirty;
+extern const struct scenario sc_upstream_boot, sc_upstream_kexec, sc_upstream_offline,
+	sc_upstream_suspend;
+
+/*
+ * After the totals, when a scenario asked for it: waits for a driver to
+ * see the host refuse a migration, with the exit code held; a migration
+ * that happens all the same ends the VM with a failure (sc-upstream.c).
+ */
+void scenario_park(struct scenario_env *env, int code) __attribute__((noreturn));
 
 /* Lists the scenarios as KTAP diagnostics. */
 void scenario_print_list(void);

@@ -2,7 +2,8 @@
 # conformance/vmm/reliability.mk - reliability tests on real KVM: hostile guest, stream faults, two hosts.
 
 FAULTPROXY	:= $(O)/conformance/vmm/faultproxy
-REL_SCRIPTS	:= $(addprefix $(O)/conformance/vmm/,hostile.sh stream-faults.sh netns.sh)
+REL_SCRIPTS	:= $(addprefix $(O)/conformance/vmm/,hostile.sh stream-faults.sh netns.sh \
+			   ctlsock-hostile.sh)
 REL_LIB		:= $(O)/conformance/vmm/lib.sh
 
 $(FAULTPROXY): $(O)/conformance/vmm/faultproxy.o
@@ -16,6 +17,8 @@ $(REL_SCRIPTS) $(REL_LIB): $(O)/conformance/vmm/%: conformance/vmm/%
 	$(Q)install -m 0755 $< $@
 
 $(REL_SCRIPTS): | $(REL_LIB) $(KTAP_SH) $(VMM_BIN) $(GUEST_IMAGE) $(FAULTPROXY)
+# The control-socket test boots the VMM's own test images (memloop, hang).
+$(O)/conformance/vmm/ctlsock-hostile.sh: | $(VMM_IMAGES)
 
 ALL	+= $(FAULTPROXY) $(REL_SCRIPTS) $(REL_LIB)
 KVM_TESTS	+= $(REL_SCRIPTS)

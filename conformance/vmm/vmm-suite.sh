@@ -332,6 +332,52 @@ case_progress() {
 	fi
 }
 
+# An upstream-style guest whose boot-time reset the host refused: the
+# image's upstream-boot replay on a memory map with an E820 entry a page
+# past RAM. The host refuses that request and marks the status log
+# unreliable (H-16); the guest writes READY all the same, as upstream
+# does. Every migration must then be refused naming the stale log, before
+# anything is sent, while the source runs on (V-11). Only a version-1
+# guest can be READY with such a log, and version 1 needs the hypercall
+# transport (H-15): on a KVM without hypercall exits the case skips.
+case_unreliable() {
+	local name=$1 sock="$tmp/$1.sock" src CPUS=1 line
+	line=$("$VMM" --probe 2>/dev/null | grep -m1 '^hypercall-transport:')
+	case "$line" in *": yes"*) ;; *)
+		ok "$name" "no hypercall transport on this KVM, so no version 1 (H-15)"; return ;;
+	esac
+	vmm "$name" "${SEVSIM[@]}" --memory "$MEM" --cpus 1 --migctl v1 --control "$sock" "$IMAGE" \
+		-- test=upstream-boot upstream.map=past-ram upstream.verdict=1
+	src=$last
+	wait_sock "$sock" || { notok "$name" "source has no control socket"; return; }
+	if ! wait_out "$name" "upstream: parked" 60; then
+		notok "$name" "the guest did not reach its verdict: $(tail -n 2 "$tmp/$name.out" | tr '\n' ' ')"
+		return
+	fi
+	grep -q "verdict: refuse: may be stale" "$tmp/$name.out" ||
+		{ notok "$name" "the guest saw no refused reset: $(grep verdict "$tmp/$name.out")"; return; }
+	dest "$name-dst" --migctl v1
+	wait_listen "$name-dst" || { notok "$name" "destination does not listen"; return; }
+	if migrate "$sock" "$uri"; then notok "$name" "migrated with a stale log: $reply"; return; fi
+	diag "$(echo "$reply" | sed 's/.*"error":"\([^"]*\)".*/\1/')"
+	case "$reply" in *"may be stale"*) ;; *)
+		notok "$name" "no 'may be stale' in: $reply"; return ;;
+	esac
+	case "$reply" in *0x*) ;; *)
+		diag "V-11: the refusal does not name the refused request (gpa, pages)" ;;
+	esac
+	running "$sock" || { notok "$name" "the source is not running after the refusal"; return; }
+	ctl "$tmp/$name-dst.sock" query-status
+	case "$reply" in *'"status":"incoming-waiting"'*) ;; *)
+		notok "$name" "the destination received something: $reply"; return ;;
+	esac
+	grep -q "Totals: pass:1 fail:0" "$tmp/$name.out" ||
+		{ notok "$name" "the guest's own checks failed"; show "$name"; return; }
+	"$VMM" ctl "$tmp/$name-dst.sock" quit >/dev/null 2>&1
+	"$VMM" ctl "$sock" quit >/dev/null 2>&1
+	ok "$name"
+}
+
 run_case() {	# name function [args]
 	local name=$1
 	# shellcheck disable=SC2254
@@ -378,7 +424,7 @@ fault_selftest() {
 
 planned=()
 for c in migrate-tcp migrate-late-status snapshot-restore refuse-sevsim-not-ready refuse-version-skew \
-	 refuse-memory-mismatch refuse-destination-gone cancel-and-retry progress-on-terminal; do
+	 refuse-memory-mismatch refuse-destination-gone refuse-unreliable-log cancel-and-retry progress-on-terminal; do
 	# shellcheck disable=SC2254
 	case "$c" in $FILTER) planned+=("$c") ;; esac
 done
@@ -402,6 +448,8 @@ run_case refuse-memory-mismatch refused "memory layout mismatch" workload \
 	"--memory $([ "$(lib_mib "$MEM")" = 128 ] && echo 64M || echo 128M)"
 # Covers: V-9
 run_case refuse-destination-gone refused "Connection refused" workload none
+# Covers: V-11, H-16
+run_case refuse-unreliable-log case_unreliable
 # Covers: V-9
 run_case cancel-and-retry case_cancel
 run_case progress-on-terminal case_progress

@@ -81,12 +81,15 @@ u32 scenario_count(const char *globs)
 	return n;
 }
 
-/* Scenarios are independent: none may leave the VM READY for the next. */
+/*
+ * Scenarios are independent: none may leave the VM READY for the next,
+ * unless it holds the VM as it is for a driver to judge (env->park).
+ */
 static void scenario_cleanup(struct scenario_env *env)
 {
 	u64 v;
 
-	if (!env->offer.ctl || probe_rdmsr(MIGCTL_MSR_CONTROL, &v) || !v)
+	if (env->park || !env->offer.ctl || probe_rdmsr(MIGCTL_MSR_CONTROL, &v) || !v)
 		return;
 	report_info("cleanup: the scenario left the VM READY (%#lx); writing 0", v);
 	probe_wrmsr(MIGCTL_MSR_CONTROL, 0);

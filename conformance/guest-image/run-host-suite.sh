@@ -226,7 +226,10 @@ run_upstream() {	# name cpus mode case[:map]
 	fi
 	[ -n "$problem" ] && tail -n 3 "$tmp/$name.err" "$tmp/$name-dst.err" 2>/dev/null |
 		sed 's/^/# stderr: /'
+	# Both VMMs end now whatever happened: a destination left waiting
+	# would hold the wait below until its time limit.
 	"$VMM" ctl "$sock" quit >/dev/null 2>&1
+	"$VMM" ctl "$tmp/$name-dst.sock" quit >/dev/null 2>&1
 	wait 2>/dev/null
 }
 
@@ -272,7 +275,6 @@ upstream_refused() {	# name mode src reason
 	code=$(sed -n 's/.*upstream: parked (exit code \([0-9]*\) held).*/\1/p' "$tmp/$1.out")
 	status=${code:-1}
 	[ "$status" = 0 ] || problem="the guest's checks failed (exit code ${code:-none})"
-	"$VMM" ctl "$tmp/$1-dst.sock" quit >/dev/null 2>&1
 }
 
 echo "KTAP version 1"

@@ -3,7 +3,7 @@
 # ctlsock-hostile.sh - 50 misbehaving control-socket clients at once; a well-behaved one is still served.
 #
 # A migctl-vmm runs the memloop test image with --control and
-# --control-idle 2. A driver (python3) keeps 50 misbehaving clients on its
+# --control-idle 2 (times MIGCTL_SLOW). A driver (python3) keeps 50 misbehaving clients on its
 # socket: slow readers that flood requests and never read, garbage bytes,
 # lines longer than the bound without a newline, half-open ones (a request,
 # then shutdown), idle ones, clients that send a request and close at
@@ -32,6 +32,7 @@ PROBES=${MIGCTL_CTL_PROBES:-100}
 LAT_MS=$(scaled "${MIGCTL_CTL_LAT_MS:-100}")
 EXIT_MS=$(scaled 2000)
 HOSTILE=50
+IDLE=$(scaled 2)	# --control-idle: a starved client on a slow platform is no idle one
 MEMLOOP=$O/vmm/tests/images/memloop.elf
 HANG=$O/vmm/tests/images/hang.elf
 
@@ -296,7 +297,7 @@ echo "1..${#planned[@]}"
 diag "$HOSTILE misbehaving clients, $PROBES probes, bound ${LAT_MS} ms (x$SLOW)"
 
 sock=$tmp/src.sock
-vmm src --memory 64M --control "$sock" --control-idle 2 "$MEMLOOP"
+vmm src --memory 64M --control "$sock" --control-idle "$IDLE" "$MEMLOOP"
 src=$last
 next_port
 muri=unix:$tmp/mig-$port.sock
@@ -315,8 +316,8 @@ driver "$sock" "$HOSTILE" "$tmp/stop" "$tmp/drv" 2>"$tmp/drv.err" &
 drv=$!
 pids+=("$drv")
 wait_until 100 test -e "$tmp/drv.up"
-# Long enough for every kind to have acted: the idle limit (2 s) passed once.
-sleep 2.5
+# Long enough for every kind to have acted: the idle limit passed once.
+sleep "$IDLE.5"
 : >"$tmp/go"
 wait_until $((PROBES / 2 + 100)) grep -q "^slow\|^bad" "$tmp/client"
 worst=$(sed -n 's/^worst //p' "$tmp/client")

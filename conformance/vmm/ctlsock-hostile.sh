@@ -10,7 +10,11 @@
 # once, and one that sends a byte at a time. Meanwhile a well-behaved
 # client, on two connections made before the others came, sends
 # query-status N times on each; each reply must be right and come within
-# 100 ms (times MIGCTL_SLOW); the worst is printed. Then, with the 50
+# 1 s (times MIGCTL_SLOW): a server that waits on any one client waits
+# for as long as that client does not read, far longer. The worst reply
+# and how many took over 100 ms are printed: that figure depends on how
+# busy the machine is, so it is measured in bench/ctlsock-latency.sh
+# (docs/reliability.adoc), not judged here. Then, with the 50
 # still there, it asks for a migration (memloop, over a unix: socket, held
 # to 1 MiB/s) with "wait" on one connection and keeps asking query-status
 # on both: both are answered while the migration runs, the waiting reply
@@ -21,7 +25,7 @@
 # KTAP on stdout, kselftest exit codes. Needs python3 and /dev/kvm.
 #
 # Environment: MIGCTL_CTL_PROBES (query-status probes, default 100),
-# MIGCTL_CTL_LAT_MS (the bound, default 100, times MIGCTL_SLOW), and
+# MIGCTL_CTL_LAT_MS (the bound, default 1000, times MIGCTL_SLOW), and
 # those of lib.sh.
 
 set -u
@@ -29,7 +33,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 PROBES=${MIGCTL_CTL_PROBES:-100}
-LAT_MS=$(scaled "${MIGCTL_CTL_LAT_MS:-100}")
+LAT_MS=$(scaled "${MIGCTL_CTL_LAT_MS:-1000}")
 EXIT_MS=$(scaled 2000)
 HOSTILE=50
 IDLE=$(scaled 2)	# --control-idle: a starved client on a slow platform is no idle one
@@ -176,7 +180,7 @@ while not os.path.exists(go):
         f.write(b'{"cmd":"query-status"}\n')
         f.readline()
     time.sleep(0.1)
-worst, slow, rid = 0.0, 0, 0
+worst, slow, over100, rid = 0.0, 0, 0, 0
 for i in range(n):
     for f in cs:
         rid += 1
@@ -186,11 +190,13 @@ for i in range(n):
         ms = (time.monotonic() - t0) * 1000
         worst = max(worst, ms)
         slow += ms > limit
+        over100 += ms > 100
         if not line.startswith('{"id":%d,"status":"running",' % rid):
             print("bad", line or "(no reply)")
             sys.exit(1)
     time.sleep(0.02)
 print("worst %.1f" % worst)
+print("over100", over100)
 print("slow", slow, flush=True)
 # 1 MiB/s: memloop's few hundred KiB take long enough to be asked about.
 cs[0].write(b'{"cmd":"set-parameters","max_bandwidth_mib":1}\n')
@@ -322,7 +328,8 @@ sleep "$IDLE.5"
 wait_until $((PROBES / 2 + 100)) grep -q "^slow\|^bad" "$tmp/client"
 worst=$(sed -n 's/^worst //p' "$tmp/client")
 slow=$(sed -n 's/^slow //p' "$tmp/client")
-diag "query-status with $HOSTILE misbehaving clients: worst of $((2 * PROBES)) replies ${worst:-?} ms, ${slow:-?} over ${LAT_MS} ms"
+over100=$(sed -n 's/^over100 //p' "$tmp/client")
+diag "query-status with $HOSTILE misbehaving clients: worst of $((2 * PROBES)) replies ${worst:-?} ms, ${over100:-?} over 100 ms, ${slow:-?} over the bound of ${LAT_MS} ms"
 if grep -q "^bad" "$tmp/client" || [ -z "$worst" ]; then
 	notok ctl-hostile-latency "$(head -n 3 "$tmp/client" | tr '\n' ' ')"
 elif [ "$slow" -gt 0 ]; then

@@ -569,7 +569,7 @@ TEST(control, query_stop_cont_quit)
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 125);
 }
 
-#define FLOOD_BYTES	(80u << 10)	/* what each vCPU of flood.elf prints */
+#define FLOOD_PAGES	20	/* flood.elf: its vCPUs print 20 / N pages each */
 #define FLOOD_PIPE	4096		/* a stalled reader's pipe: one page */
 #define FLOOD_OUT_MAX	(8u << 20)
 
@@ -660,7 +660,7 @@ static unsigned long long flood_dropped(FILE *err, char *buf, size_t size)
 }
 
 /*
- * A guest whose vCPUs print 80 KiB each into stdout, a pipe. A reader
+ * A guest whose vCPUs print 80 KiB between them into stdout, a pipe. A reader
  * that does not read until the VMM has exited holds no vCPU back: the
  * guest exits 0 within the time limit, the VMM exits soon after (its final
  * flush gives up), and the drop is reported. A reader that keeps up gets
@@ -669,7 +669,8 @@ static unsigned long long flood_dropped(FILE *err, char *buf, size_t size)
 TEST_F(flood, stalled_reader_holds_no_vcpu)
 {
 	int limit_ms = RUN_LIMIT_S * 1000 * test_timeout_scale(), st, nl = 0;
-	size_t total = FLOOD_BYTES * atoi(variant->cpus);
+	int ncpus = atoi(variant->cpus);
+	size_t total = 4096u * (FLOOD_PAGES / ncpus) * ncpus;
 	unsigned long long dropped;
 	char err[RUN_OUT_MAX];
 	long t0 = flood_now_ms();

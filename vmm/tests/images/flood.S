@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* flood.S - every CPU prints 80 KiB on COM1, a page per REP OUTSB; then exit 0. */
+/* flood.S - the CPUs print 80 KiB on COM1 between them, a page per REP OUTSB; then exit 0. */
 #include "pvh.h"
 
 /*
  * The command line is one digit N, the number of CPUs (1 if absent). The
- * BSP starts the APs with INIT-SIPI-SIPI (xAPIC); each prints the page 20
- * times in real mode from its copy at 0xa000 and counts itself done at
- * 0x7ff0. The BSP prints it 20 times too, waits for the APs and exits 0.
- * The lines are 63 'x' and a newline; the CPUs' bytes interleave.
+ * BSP starts the APs with INIT-SIPI-SIPI (xAPIC); each prints the page
+ * 20 / N times in real mode from its copy at 0xa000 and counts itself
+ * done at 0x7ff0. The BSP prints it as often, waits for the APs and exits
+ * 0. The lines are 63 'x' and a newline; the CPUs' bytes interleave.
  */
 #define APIC_SVR	0xfee000f0
 #define APIC_ICR_LO	0xfee00300
@@ -16,7 +16,8 @@
 #define TRAMPOLINE	0x8000
 #define AP_PAGE		0xa000
 #define DONE		0x7ff0
-#define PAGES		20
+#define TIMES		0x7ff4	/* pages each CPU prints */
+#define PAGES		20	/* pages all CPUs print */
 
 	.code32
 	.section .text.entry, "ax"
@@ -31,6 +32,11 @@ _start:
 	xorl %eax, %eax
 1:	movl %eax, want
 	movw $0, DONE
+	leal 1(%eax), %ecx
+	movl $PAGES, %eax
+	xorl %edx, %edx
+	divl %ecx
+	movw %ax, TIMES
 	cld
 	movl $trampoline, %esi
 	movl $TRAMPOLINE, %edi
@@ -47,7 +53,7 @@ _start:
 	movl $ICR_SIPI_ALL, APIC_ICR_LO
 	movl $ICR_SIPI_ALL, APIC_ICR_LO
 
-2:	movl $PAGES, %ebx
+2:	movzwl TIMES, %ebx
 	movw $MIGCTL_PVH_COM1, %dx
 3:	movl $page, %esi
 	movl $4096, %ecx
@@ -66,7 +72,7 @@ trampoline:
 	xorw %ax, %ax
 	movw %ax, %ds
 	cld
-	movw $PAGES, %bx
+	movw TIMES, %bx
 	movw $MIGCTL_PVH_COM1, %dx
 6:	movw $AP_PAGE, %si
 	movw $4096, %cx

@@ -350,12 +350,13 @@ case_unreliable() {
 		-- test=upstream-boot upstream.map=past-ram upstream.verdict=1
 	src=$last
 	wait_sock "$sock" || { notok "$name" "source has no control socket"; return; }
-	if ! wait_out "$name" "upstream: parked" 60; then
+	if ! wait_out "$name" "upstream: verdict: " 60; then
 		notok "$name" "the guest did not reach its verdict: $(tail -n 2 "$tmp/$name.out" | tr '\n' ' ')"
 		return
 	fi
 	grep -q "verdict: refuse: may be stale" "$tmp/$name.out" ||
 		{ notok "$name" "the guest saw no refused reset: $(grep verdict "$tmp/$name.out")"; return; }
+	wait_out "$name" "upstream: parked" 60 || { notok "$name" "the guest did not park"; return; }
 	dest "$name-dst" --migctl v1
 	wait_listen "$name-dst" || { notok "$name" "destination does not listen"; return; }
 	if migrate "$sock" "$uri"; then notok "$name" "migrated with a stale log: $reply"; return; fi

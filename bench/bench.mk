@@ -35,7 +35,8 @@ BENCH_KVM	:= $(BENCH_OUT)/kvmbench
 BENCH_GUESTLIB	:= $(BENCH_OUT)/guestbench
 BENCH_LOG	:= $(BENCH_OUT)/logbench
 BENCH_STATUS	:= $(BENCH_OUT)/statusbench
-BENCH_PROGS	:= $(BENCH_KVM) $(BENCH_GUESTLIB) $(BENCH_LOG) $(BENCH_STATUS)
+BENCH_SECURE	:= $(BENCH_OUT)/securebench
+BENCH_PROGS	:= $(BENCH_KVM) $(BENCH_GUESTLIB) $(BENCH_LOG) $(BENCH_STATUS) $(BENCH_SECURE)
 
 $(BENCH_KVM): $(BENCH_OUT)/kvmbench.o $(BENCH_OUT)/kvmrun.o $(BENCH_OUT)/stats.o \
 	      $(VMM_CORE_OBJS) $(VMM_MIGRATE_OBJS) $(MIGCTL_HOST_LIB)
@@ -45,6 +46,9 @@ $(BENCH_LOG): $(BENCH_OUT)/logbench.o $(BENCH_OUT)/stats.o $(O)/vmm/mem.o $(MIGC
 # statusbench: the receive path of --incoming (stream reader, staging) without KVM.
 $(BENCH_STATUS): $(BENCH_OUT)/statusbench.o $(BENCH_OUT)/stats.o $(O)/vmm/migrate/state.o \
 		 $(VMM_CORE_OBJS) $(VMM_MIGRATE_OBJS) $(MIGCTL_HOST_LIB)
+
+# securebench: the migration channel over loopback TCP, plaintext and protected.
+$(BENCH_SECURE): $(BENCH_OUT)/securebench.o $(BENCH_OUT)/stats.o $(VMM_MIGRATE_OBJS)
 
 $(BENCH_PROGS):
 	$(quiet) LD $@

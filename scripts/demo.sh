@@ -202,14 +202,16 @@ if [ "$SLOW" -gt 1 ]; then
 		"256 pages per CPU, downtime target $DOWNTIME_MS ms"
 fi
 
-say "destination: migctl-vmm --incoming tcp:127.0.0.1:$port --sev-sim"
-"$VMM" --incoming "tcp:127.0.0.1:$port" --sev-sim "${SIZING[@]}" --memory $MEM --cpus 2 \
+# Both ends hold the same pre-shared key: the stream goes over the protected channel.
+(umask 077 && head -c 32 /dev/urandom >"$tmp/migrate.key")
+say "destination: migctl-vmm --incoming tcp:127.0.0.1:$port --migrate-key KEY --sev-sim"
+"$VMM" --incoming "tcp:127.0.0.1:$port" --migrate-key "$tmp/migrate.key" --sev-sim "${SIZING[@]}" --memory $MEM --cpus 2 \
 	--control "$tmp/dest.sock" --stats >"$tmp/dst.out" 2>"$tmp/dst.err" &
 dst=$!
 pids+=("$dst")
 
-say "source: migctl-vmm --sev-sim --cpus 2 --migctl $OFFER, running the conversion workload"
-"$VMM" --sev-sim "${SIZING[@]}" --memory $MEM --cpus 2 --migctl "$OFFER" --control "$tmp/source.sock" \
+say "source: migctl-vmm --sev-sim --cpus 2 --migctl $OFFER --migrate-key KEY, running the conversion workload"
+"$VMM" --migrate-key "$tmp/migrate.key" --sev-sim "${SIZING[@]}" --memory $MEM --cpus 2 --migctl "$OFFER" --control "$tmp/source.sock" \
 	--downtime-ms $DOWNTIME_MS --trace --stats "$IMAGE" -- cpus=2 test=migrate migrate.count=1 \
 	"${WORK[@]}" >"$tmp/src.out" 2>"$tmp/src.err" &
 src=$!

@@ -13,10 +13,13 @@
 #include <sys/socket.h>
 #include <sys/signalfd.h>
 
+#include <sodium.h>
+
 #include "migctl-host.h"
 #include "migration.h"
 #include "migrate/channel.h"
 #include "migrate/recv.h"
+#include "migrate/secure.h"
 #include "migrate/send.h"
 #include "proto.h"
 #include "vm.h"
@@ -39,6 +42,8 @@ struct migrate_job {
 	atomic_bool cancel;
 	bool committed;			/* END is going out: too late to cancel */
 	int fd;				/* the stream, -1 when not open */
+	bool protect;			/* through the protected channel, with key */
+	u8 key[MIGRATE_SECURE_KEY_BYTES];
 	struct migrate_progress last;
 	struct migrate_stats stats;
 	char error[512];
@@ -84,6 +89,30 @@ static void migration_set_fd(struct migrate_job *j, int fd)
 	pthread_mutex_unlock(&j->lock);
 }
 
+/*
+ * Which channel a socket migration takes (V-16): with --migrate-key the
+ * protected one, key loaded into @key; without, tcp: only when
+ * --migrate-insecure asks for it. unix: stays on this host and file: has
+ * no peer: both may go in the clear. Return: 0 or -errno with @err set.
+ */
+static int migration_policy(struct vmm *v, const struct migrate_uri *u, bool *protect,
+			    u8 key[MIGRATE_SECURE_KEY_BYTES], char *err, size_t errlen)
+{
+	*protect = false;
+	if (u->kind == MIGRATE_URI_FILE)
+		return 0;
+	if (v->opt.migrate_key) {
+		*protect = true;
+		return migrate_key_load(v->opt.migrate_key, key, err, errlen);
+	}
+	if (u->kind == MIGRATE_URI_TCP && !v->opt.migrate_insecure) {
+		snprintf(err, errlen, "tcp: migration without a key refused: give both VMMs "
+			 "--migrate-key FILE (or --migrate-insecure to send the VM in the clear)");
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int migration_open(struct migrate_job *j, char *err, size_t errlen)
 {
 	int fd;
@@ -113,11 +142,20 @@ static void *migration_thread(void *arg)
 	struct migrate_stats st = { 0 };
 	char err[512] = "", json[512];
 	int ret, fd = migration_open(j, err, sizeof(err));
+	struct migrate_secure *sec = NULL;
 
 	a.fd = fd;
 	migration_set_fd(j, fd);
-	ret = fd < 0 ? fd : migrate_send(&a, &st, err, sizeof(err));
+	ret = fd < 0 ? fd : 0;
+	if (!ret && j->protect)
+		ret = migrate_secure_open(fd, true, j->key, MIGRATION_REPLY_MS, &sec, err,
+					  sizeof(err));
+	sodium_memzero(j->key, sizeof(j->key));
+	a.sec = sec;
+	if (!ret)
+		ret = migrate_send(&a, &st, err, sizeof(err));
 	migration_set_fd(j, -1);
+	migrate_secure_destroy(sec);
 	/* A cancel cut the stream: say so rather than what the cut broke. */
 	if (ret && ret != -EINPROGRESS && atomic_load(&j->cancel))
 		snprintf(err, sizeof(err), "cancelled");
@@ -176,9 +214,12 @@ int migration_start(struct vmm *v, const char *uri, char *err, size_t errlen)
 		snprintf(err, errlen, "tcp: needs a port to connect to");
 		ret = -EINVAL;
 	}
+	if (!ret)
+		ret = migration_policy(v, &j->uri, &j->protect, j->key, err, errlen);
 	if (ret || j->done_fd < 0) {
 		if (j->done_fd >= 0)
 			close(j->done_fd);
+		sodium_memzero(j->key, sizeof(j->key));
 		free(j);
 		return ret ?: -EMFILE;
 	}
@@ -431,12 +472,17 @@ int migration_incoming(struct vmm *v, const char *uri)
 {
 	struct migrate_uri *u = calloc(1, sizeof(*u));
 	struct migrate_stream_stats st;
+	struct migrate_secure *sec = NULL;
+	u8 key[MIGRATE_SECURE_KEY_BYTES];
+	bool protect = false;
 	char err[512];
 	int fd, ret;
 
 	if (!u)
 		return -ENOMEM;
 	ret = migrate_uri_parse(uri, u, err, sizeof(err));
+	if (!ret)
+		ret = migration_policy(v, u, &protect, key, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "migctl-vmm: --incoming %s: %s\n", uri, err);
 		free(u);
@@ -444,6 +490,17 @@ int migration_incoming(struct vmm *v, const char *uri)
 	}
 	atomic_store(&v->incoming, VMM_INCOMING_WAITING);
 	fd = migration_accept(v, u, uri);
+	if (fd >= 0 && protect) {
+		/* Before anything of the stream is read: the source holds the key. */
+		ret = migrate_secure_open(fd, false, key, MIGRATION_REPLY_MS, &sec, err,
+					  sizeof(err));
+		if (ret) {
+			fprintf(stderr, "migctl-vmm: incoming migration failed: %s\n", err);
+			close(fd);
+			fd = ret;
+		}
+	}
+	sodium_memzero(key, sizeof(key));
 	if (fd < 0) {
 		atomic_store(&v->incoming, VMM_INCOMING_NONE);
 		free(u);
@@ -453,7 +510,7 @@ int migration_incoming(struct vmm *v, const char *uri)
 	atomic_store(&v->incoming, VMM_INCOMING_RECEIVING);
 	struct migrate_recv_args a = {
 		.vm = v->vm, .host = proto_host(v->proto), .sev = v->sevsim ? &v->sev : NULL,
-		.fd = fd, .bidirectional = migrate_uri_is_bidirectional(u),
+		.fd = fd, .sec = sec, .bidirectional = migrate_uri_is_bidirectional(u),
 		.start = migration_start_vcpus, .opaque = v,
 	};
 	struct migration_watch w = { v, eventfd(0, EFD_CLOEXEC) };
@@ -470,6 +527,7 @@ int migration_incoming(struct vmm *v, const char *uri)
 	if (w.stop_fd >= 0)
 		close(w.stop_fd);
 	migration_set_incoming_fd(v, -1);
+	migrate_secure_destroy(sec);
 	close(fd);
 	free(u);
 	if (ret)

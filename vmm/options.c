@@ -164,6 +164,10 @@ static int options_value(struct options *o, const char *name, const char *val,
 		if (!*val)
 			goto bad;
 		o->incoming = val;
+	} else if (!strcmp(name, "migrate-key")) {
+		if (!*val)
+			goto bad;
+		o->migrate_key = val;
 	} else if (!strcmp(name, "control")) {
 		if (!*val)
 			goto bad;
@@ -209,6 +213,7 @@ static bool options_flag(struct options *o, const char *name)
 		{ "trace", &o->trace }, { "stats", &o->stats }, { "probe", &o->probe },
 		{ "sev-sim", &o->sevsim }, { "check-guest", &o->check_guest },
 		{ "help", &o->help }, { "version", &o->version },
+		{ "migrate-insecure", &o->migrate_insecure },
 	};
 
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
@@ -231,6 +236,10 @@ static int options_check(struct options *o, char *err, size_t errlen)
 	if (o->check_guest && o->incoming) {
 		snprintf(err, errlen, "--check-guest judges a guest from its boot, not an "
 			 "--incoming one");
+		return -EINVAL;
+	}
+	if (o->migrate_key && o->migrate_insecure) {
+		snprintf(err, errlen, "--migrate-key and --migrate-insecure contradict each other");
 		return -EINVAL;
 	}
 	if (!o->image && !o->incoming) {
@@ -336,6 +345,10 @@ const char *options_usage(void)
 	"                     the RAM bank at 1 MiB)\n"
 	"  --incoming URI     destination: wait for a migration stream on tcp:HOST:PORT,\n"
 	"                     unix:PATH or file:PATH (restore), then run the guest\n"
+	"  --migrate-key FILE pre-shared key (32 bytes or 64 hex digits, mode 0600):\n"
+	"                     tcp: and unix: migrations, both ways, are encrypted and\n"
+	"                     authenticated; both sides need the same key\n"
+	"  --migrate-insecure allow tcp: migrations in the clear (no key)\n"
 	"  --control PATH     JSON-lines control socket (migrate, query-migrate, cancel,\n"
 	"                     set-parameters, stop, cont, query-status, quit); see 'ctl'\n"
 	"  --downtime-ms N    pre-copy ends when the rest fits N ms (default 300)\n"

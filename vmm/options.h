@@ -40,6 +40,8 @@ struct options {
 	u64 window_size;
 	const char *incoming;	/* destination: migration URI */
 	const char *control;	/* control socket path */
+	const char *migrate_key;	/* pre-shared key file: protected channel */
+	bool migrate_insecure;	/* tcp: without a key is allowed */
 	unsigned int downtime_ms;
 	unsigned int max_rounds;
 	unsigned int max_bandwidth;	/* MiB/s of pre-copy, 0: unlimited */

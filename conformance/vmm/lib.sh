@@ -105,6 +105,12 @@ lib_cleanup() {
 trap lib_cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Every VMM started through vmm() holds this pre-shared key, so each tcp:
+# and unix: migration between them goes over the protected channel (V-16);
+# nokey=1 vmm ... starts one without it (then tcp: needs --migrate-insecure).
+(umask 077 && head -c 32 /dev/urandom >"$tmp/migrate.key")
+KEY=(--migrate-key "$tmp/migrate.key")
+
 port=$((20000 + $$ % 20000))
 next_port() { port=$((port + 1)); }
 
@@ -159,11 +165,13 @@ wait_exit() {
 	return 1
 }
 
-# vmm NAME ARGS...: start a VMM in the background; its pid in $last, output in $tmp/NAME.*
+# vmm NAME ARGS...: start a VMM (with KEY unless nokey is set) in the
+# background; its pid in $last, output in $tmp/NAME.*
 vmm() {
-	local name=$1; shift
+	local name=$1 key=("${KEY[@]}"); shift
+	[ -n "${nokey:-}" ] && key=()
 	: >"$tmp/$name.out"; : >"$tmp/$name.err"
-	timeout -k 5 "$LIMIT" "$VMM" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	timeout -k 5 "$LIMIT" "$VMM" "${key[@]}" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	last=$!
 	pids+=("$last")
 }

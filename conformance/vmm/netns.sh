@@ -157,7 +157,7 @@ nsproxy() {
 nsvmm() {
 	local name=$1 ns=$2; shift 2
 	: >"$tmp/$name.out"; : >"$tmp/$name.err"
-	ip netns exec "$ns" timeout -k 5 "$LIMIT" "$VMM" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	ip netns exec "$ns" timeout -k 5 "$LIMIT" "$VMM" "${KEY[@]}" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	last=$!
 	pids+=("$last")
 }

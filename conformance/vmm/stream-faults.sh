@@ -2,16 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # stream-faults.sh - migration fault trials on real KVM: cut, corrupt, stall, kill, garbage.
 #
-# The sev-sim migration workload (cpus=2) migrates along a chain of VMMs.
-# Each chain trial first breaks one migration: through faultproxy (built
-# beside this script) the stream is cut or one byte flipped at a random
-# offset, or stalled and then cancelled, or the destination is killed
-# mid-stream. Then: the source must still run (query-status), the broken
+# The sev-sim migration workload (cpus=2) migrates along a chain of VMMs,
+# over the protected channel (every VMM holds lib.sh's KEY). Each chain
+# trial first breaks one migration: through faultproxy (built beside this
+# script) the encrypted stream is cut or one byte flipped at a random
+# offset (the handshake, a record's length, body or tag), or stalled and
+# then cancelled, or the destination is killed mid-stream. Then: the source must still run (query-status), the broken
 # destination must exit with the VMM-failure code 125 and an error on
 # stderr and no guest output (the guest never resumed there), and a retry
 # to a good destination must complete, whose guest then checks every
 # page: 0 corrupted. The retried destination is the next trial's source.
-# Destination-only trials feed a destination random bytes over TCP, and
+# Destination-only trials feed a destination random bytes over TCP (in the
+# clear with --migrate-insecure, and where it expects the protected
+# channel), and
 # restore snapshot files that are truncated, carry garbage after a valid
 # header, or name another format version; the intact snapshot then
 # restores. Offsets come from MIGCTL_FAULT_SEED (printed).
@@ -23,7 +26,7 @@
 # MIGCTL_FAULT_SEED (default: from the clock), and those of lib.sh (memory
 # default 128M here; 64M when MIGCTL_SLOW > 1).
 #
-# Covers: V-9
+# Covers: V-9, V-16, V-17
 
 set -u
 lib_memory=128M
@@ -231,6 +234,27 @@ restored_passes() {
 		ended "$1"
 }
 
+# garbage_trial NAME [--migrate-insecure]: a destination on tcp: fed random
+# bytes, in the clear or (without the option) expecting the protected channel.
+garbage_trial() {
+	local name=$1 plain=${2:-}
+	why=""
+	if [ -n "$plain" ]; then
+		nokey=1 vmm "$name-dst" "$plain" --incoming "tcp:127.0.0.1:$((port + 1))" --memory 64M
+	else
+		vmm "$name-dst" --incoming "tcp:127.0.0.1:$((port + 1))" --memory 64M
+	fi
+	next_port
+	if wait_listen "$name-dst"; then
+		timeout -k 5 "$LIMIT" "$PROXY" --to "127.0.0.1:$port" --garbage 1000000 \
+			--seed "$RANDOM" 2>"$tmp/$name.err"
+		dest_refused "$name-dst" "$last"
+	else
+		why="does not listen"
+	fi
+	trial_end garbage-tcp "$name" "$why"
+}
+
 dest_only_trials() {
 	local snap=$tmp/snap.bin len off
 	why=""
@@ -239,7 +263,7 @@ dest_only_trials() {
 		why="no snapshot of memloop: ${reply:-no control socket}"
 		for k in truncated-file:restore-truncated garbage-file:restore-garbage-after-header \
 			 version:restore-format-version-2 garbage-tcp:garbage-over-tcp \
-			 retry-file:restore-intact; do
+			 garbage-tcp:garbage-over-tcp-protected retry-file:restore-intact; do
 			trial_end "${k%%:*}" "${k#*:}" "$why"
 		done
 		return
@@ -257,17 +281,8 @@ dest_only_trials() {
 	refuse_file version restore-format-version-2 "$tmp/v2.bin"
 	grep -q "version" "$tmp/restore-format-version-2.err" ||
 		diag "restore-format-version-2: the error does not name the version"
-	why=""
-	vmm garbage-dst --incoming "tcp:127.0.0.1:$((port + 1))" --memory 64M
-	next_port
-	if wait_listen garbage-dst; then
-		timeout -k 5 "$LIMIT" "$PROXY" --to "127.0.0.1:$port" --garbage 1000000 \
-			--seed "$RANDOM" 2>"$tmp/garbage.err"
-		dest_refused garbage-dst "$last"
-	else
-		why="does not listen"
-	fi
-	trial_end garbage-tcp garbage-over-tcp "$why"
+	garbage_trial garbage-over-tcp --migrate-insecure
+	garbage_trial garbage-over-tcp-protected
 	# The intact snapshot restores and the guest goes on checking its memory.
 	why=""
 	vmm restore --incoming "file:$snap" --memory 64M --control "$tmp/restore.sock"
@@ -281,7 +296,7 @@ dest_only_trials() {
 planned=(first-hop)
 for i in $(seq "$TRIALS"); do planned+=("t$i-$(kind_of "$i")"); done
 planned+=(chain-final restore-truncated restore-garbage-after-header restore-format-version-2
-	  garbage-over-tcp restore-intact)
+	  garbage-over-tcp garbage-over-tcp-protected restore-intact)
 
 echo "KTAP version 1"
 reason=$(need_image migrate)

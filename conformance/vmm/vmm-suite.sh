@@ -314,7 +314,7 @@ case_progress() {
 	next_port
 	uri=tcp:127.0.0.1:$port
 	vmm "$name-dst" --incoming "$uri" --memory 64M --control "$tmp/$name-dst.sock"
-	( exec timeout -k 5 $LIMIT script -qefc "$VMM --memory 64M --control $sock $MEMLOOP" \
+	( exec timeout -k 5 $LIMIT script -qefc "$VMM ${KEY[*]} --memory 64M --control $sock $MEMLOOP" \
 		/dev/null >"$tmp/$name.tty" 2>&1 </dev/null ) &
 	pids+=("$!")
 	wait_sock "$sock" || { notok "$name" "source has no control socket"; return; }
@@ -330,6 +330,33 @@ case_progress() {
 	else
 		notok "$name" "no progress line on the terminal: $(tr '\r' '\n' <"$tmp/$name.tty" | tail -n 3 | tr '\n' '|')"
 	fi
+}
+
+# Without a key, tcp: is refused on both sides with what to do, and works
+# in the clear only when both ask for it with --migrate-insecure.
+case_plaintext() {
+	local name=$1 sock="$tmp/$1.sock" rc
+	nokey=1 vmm "$name" --memory 64M --control "$sock" "$MEMLOOP"
+	wait_sock "$sock" || { notok "$name" "source has no control socket"; return; }
+	next_port
+	uri=tcp:127.0.0.1:$port
+	ctl "$sock" migrate --wait "$uri"
+	case "$reply" in *"without a key refused"*) ;; *)
+		notok "$name" "source: no refusal of tcp: without a key: $reply"; return ;; esac
+	nokey=1 vmm "$name-dst" --incoming "$uri" --memory 64M
+	wait_exit "$last" 30
+	[ "$rc" = 125 ] && grep -q "without a key refused" "$tmp/$name-dst.err" ||
+		{ notok "$name" "destination: exit $rc: $(tail -n 1 "$tmp/$name-dst.err")"; return; }
+	running "$sock" || { notok "$name" "the source is not running after the refusal"; return; }
+	"$VMM" ctl "$sock" quit >/dev/null 2>&1
+	nokey=1 vmm "$name-2" --migrate-insecure --memory 64M --control "$sock" "$MEMLOOP"
+	wait_sock "$sock" || { notok "$name" "second source has no control socket"; return; }
+	nokey=1 vmm "$name-2-dst" --migrate-insecure --incoming "$uri" --memory 64M \
+		--control "$tmp/$name-2-dst.sock"
+	wait_listen "$name-2-dst" || { notok "$name" "insecure destination does not listen"; return; }
+	migrate "$sock" "$uri" || { notok "$name" "--migrate-insecure on both: $reply"; return; }
+	"$VMM" ctl "$tmp/$name-2-dst.sock" quit >/dev/null 2>&1
+	ok "$name"
 }
 
 # An upstream-style guest whose boot-time reset the host refused: the
@@ -425,7 +452,8 @@ fault_selftest() {
 
 planned=()
 for c in migrate-tcp migrate-late-status snapshot-restore refuse-sevsim-not-ready refuse-version-skew \
-	 refuse-memory-mismatch refuse-destination-gone refuse-unreliable-log cancel-and-retry progress-on-terminal; do
+	 refuse-memory-mismatch refuse-destination-gone refuse-unreliable-log refuse-wrong-key tcp-plaintext-explicit \
+	 cancel-and-retry progress-on-terminal; do
 	# shellcheck disable=SC2254
 	case "$c" in $FILTER) planned+=("$c") ;; esac
 done
@@ -451,6 +479,13 @@ run_case refuse-memory-mismatch refused "memory layout mismatch" workload \
 run_case refuse-destination-gone refused "Connection refused" workload none
 # Covers: V-11, H-16
 run_case refuse-unreliable-log case_unreliable
+# The destination of refuse-wrong-key holds another key (the last --migrate-key counts).
+(umask 077 && head -c 32 /dev/urandom >"$tmp/other.key")
+# Covers: V-16, V-9
+run_case refuse-wrong-key refused "different migration keys" workload \
+	"--migrate-key $tmp/other.key"
+# Covers: V-16
+run_case tcp-plaintext-explicit case_plaintext
 # Covers: V-9
 run_case cancel-and-retry case_cancel
 run_case progress-on-terminal case_progress

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "secure.h"
 #include "stream.h"
 
 _Static_assert(MIGRATE_URI_UNIX_MAX ==
@@ -443,12 +444,22 @@ int migrate_chan_set_timeout(int fd, int timeout_ms)
 	return 0;
 }
 
-int migrate_chan_send_reply(int fd, u32 type, const char *reason)
+const struct migrate_io *migrate_chan_io(int fd, struct migrate_secure *sec, void **ctx)
+{
+	*ctx = sec ? (void *)sec : MIGRATE_IO_FD(fd);
+	return sec ? &migrate_io_secure : &migrate_io_fd;
+}
+
+int migrate_chan_send_reply(int fd, struct migrate_secure *sec, u32 type,
+			    const char *reason)
 {
 	u8 buf[sizeof(struct migctl_stream_reply) + MIGCTL_REPLY_REASON_MAX];
-	ssize_t len = migrate_reply_encode(type, reason, buf, sizeof(buf));
+	ssize_t len;
 	const u8 *p = buf;
 
+	if (sec)
+		return migrate_secure_send_reply(sec, type, reason);
+	len = migrate_reply_encode(type, reason, buf, sizeof(buf));
 	if (len < 0)
 		return (int)len;
 	while (len > 0) {
@@ -502,7 +513,8 @@ static int read_deadline(int fd, u8 *p, size_t len, s64 deadline)
 	return 0;
 }
 
-int migrate_chan_recv_reply(int fd, int timeout_ms, char *reason, size_t len)
+int migrate_chan_recv_reply(int fd, struct migrate_secure *sec, int timeout_ms,
+			    char *reason, size_t len)
 {
 	u8 hdr[sizeof(struct migctl_stream_reply)],
 		text[MIGCTL_REPLY_REASON_MAX];
@@ -510,6 +522,8 @@ int migrate_chan_recv_reply(int fd, int timeout_ms, char *reason, size_t len)
 	u32 rlen = 0;
 	int type, ret;
 
+	if (sec)
+		return migrate_secure_recv_reply(sec, timeout_ms, reason, len);
 	if (reason && len)
 		reason[0] = 0;
 	ret = read_deadline(fd, hdr, sizeof(hdr), deadline);

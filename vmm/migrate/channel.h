@@ -91,20 +91,33 @@ int migrate_chan_open_file(const struct migrate_uri *u, bool write, char *err,
  */
 int migrate_chan_set_timeout(int fd, int timeout_ms);
 
+/*
+ * A socket's stream and replies go through its protected channel
+ * (secure.h) when it has one (@sec non-NULL), else in the clear.
+ */
+struct migrate_io;
+struct migrate_secure;
+
+/** migrate_chan_io() - the stream transport of @fd; *@ctx receives its context. */
+const struct migrate_io *migrate_chan_io(int fd, struct migrate_secure *sec, void **ctx);
+
 /**
  * migrate_chan_send_reply() - destination: send a MIGCTL_REPLY_* message
  * @reason: NULL or text (cut at MIGCTL_REPLY_REASON_MAX bytes).
  * Return: 0 or -errno.
  */
-int migrate_chan_send_reply(int fd, u32 type, const char *reason);
+int migrate_chan_send_reply(int fd, struct migrate_secure *sec, u32 type,
+			    const char *reason);
 
 /**
  * migrate_chan_recv_reply() - source: wait for the destination's reply
  * @reason: receives the reason, NUL-terminated, non-printable bytes as '?'.
  *
  * Return: MIGCTL_REPLY_* type; -ETIMEDOUT; -ECONNRESET if the destination
- * closed the connection; -EBADMSG for a malformed reply; other -errno.
+ * closed the connection; -EBADMSG for a malformed (or, protected, an
+ * unauthentic) reply; other -errno.
  */
-int migrate_chan_recv_reply(int fd, int timeout_ms, char *reason, size_t len);
+int migrate_chan_recv_reply(int fd, struct migrate_secure *sec, int timeout_ms,
+			    char *reason, size_t len);
 
 #endif /* MIGCTL_VMM_CHANNEL_H */

@@ -10,6 +10,7 @@
 #include "channel.h"
 #include "fault.h"
 #include "recv.h"
+#include "secure.h"
 #include "send.h"
 #include "sevsim.h"
 #include "state.h"
@@ -79,7 +80,7 @@ static int recv_config(void *opaque, const struct migrate_config *cfg, char *err
 	migrate_local_config(a->vm, a->host, a->sev, &local);
 	if (migrate_config_check(cfg, &local, err, errlen)) {
 		if (a->bidirectional)
-			migrate_chan_send_reply(a->fd, MIGCTL_REPLY_REFUSE, err);
+			migrate_chan_send_reply(a->fd, a->sec, MIGCTL_REPLY_REFUSE, err);
 		c->refused = true;
 		return -ECONNREFUSED;
 	}
@@ -89,7 +90,7 @@ static int recv_config(void *opaque, const struct migrate_config *cfg, char *err
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	if (a->bidirectional && migrate_chan_send_reply(a->fd, MIGCTL_REPLY_ACCEPT, NULL)) {
+	if (a->bidirectional && migrate_chan_send_reply(a->fd, a->sec, MIGCTL_REPLY_ACCEPT, NULL)) {
 		snprintf(err, errlen, "cannot answer the source");
 		return -EPIPE;
 	}
@@ -181,10 +182,10 @@ static int recv_finish(struct recv_ctx *c, char *err, size_t errlen)
 
 	if (ret) {
 		if (a->bidirectional)
-			migrate_chan_send_reply(a->fd, MIGCTL_REPLY_FAIL, err);
+			migrate_chan_send_reply(a->fd, a->sec, MIGCTL_REPLY_FAIL, err);
 		return ret;
 	}
-	if (a->bidirectional && migrate_chan_send_reply(a->fd, MIGCTL_REPLY_DONE, NULL)) {
+	if (a->bidirectional && migrate_chan_send_reply(a->fd, a->sec, MIGCTL_REPLY_DONE, NULL)) {
 		snprintf(err, errlen, "cannot send DONE to the source: not running the guest");
 		return -EPIPE;
 	}
@@ -208,22 +209,29 @@ int migrate_recv(const struct migrate_recv_args *a, struct migrate_stream_stats 
 		.device = recv_device, .vcpu = recv_vcpu,
 	};
 	struct recv_ctx c = { .a = a };
+	void *ctx;
+	const struct migrate_io *io = migrate_chan_io(a->fd, a->sec, &ctx);
 	int ret;
 
 	err[0] = '\0';
 	recv_zero_init(&c);
-	ret = migrate_reader_create(&migrate_io_fd, MIGRATE_IO_FD(a->fd), &ops, &c, NULL, &c.r);
+	ret = migrate_reader_create(io, ctx, &ops, &c, NULL, &c.r);
 	if (ret) {
 		snprintf(err, errlen, "out of memory");
 		return ret;
 	}
 	ret = migrate_reader_run(c.r);
+	/* V-17: a protected stream is whole only with its end mark. */
+	if (!ret && a->sec)
+		ret = migrate_secure_recv_final(a->sec);
 	if (st)
 		migrate_reader_stats(c.r, st);
 	if (ret) {
-		snprintf(err, errlen, "%s", migrate_reader_error(c.r));
+		/* The channel's reason (which record, why) before the reader's. */
+		snprintf(err, errlen, "%s", migrate_secure_error(a->sec)[0] ?
+			 migrate_secure_error(a->sec) : migrate_reader_error(c.r));
 		if (a->bidirectional && !c.refused)
-			migrate_chan_send_reply(a->fd, MIGCTL_REPLY_FAIL, err);
+			migrate_chan_send_reply(a->fd, a->sec, MIGCTL_REPLY_FAIL, err);
 	} else {
 		ret = recv_finish(&c, err, errlen);
 	}

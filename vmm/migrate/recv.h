@@ -11,12 +11,14 @@
 struct vm;
 struct migctl_host;
 struct sevsim_vm;
+struct migrate_secure;
 
 struct migrate_recv_args {
 	struct vm *vm;			/* vCPUs created, not started */
 	struct migctl_host *host;
 	struct sevsim_vm *sev;		/* NULL without sev-sim; K' drawn already */
 	int fd;
+	struct migrate_secure *sec;	/* protected channel on fd, NULL: plaintext */
 	bool bidirectional;		/* socket: answer ACCEPT/REFUSE, DONE/FAIL */
 	int (*start)(void *opaque);	/* runs the vCPUs */
 	void *opaque;
@@ -27,7 +29,8 @@ struct migrate_recv_args {
  *
  * Checks CONFIG against this VM (refusing skew before the source pauses,
  * V-8), writes RAM pages into guest memory as they arrive (private pages
- * re-encrypted under K'), stages the rest, and once END verifies applies
+ * re-encrypted under K'), stages the rest, and once END verifies (and,
+ * protected, the end mark follows: V-17) applies
  * the status log and protocol state (V-5), the clock, irqchips and vCPUs,
  * lays out the key page with K' and the source's generation + 1, answers
  * DONE and only then calls @a->start.

@@ -9,6 +9,7 @@
 #include "migctl-host.h"
 #include "channel.h"
 #include "fault.h"
+#include "secure.h"
 #include "send.h"
 #include "sevsim.h"
 #include "state.h"
@@ -406,7 +407,11 @@ static int send_stop_and_copy(struct send_ctx *c)
 	/* The point of no return: from END on, a cancel is refused. */
 	if (atomic_load(a->cancel) || (a->commit && !a->commit(a->opaque)))
 		return send_fail(c, -ECANCELED, "%s", "cancelled");
-	return migrate_writer_end(c->w);
+	ret = migrate_writer_end(c->w);
+	/* V-17: the end mark, so that a cut after END is seen as one. */
+	if (!ret && a->sec)
+		ret = migrate_secure_close(a->sec);
+	return ret;
 }
 
 static int send_config(struct send_ctx *c)
@@ -429,7 +434,7 @@ static int send_config(struct send_ctx *c)
 		return send_fail(c, ret, "cannot send the configuration: %s", strerror(-ret));
 	if (!a->bidirectional)
 		return 0;
-	ret = migrate_chan_recv_reply(a->fd, a->reply_timeout_ms, reason, sizeof(reason));
+	ret = migrate_chan_recv_reply(a->fd, a->sec, a->reply_timeout_ms, reason, sizeof(reason));
 	if (ret == MIGCTL_REPLY_ACCEPT)
 		return 0;
 	if (ret == MIGCTL_REPLY_REFUSE || ret == MIGCTL_REPLY_FAIL)
@@ -446,7 +451,7 @@ static int send_wait_done(struct send_ctx *c)
 
 	if (!c->a->bidirectional)
 		return 0;
-	ret = migrate_chan_recv_reply(c->a->fd, c->a->reply_timeout_ms, reason, sizeof(reason));
+	ret = migrate_chan_recv_reply(c->a->fd, c->a->sec, c->a->reply_timeout_ms, reason, sizeof(reason));
 	if (ret == MIGCTL_REPLY_DONE)
 		return 0;
 	if (ret == MIGCTL_REPLY_FAIL || ret == MIGCTL_REPLY_REFUSE)
@@ -458,7 +463,9 @@ static int send_wait_done(struct send_ctx *c)
 
 static int send_all(struct send_ctx *c)
 {
+	const struct migrate_io *io;
 	const char *why;
+	void *ctx;
 	int ret;
 
 	if (!migctl_host_migratable(c->a->host, &why))
@@ -466,7 +473,8 @@ static int send_all(struct send_ctx *c)
 	ret = send_alloc(c);
 	if (ret)
 		return send_fail(c, ret, "%s", "out of memory");
-	ret = migrate_writer_create(&migrate_io_fd, MIGRATE_IO_FD(c->a->fd), &c->w);
+	io = migrate_chan_io(c->a->fd, c->a->sec, &ctx);
+	ret = migrate_writer_create(io, ctx, &c->w);
 	if (ret)
 		return send_fail(c, ret, "%s", "out of memory");
 	ret = send_config(c);

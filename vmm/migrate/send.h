@@ -16,6 +16,7 @@
 struct vm;
 struct migctl_host;
 struct sevsim_vm;
+struct migrate_secure;
 
 /* What a migration did; the JSON stats record (migrate_stats_json()). */
 struct migrate_stats {
@@ -45,6 +46,7 @@ struct migrate_send_args {
 	struct migctl_host *host;
 	const struct sevsim_vm *sev;	/* NULL without sev-sim */
 	int fd;				/* connected socket or snapshot file */
+	struct migrate_secure *sec;	/* protected channel on fd, NULL: plaintext */
 	bool bidirectional;		/* socket: wait for ACCEPT and DONE */
 	unsigned int downtime_ms;
 	unsigned int max_rounds;

@@ -212,6 +212,28 @@ TEST(options, check_guest)
 	EXPECT_TRUE(strstr(options_usage(), "--check-guest"));
 }
 
+/* Covers: V-16. The key or plaintext is the operator's explicit choice, not both. */
+TEST(options, migrate_key)
+{
+	char *a1[] = { "migctl-vmm", "--migrate-key", "/etc/k", "--incoming", "tcp:h:1", NULL };
+	char *a2[] = { "migctl-vmm", "--migrate-insecure", "img", NULL };
+	char *a3[] = { "migctl-vmm", "--migrate-key=/etc/k", "--migrate-insecure", "img", NULL };
+	struct options o;
+	char err[128];
+
+	ASSERT_EQ(0, options_parse(2, (char *[]){ "migctl-vmm", "img", NULL }, &o, err,
+				   sizeof(err)));
+	EXPECT_NULL(o.migrate_key);
+	EXPECT_FALSE(o.migrate_insecure);
+	ASSERT_EQ(0, options_parse(5, a1, &o, err, sizeof(err)));
+	EXPECT_STREQ("/etc/k", o.migrate_key);
+	ASSERT_EQ(0, options_parse(3, a2, &o, err, sizeof(err)));
+	EXPECT_TRUE(o.migrate_insecure);
+	EXPECT_EQ(-EINVAL, options_parse(4, a3, &o, err, sizeof(err)));
+	EXPECT_TRUE(strstr(err, "contradict"));
+	EXPECT_TRUE(strstr(options_usage(), "--migrate-key FILE"));
+}
+
 TEST(options, help_probe_version_need_no_image)
 {
 	char *a[][3] = {

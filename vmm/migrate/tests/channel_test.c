@@ -130,7 +130,7 @@ static int source_send_rest(int fd, bool sevsim)
 		off += (size_t)n;
 	}
 	free(m.buf);
-	type = migrate_chan_recv_reply(fd, 5000, reason, sizeof(reason));
+	type = migrate_chan_recv_reply(fd, NULL, 5000, reason, sizeof(reason));
 	return type == MIGCTL_REPLY_DONE ? SRC_OK : SRC_BAD;
 }
 
@@ -171,7 +171,7 @@ static int run_source(const struct migrate_uri *u, int mode, bool sevsim)
 			      SRC_BAD;
 		goto out;
 	}
-	type = migrate_chan_recv_reply(fd, 5000, reason, sizeof(reason));
+	type = migrate_chan_recv_reply(fd, NULL, 5000, reason, sizeof(reason));
 	if (mode == SRC_EXPECT_GONE)
 		ret = type == -ECONNRESET ? source_after_gone(w) : SRC_BAD;
 	else if (mode == SRC_EXPECT_REFUSE)
@@ -202,7 +202,7 @@ static int dest_config(void *o, const struct migrate_config *cfg, char *err,
 	int ret = migrate_config_check(cfg, &d->local, err, len);
 
 	d->rec->configs++;
-	migrate_chan_send_reply(d->fd,
+	migrate_chan_send_reply(d->fd, NULL,
 				ret ? MIGCTL_REPLY_REFUSE : MIGCTL_REPLY_ACCEPT,
 				ret ? err : NULL);
 	return ret;
@@ -305,9 +305,9 @@ static int serve(int lfd, struct dest_ctx *d, char *msg, size_t len)
 	snprintf(msg, len, "%s", migrate_reader_error(r));
 	/* Only a verified END earns DONE; the source stops only then (V-9). */
 	if (!ret)
-		migrate_chan_send_reply(d->fd, MIGCTL_REPLY_DONE, NULL);
+		migrate_chan_send_reply(d->fd, NULL, MIGCTL_REPLY_DONE, NULL);
 	else if (ret != -ECONNREFUSED)
-		migrate_chan_send_reply(d->fd, MIGCTL_REPLY_FAIL, msg);
+		migrate_chan_send_reply(d->fd, NULL, MIGCTL_REPLY_FAIL, msg);
 	migrate_reader_destroy(r);
 	close(d->fd);
 	return ret;
@@ -492,15 +492,15 @@ TEST(channel, reply_receive_errors)
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 	EXPECT_EQ(-ETIMEDOUT,
-		  migrate_chan_recv_reply(sv[0], 20, reason, sizeof(reason)));
+		  migrate_chan_recv_reply(sv[0], NULL, 20, reason, sizeof(reason)));
 	ASSERT_EQ(16, write(sv[1], junk, 16));
 	EXPECT_EQ(-EBADMSG,
-		  migrate_chan_recv_reply(sv[0], 1000, reason, sizeof(reason)));
+		  migrate_chan_recv_reply(sv[0], NULL, 1000, reason, sizeof(reason)));
 	/* A reason with control bytes arrives sanitised. */
-	ASSERT_EQ(0, migrate_chan_send_reply(sv[1], MIGCTL_REPLY_FAIL,
+	ASSERT_EQ(0, migrate_chan_send_reply(sv[1], NULL, MIGCTL_REPLY_FAIL,
 					     "bad\x01\x7fthing"));
 	EXPECT_EQ((int)MIGCTL_REPLY_FAIL,
-		  migrate_chan_recv_reply(sv[0], 1000, reason, sizeof(reason)));
+		  migrate_chan_recv_reply(sv[0], NULL, 1000, reason, sizeof(reason)));
 	EXPECT_STREQ("bad??thing", reason);
 	/* A header promising a reason that never comes. */
 	n = migrate_reply_encode(MIGCTL_REPLY_REFUSE, "abcdef", buf,
@@ -509,6 +509,6 @@ TEST(channel, reply_receive_errors)
 	ASSERT_EQ(18, write(sv[1], buf, 18));
 	close(sv[1]);
 	EXPECT_EQ(-ECONNRESET,
-		  migrate_chan_recv_reply(sv[0], 1000, reason, sizeof(reason)));
+		  migrate_chan_recv_reply(sv[0], NULL, 1000, reason, sizeof(reason)));
 	close(sv[0]);
 }

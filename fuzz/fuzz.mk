@@ -11,12 +11,14 @@
 #
 # Harnesses: host_ops (the host library driven by operation sequences),
 # logstream (the status-log stream parser), stream (the destination's
-# migration stream reader). Each is built
+# migration stream reader), incoming (the destination's whole incoming
+# path: reader, staging, checks and the VM and vCPU state loaded through
+# checking stand-ins for the KVM calls). Each is built
 # twice: with clang and libFuzzer ($(O)/fuzz/<h>-fuzz) and with $(CC) and
 # ASan/UBSan around a plain main() ($(O)/fuzz/<h>-replay) that `make check`
 # runs on fuzz/regress/<h>/ and fuzz/corpus/<h>/.
 
-FUZZ_HARNESSES	:= host_ops logstream stream
+FUZZ_HARNESSES	:= host_ops logstream stream incoming
 FUZZ_SECONDS	?= 60
 FUZZ_CC		?= clang
 
@@ -38,6 +40,12 @@ FUZZ_SRCS_host_ops	:= fuzz/host_ops.c fuzz/host_ops_step.c fuzz/host_model.c \
 			   fuzz/watch.c $(FUZZ_HOST_SRCS)
 FUZZ_SRCS_logstream	:= fuzz/logstream.c fuzz/watch.c $(FUZZ_HOST_SRCS)
 FUZZ_SRCS_stream	:= fuzz/stream.c fuzz/stream_rt.c fuzz/watch.c $(FUZZ_MIGRATE_SRCS)
+# The incoming path with the VMM's core (no KVM is opened: incoming_vm.c).
+FUZZ_VMM_SRCS	:= $(patsubst $(O)/%.o,%.c,$(VMM_CORE_OBJS)) vmm/migrate/recv.c \
+		   vmm/migrate/state.c vmm/migrate/send.c
+FUZZ_SRCS_incoming	:= fuzz/incoming.c fuzz/incoming_vm.c $(FUZZ_VMM_SRCS) \
+			   $(FUZZ_MIGRATE_SRCS) $(FUZZ_HOST_SRCS)
+FUZZ_LIBS_incoming	:= $(VMM_MIGRATE_LDLIBS) $(VMM_LDLIBS)
 FUZZ_LIBS_host_ops	:= -lpthread
 FUZZ_LIBS_logstream	:= -lpthread
 FUZZ_LIBS_stream	:= $(VMM_MIGRATE_LDLIBS)
@@ -57,6 +65,12 @@ $(O)/fuzz/rp/%.o: %.c
 	$(quiet) CC $@
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) $(FUZZ_RP_SAN) $(FUZZ_INC) -c -o $@ $<
+
+# The VMM's sources and the incoming harness find their headers as vmm.mk has them.
+FUZZ_VMM_OBJ_DIRS := $(foreach k,lf rp cov,$(O)/fuzz/$(k)/vmm/%.o $(O)/fuzz/$(k)/fuzz/incoming%)
+$(FUZZ_VMM_OBJ_DIRS): FUZZ_INC += -Ivmm -Iconformance/lib $(VMM_JSON_CFLAGS)
+# struct vcpu_state embeds struct kvm_xsave, whose flexible tail clang flags.
+$(O)/fuzz/lf/vmm/%.o $(O)/fuzz/lf/fuzz/incoming%: FUZZ_INC += -Wno-gnu-variable-sized-type-not-at-end
 
 # Line coverage of the corpora: the replay driver built with gcov.
 $(O)/fuzz/cov/%.o: %.c
@@ -87,6 +101,13 @@ $(FUZZ_STREAM_SEEDS): $(patsubst %.c,$(O)/fuzz/rp/%.o,fuzz/stream_seeds.c $(FUZZ
 	$(quiet) LD $@
 	$(Q)$(CC) $(LDFLAGS) $(FUZZ_RP_SAN) -o $@ $^ $(VMM_MIGRATE_LDLIBS)
 
+# The incoming harness's seeds and regress inputs: valid streams of its VM, and each with one defect.
+FUZZ_INCOMING_SEEDS := $(O)/fuzz/incoming-seeds
+$(FUZZ_INCOMING_SEEDS): $(patsubst %.c,$(O)/fuzz/rp/%.o,fuzz/incoming_seeds.c \
+			$(filter-out fuzz/incoming.c,$(FUZZ_SRCS_incoming)))
+	$(quiet) LD $@
+	$(Q)$(CC) $(LDFLAGS) $(FUZZ_RP_SAN) -o $@ $^ $(FUZZ_LIBS_incoming)
+
 .PHONY: fuzz fuzz-build fuzz-merge fuzz-seeds fuzz-coverage
 
 fuzz-build: $(FUZZ_BINS)
@@ -101,10 +122,11 @@ fuzz-coverage: $(foreach h,$(FUZZ_HARNESSES),$(O)/fuzz/$(h)-cov)
 	$(Q)O=$(O) fuzz/fuzz.sh coverage $(FUZZ_HARNESSES)
 
 # Rewrites the seed-* files of fuzz/corpus/ (commit the result).
-fuzz-seeds: $(FUZZ_STREAM_SEEDS)
+fuzz-seeds: $(FUZZ_STREAM_SEEDS) $(FUZZ_INCOMING_SEEDS)
 	$(Q)fuzz/seeds.py fuzz/corpus
-	$(Q)mkdir -p fuzz/corpus/stream
+	$(Q)mkdir -p fuzz/corpus/stream fuzz/corpus/incoming fuzz/regress/incoming
 	$(Q)$(FUZZ_STREAM_SEEDS) fuzz/corpus/stream
+	$(Q)$(FUZZ_INCOMING_SEEDS) fuzz/corpus/incoming fuzz/regress/incoming
 
 ALL	+= $(FUZZ_REPLAYS) $(if $(FUZZ_HAVE_LF),$(FUZZ_BINS))
 # Replays first (seconds), valgrind on the host tests, then the bounded

@@ -5,7 +5,8 @@
 #   fuzz.sh run HARNESS...        FUZZ_SECONDS each; crashers go to fuzz/regress/<h>/
 #   fuzz.sh one HARNESS SECS DIR  one run in DIR (used by run-bounded.sh); prints a summary
 #   fuzz.sh merge HARNESS...      minimize $O/fuzz/work/<h>/corpus into fuzz/corpus/<h>/
-#   fuzz.sh coverage HARNESS...   library lines the committed corpus reaches (gcov)
+#   fuzz.sh coverage HARNESS...   library lines the committed corpus reaches (gcov);
+#                                 FUZZ_COV_CORPUS=DIR: that corpus instead (a run's)
 #
 # The committed corpus is only ever read (merge is the one writer), so a run
 # never changes the tree except by adding crashers to fuzz/regress/.
@@ -73,6 +74,8 @@ cov_sources() {
 	host_ops) echo host/*.c ;;
 	logstream) echo host/logstream.c host/statuslog.c ;;
 	stream) echo vmm/migrate/stream_reader.c vmm/migrate/stream_config.c vmm/migrate/stream.c ;;
+	incoming) echo vmm/migrate/stream_reader.c vmm/migrate/stream_config.c vmm/migrate/recv.c \
+		vmm/migrate/state.c vmm/state_check.c vmm/state_load.c ;;
 	esac
 }
 
@@ -83,7 +86,7 @@ cmd_coverage() {
 	for h in "$@"; do
 		find "$O/fuzz/cov" -name '*.gcda' -delete
 		dirs=""
-		for d in "fuzz/corpus/$h" "fuzz/regress/$h"; do
+		for d in "${FUZZ_COV_CORPUS:-fuzz/corpus/$h}" "fuzz/regress/$h"; do
 			[ -d "$d" ] && dirs="$dirs $d"
 		done
 		# shellcheck disable=SC2086

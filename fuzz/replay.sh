@@ -8,10 +8,10 @@
 set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
-harnesses="host_ops logstream stream"
+harnesses="host_ops logstream stream incoming"
 
 echo "KTAP version 1"
-echo "1..3"
+echo "1..4"
 n=0
 fail=0
 for h in $harnesses; do

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # run-bounded.sh - KTAP: each libFuzzer harness for FUZZ_CI_SECONDS on its corpus; any crash fails.
 #
-# FUZZ_CI_SECONDS (default 60) per harness, FUZZ_CI_JOBS (default: CPUs)
+# FUZZ_CI_SECONDS (default 60) per harness, except incoming:
+# FUZZ_CI_SECONDS_INCOMING (default 15; its corpus starts at valid
+# streams, so seconds reach the apply code), FUZZ_CI_JOBS (default: CPUs)
 # harnesses at a time. Skips only when clang or the libFuzzer runtime is
 # not installed; a missing binary with both present is a failure (make
 # builds them). Work, logs and crashers stay in $O/fuzz/ci/<harness>/.
@@ -11,11 +13,11 @@ cd "$(dirname "$0")/.."
 O=${O:-build}
 secs=${FUZZ_CI_SECONDS:-60}
 jobs=${FUZZ_CI_JOBS:-$(nproc 2>/dev/null || echo 1)}
-harnesses="host_ops logstream stream"
+harnesses="host_ops logstream stream incoming"
 cc=${FUZZ_CC:-clang}
 
 echo "KTAP version 1"
-echo "1..3"
+echo "1..4"
 
 have_libfuzzer() {
 	local rt
@@ -43,7 +45,9 @@ for h in $harnesses; do
 		wait -n
 		running=$((running - 1))
 	fi
-	fuzz/fuzz.sh one "$h" "$secs" "$O/fuzz/ci/$h" >/dev/null &
+	hsecs=$secs
+	[ "$h" = incoming ] && hsecs=${FUZZ_CI_SECONDS_INCOMING:-15}
+	fuzz/fuzz.sh one "$h" "$hsecs" "$O/fuzz/ci/$h" >/dev/null &
 	running=$((running + 1))
 done
 wait

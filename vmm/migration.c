@@ -196,9 +196,19 @@ int migration_start(struct vmm *v, const char *uri, char *err, size_t errlen)
 		snprintf(err, errlen, "a migration is already active");
 		return -EBUSY;
 	}
-	/* V-6 before anything else: no connection, nothing sent. */
+	/* V-6 and V-11 before anything else: no connection, nothing sent. */
 	if (!migctl_host_migratable(proto_host(v->proto), &why)) {
-		snprintf(err, errlen, "not migrating: %s (V-6)", why);
+		struct migctl_host_state hs;
+		char req[160];
+
+		migctl_host_state(proto_host(v->proto), &hs);
+		if (hs.unreliable && hs.ready) {
+			/* V-11: the refusal names the request that made S unreliable */
+			migctl_host_refusal_str(&hs.refusal, req, sizeof(req));
+			snprintf(err, errlen, "not migrating: %s; refused: %s (V-11)", why, req);
+		} else {
+			snprintf(err, errlen, "not migrating: %s (V-6)", why);
+		}
 		return -EPERM;
 	}
 	migration_destroy(v);

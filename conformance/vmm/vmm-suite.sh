@@ -391,8 +391,8 @@ case_unreliable() {
 	case "$reply" in *"may be stale"*) ;; *)
 		notok "$name" "no 'may be stale' in: $reply"; return ;;
 	esac
-	case "$reply" in *0x*) ;; *)
-		diag "V-11: the refusal does not name the refused request (gpa, pages)" ;;
+	case "$reply" in *"refused: vcpu "*"hypercall 12 gpa 0x"*"npages 0x"*"(V-11)"*) ;; *)
+		notok "$name" "the refusal does not name the refused request (V-11): $reply"; return ;;
 	esac
 	running "$sock" || { notok "$name" "the source is not running after the refusal"; return; }
 	ctl "$tmp/$name-dst.sock" query-status

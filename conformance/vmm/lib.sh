@@ -195,12 +195,15 @@ dest() {
 
 answers() { "$VMM" ctl "$1" query-status >/dev/null 2>&1; }
 
+# A VMM's start (its guest RAM, an ASan build, a loaded machine) has taken
+# over 5 s on a busy two-CPU machine: these waits end when it is up, and
+# only a VMM that never comes up waits out their 30 s (times SLOW).
 wait_sock() {	# wait until control socket $1 answers
-	wait_until 50 answers "$1"
+	wait_until 300 answers "$1"
 }
 
 wait_listen() {	# wait until the destination NAME listens
-	wait_grep "$tmp/$1.err" "waiting for a migration" 50
+	wait_grep "$tmp/$1.err" "waiting for a migration" 300
 }
 
 # wait_out NAME TEXT SECONDS: wait until NAME's serial output holds TEXT.

@@ -6,8 +6,9 @@
 # over the protected channel (every VMM holds lib.sh's KEY). Each chain
 # trial first breaks one migration: through faultproxy (built beside this
 # script) the encrypted stream is cut or one byte flipped at a random
-# offset (the handshake, a record's length, body or tag), or stalled and
-# then cancelled, or the destination is killed mid-stream. Then: the source must still run (query-status), the broken
+# offset (the handshake, a record's length, body or tag), or a byte of the
+# source's HELLO nonce flipped (the keys no longer match), or the stream
+# stalled and then cancelled, or the destination killed mid-stream. Then: the source must still run (query-status), the broken
 # destination must exit with the VMM-failure code 125 and an error on
 # stderr and no guest output (the guest never resumed there), and a retry
 # to a good destination must complete, whose guest then checks every
@@ -22,7 +23,7 @@
 # KTAP on stdout, kselftest exit codes.
 #
 # Environment: MIGCTL_FAULT_TRIALS (chain trials, default 12, about 1 min;
-# 4 when MIGCTL_SLOW > 1, one of each kind; raise for a soak),
+# 5 when MIGCTL_SLOW > 1, one of each kind; raise for a soak),
 # MIGCTL_FAULT_SEED (default: from the clock), and those of lib.sh (memory
 # default 128M here; 64M when MIGCTL_SLOW > 1).
 #
@@ -35,11 +36,11 @@ lib_memory=128M
 
 PROXY=${MIGCTL_FAULTPROXY:-$O/conformance/vmm/faultproxy}
 MEMLOOP=$O/vmm/tests/images/memloop.elf
-TRIALS=${MIGCTL_FAULT_TRIALS:-$(by_platform 12 4)}
+TRIALS=${MIGCTL_FAULT_TRIALS:-$(by_platform 12 5)}
 SEED=${MIGCTL_FAULT_SEED:-$(($(date +%s) % 100000))}
 RANDOM=$SEED
-# The first four are one of each kind.
-KINDS=(cut flip kill stall cut flip)
+# The first five are one of each kind.
+KINDS=(cut flip kill stall hello cut flip)
 kind_of() { echo "${KINDS[$((($1 - 1) % ${#KINDS[@]}))]}"; }
 
 run=0 passed=0
@@ -114,6 +115,17 @@ break_migration() {
 			{ why="proxy does not listen"; return; }
 		diag "$name: $kind at byte $off of about $stream_len"
 		migrate "$sock" "$puri" && { why="migration completed through the $kind: $reply"; return; }
+		;;
+	hello)
+		# A byte of the source's HELLO nonce: the destination derives other
+		# keys and refuses the source's key confirmation (V-16).
+		off=$((16 + RANDOM % 32))
+		proxy "$name-proxy" --mode flip --after "$off" --seed "$RANDOM" ||
+			{ why="proxy does not listen"; return; }
+		diag "$name: flip at byte $off, in the source's HELLO"
+		migrate "$sock" "$puri" && { why="migration completed through the flip: $reply"; return; }
+		grep -q "different migration keys" "$tmp/$name.err" ||
+			{ why="the destination does not name the key mismatch: $(tail -n 1 "$tmp/$name.err")"; return; }
 		;;
 	stall)
 		# Nothing moves until a side closes: the source's cancel must cut

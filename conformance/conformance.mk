@@ -6,4 +6,5 @@ include conformance/checker/checker.mk
 include conformance/badguest/badguest.mk
 include conformance/vmm/vmm-suite.mk
 include conformance/vmm/reliability.mk
+include conformance/vmm/crafted-stream.mk
 include conformance/run.mk

@@ -10,7 +10,8 @@ N = 0 idles in HLT) under each VMM, migrates it once over TCP on
 source reports: total time, downtime, bytes sent and rounds. The VMMs:
 
   ours         migctl-vmm --control SOCK, `migctl-vmm ctl SOCK migrate --wait`,
-               destination `--incoming tcp:...`; the reply carries the stats
+               destination `--incoming tcp:...`; the reply carries the stats;
+               both with --migrate-insecure (plaintext, as QEMU's tcp:)
   ours-sevsim  the same with --sev-sim on both sides (the guest opts in,
                all RAM starts private: every non-zero page is sealed)
   qemu         qemu-system-x86_64 -accel kvm, destination `-incoming tcp:...`,
@@ -130,7 +131,10 @@ def workload_started(procs, name):
 def run_ours(a, size_mib, dirty_mib, sevsim, procs):
     port = free_port()
     uri = f"tcp:127.0.0.1:{port}"
-    common = ["--memory", f"{size_mib}M", "--cpus", "1"] + (["--sev-sim"] if sevsim else [])
+    # In the clear, as QEMU's tcp: migration: like for like (bench/securebench
+    # measures what the protected channel adds).
+    common = ["--memory", f"{size_mib}M", "--cpus", "1", "--migrate-insecure"] + \
+        (["--sev-sim"] if sevsim else [])
     dsock, ssock = procs.path("dst", "sock"), procs.path("src", "sock")
     procs.start("dst", [a.vmm, "--incoming", uri, "--control", dsock] + common)
     wait_for(lambda: file_has(procs.path("dst", "err"), "waiting for a migration"), 30,
@@ -330,6 +334,7 @@ def main():
                         "qemu_max_bandwidth": QEMU_MAX_BANDWIDTH,
                         "migctl_vmm_max_rounds": 30, "cpus": 1, "dirty_mib": a.dirty_mib,
                         "warmup_s": a.warmup, "transport": "tcp:127.0.0.1",
+                        "migctl_vmm_channel": "plaintext (--migrate-insecure)",
                         "qemu_machine": "q35", "qemu": a.qemu},
            "cases": []}
     if not a.qemu:

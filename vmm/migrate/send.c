@@ -20,6 +20,7 @@
 #define SEND_PAGE	4096ull
 #define SEND_TICK_PAGES	8192	/* 32 MiB between progress reports */
 #define SEND_SCAN_WORDS	512	/* round 0 asks which pages exist 32768 at a time */
+#define SEND_WHY_MS	1000	/* after a broken stream: the wait for a FAIL reason */
 
 struct send_ctx {
 	const struct migrate_send_args *a;
@@ -461,6 +462,24 @@ static int send_wait_done(struct send_ctx *c)
 			 "the VM stays paused", strerror(ret < 0 ? -ret : EBADMSG));
 }
 
+/*
+ * The stream broke: a destination that gave up says why (FAIL) before it
+ * closes, and that reason is already here, or nothing comes.
+ */
+static void send_fail_why(struct send_ctx *c, int ret)
+{
+	char reason[MIGCTL_REPLY_REASON_MAX + 1];
+	int type = -1;
+
+	if (c->a->bidirectional && (ret == -EPIPE || ret == -ECONNRESET))
+		type = migrate_chan_recv_reply(c->a->fd, c->a->sec, SEND_WHY_MS, reason,
+					       sizeof(reason));
+	if (type == MIGCTL_REPLY_FAIL || type == MIGCTL_REPLY_REFUSE)
+		send_fail(c, ret, "the destination failed: %s", reason);
+	else
+		send_fail(c, ret, "sending the stream: %s", strerror(-ret));
+}
+
 static int send_all(struct send_ctx *c)
 {
 	const struct migrate_io *io;
@@ -483,7 +502,7 @@ static int send_all(struct send_ctx *c)
 	if (!ret)
 		ret = send_stop_and_copy(c);
 	if (ret && !c->err[0])
-		send_fail(c, ret, "sending the stream: %s", strerror(-ret));
+		send_fail_why(c, ret);
 	return ret ?: send_wait_done(c);
 }
 

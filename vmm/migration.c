@@ -500,18 +500,8 @@ int migration_incoming(struct vmm *v, const char *uri)
 	}
 	atomic_store(&v->incoming, VMM_INCOMING_WAITING);
 	fd = migration_accept(v, u, uri);
-	if (fd >= 0 && protect) {
-		/* Before anything of the stream is read: the source holds the key. */
-		ret = migrate_secure_open(fd, false, key, MIGRATION_REPLY_MS, &sec, err,
-					  sizeof(err));
-		if (ret) {
-			fprintf(stderr, "migctl-vmm: incoming migration failed: %s\n", err);
-			close(fd);
-			fd = ret;
-		}
-	}
-	sodium_memzero(key, sizeof(key));
 	if (fd < 0) {
+		sodium_memzero(key, sizeof(key));
 		atomic_store(&v->incoming, VMM_INCOMING_NONE);
 		free(u);
 		return fd;
@@ -520,7 +510,7 @@ int migration_incoming(struct vmm *v, const char *uri)
 	atomic_store(&v->incoming, VMM_INCOMING_RECEIVING);
 	struct migrate_recv_args a = {
 		.vm = v->vm, .host = proto_host(v->proto), .sev = v->sevsim ? &v->sev : NULL,
-		.fd = fd, .sec = sec, .bidirectional = migrate_uri_is_bidirectional(u),
+		.fd = fd, .bidirectional = migrate_uri_is_bidirectional(u),
 		.start = migration_start_vcpus, .opaque = v,
 	};
 	struct migration_watch w = { v, eventfd(0, EFD_CLOEXEC) };
@@ -528,7 +518,16 @@ int migration_incoming(struct vmm *v, const char *uri)
 	bool watching = w.stop_fd >= 0 && v->sig_fd >= 0 &&
 			!pthread_create(&watcher, NULL, migration_watch_signals, &w);
 
-	ret = migrate_recv(&a, &st, err, sizeof(err));
+	/*
+	 * Before anything of the stream is read: the source holds the key. A
+	 * quit or a signal cuts the handshake as it cuts the stream.
+	 */
+	ret = protect ? migrate_secure_open(fd, false, key, MIGRATION_REPLY_MS, &sec, err,
+					    sizeof(err)) : 0;
+	sodium_memzero(key, sizeof(key));
+	a.sec = sec;
+	if (!ret)
+		ret = migrate_recv(&a, &st, err, sizeof(err));
 	atomic_store(&v->incoming, VMM_INCOMING_NONE);
 	if (watching) {
 		eventfd_write(w.stop_fd, 1);

@@ -216,10 +216,12 @@ static int chk_seg_fields(struct chk *c, const char *n, const struct kvm_segment
 		return chk_fail(c, "sregs.%s: a field out of range (type %u dpl %u p %u db %u s %u "
 				"l %u g %u avl %u unusable %u padding %u)", n, g->type, g->dpl,
 				g->present, g->db, g->s, g->l, g->g, g->avl, g->unusable, g->padding);
-	if (g->unusable)
+	/*
+	 * A segment not present (a null selector in 64-bit mode, on some
+	 * KVMs without "unusable" set) keeps whatever attributes it had.
+	 */
+	if (g->unusable || !g->present)
 		return 0;
-	if (!g->present)
-		return chk_fail(c, "sregs.%s: usable but not present", n);
 	/* A limit from a descriptor: G scales a 20-bit limit by 4 KiB. */
 	if (g->g ? (g->limit & 0xfff) != 0xfff : g->limit > 0xfffff)
 		return chk_fail(c, "sregs.%s: limit %#x does not fit G=%u", n, g->limit, g->g);
@@ -245,8 +247,8 @@ static int chk_seg(struct chk *c, const char *n, const struct kvm_segment *g,
 		return chk_canonical(g->base, c->va_bits) ? 0 :
 			chk_fail(c, "sregs.tr.base %#llx: not canonical", (unsigned long long)g->base);
 	}
-	if (g->unusable)
-		return which == SEG_CS ? chk_fail(c, "sregs.cs: unusable") : 0;
+	if (g->unusable || !g->present)
+		return which == SEG_CS ? chk_fail(c, "sregs.cs: unusable or not present") : 0;
 	if (which == SEG_LDT) {
 		if (g->s || g->type != 2)
 			return chk_fail(c, "sregs.ldt: not an LDT (type %u s %u)", g->type, g->s);

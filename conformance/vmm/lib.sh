@@ -165,6 +165,8 @@ wait_exit() {
 	return 1
 }
 
+declare -A lib_pid	# NAME -> the pid vmm() started it as
+
 # vmm NAME ARGS...: start a VMM (with KEY unless nokey is set) in the
 # background; its pid in $last, output in $tmp/NAME.*
 vmm() {
@@ -174,6 +176,14 @@ vmm() {
 	timeout -k 5 "$LIMIT" "$VMM" "${key[@]}" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	last=$!
 	pids+=("$last")
+	lib_pid[$name]=$last
+}
+
+# gone NAME: the VMM that vmm() started as NAME has ended (false when no
+# such VMM is known).
+gone() {
+	local p=${lib_pid[$1]:-}
+	[ -n "$p" ] && ! kill -0 "$p" 2>/dev/null
 }
 
 # The migctl-vmm process under the timeout that vmm() started as $1.
@@ -195,15 +205,20 @@ dest() {
 
 answers() { "$VMM" ctl "$1" query-status >/dev/null 2>&1; }
 
+answers_or_gone() { answers "$1" || gone "$(basename "$1" .sock)"; }
+listens() { grep -qs -- "waiting for a migration" "$tmp/$1.err"; }
+listens_or_gone() { listens "$1" || gone "$1"; }
+
 # A VMM's start (its guest RAM, an ASan build, a loaded machine) has taken
-# over 5 s on a busy two-CPU machine: these waits end when it is up, and
+# over 5 s on a busy two-CPU machine: these waits end when it is up or
+# when it has ended (a VMM vmm() started, found by the socket's name), and
 # only a VMM that never comes up waits out their 30 s (times SLOW).
-wait_sock() {	# wait until control socket $1 answers
-	wait_until 300 answers "$1"
+wait_sock() {	# wait until control socket $1 (often $tmp/NAME.sock) answers
+	wait_until 300 answers_or_gone "$1" && answers "$1"
 }
 
 wait_listen() {	# wait until the destination NAME listens
-	wait_grep "$tmp/$1.err" "waiting for a migration" 300
+	wait_until 300 listens_or_gone "$1" && listens "$1"
 }
 
 # wait_out NAME TEXT SECONDS: wait until NAME's serial output holds TEXT.
@@ -226,15 +241,27 @@ converted() {	# NAME: every vCPU printed at least CONVERSIONS
 	done
 }
 
-converted_or_ended() { converted "$1" || ended "$2"; }
+# corrupt_at_arrival NAME: the workload guest on NAME found corrupted
+# pages when a migration arrived; prints that line.
+corrupt_at_arrival() {
+	grep -m1 -s 'generation [0-9]*: [0-9]* pages verified, [1-9][0-9]* corrupted' "$tmp/$1.out"
+}
+
+converted_or_ended() { converted "$1" || ended "$2" || corrupt_at_arrival "$1" >/dev/null; }
 
 # wait_converted NAME PID: wait until the workload guest on NAME (the VMM
 # started as PID) has converted and written under its current key: every
 # vCPU CONVERSIONS times. Instead of a time: a slow machine just takes
-# longer. Fails at once when PID ended; sets why.
+# longer. Fails at once when PID ended, or when the guest found corrupted
+# pages as the migration arrived (no later step can undo that, and a
+# broken migration may leave a guest that never converts again); sets why.
 wait_converted() {
-	local c counts=""
+	local c counts="" bad
 	wait_until 600 converted_or_ended "$1" "$2"
+	if bad=$(corrupt_at_arrival "$1"); then
+		why="$1: the guest found corrupted pages as the migration arrived: ${bad#*# }"
+		return 1
+	fi
 	converted "$1" && return 0
 	for ((c = 0; c < CPUS; c++)); do counts+=", cpu $c: $(conversions_of "$1" "$c" | grep . || echo none)"; done
 	if ended "$2"; then

@@ -349,6 +349,7 @@ case_plaintext() {
 		{ notok "$name" "destination: exit $rc: $(tail -n 1 "$tmp/$name-dst.err")"; return; }
 	running "$sock" || { notok "$name" "the source is not running after the refusal"; return; }
 	"$VMM" ctl "$sock" quit >/dev/null 2>&1
+	sock=$tmp/$name-2.sock
 	nokey=1 vmm "$name-2" --migrate-insecure --memory 64M --control "$sock" "$MEMLOOP"
 	wait_sock "$sock" || { notok "$name" "second source has no control socket"; return; }
 	nokey=1 vmm "$name-2-dst" --migrate-insecure --incoming "$uri" --memory 64M \

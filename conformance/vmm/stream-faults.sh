@@ -124,7 +124,8 @@ break_migration() {
 			{ why="proxy does not listen"; return; }
 		diag "$name: flip at byte $off, in the source's HELLO"
 		migrate "$sock" "$puri" && { why="migration completed through the flip: $reply"; return; }
-		grep -q "different migration keys" "$tmp/$name.err" ||
+		# the source's migrate may fail before the destination has said why
+		wait_grep "$tmp/$name.err" "different migration keys" 300 ||
 			{ why="the destination does not name the key mismatch: $(tail -n 1 "$tmp/$name.err")"; return; }
 		;;
 	stall)

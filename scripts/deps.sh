@@ -22,9 +22,13 @@ set -eu
 # linux-image-amd64, busybox-static, cpio: scripts/kvm-run's Linux VM with a
 #   standard KVM (kvm-amd) under QEMU, where this machine has none
 # kmod: modprobe in that VM
+# linux-headers-amd64: builds the guest/linux/ kernel module against the
+#   headers of linux-image-amd64's kernel (the two meta-packages move together)
+# kexec-tools: kexec -l/-e into a second kernel, the opt-out and boot-time
+#   reset of the guest/linux/ module across kexec
 PACKAGES="gcc make binutils libc6-dev python3 asciidoctor qemu-system-x86
 libsodium-dev libjson-c-dev pkgconf gnuplot-nox clang libclang-rt-14-dev valgrind iproute2
-iptables linux-image-amd64 busybox-static cpio kmod"
+iptables linux-image-amd64 busybox-static cpio kmod linux-headers-amd64 kexec-tools"
 
 missing=""
 for pkg in $PACKAGES; do

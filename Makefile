@@ -82,6 +82,7 @@ CLEAN		:=	# extra files to remove
 include conformance/lib/lib.mk
 include spec/spec.mk
 -include guest/guest.mk
+-include guest/linux/linux.mk
 -include host/host.mk
 -include vmm/vmm.mk
 -include conformance/conformance.mk

@@ -345,11 +345,18 @@ int boot_check_map(struct migctl_host *host, const struct mem *mem, const char *
 		   u64 *addr, u64 *size)
 {
 	struct hvm_memmap_table_entry map[BOOT_MAX_E820];
+
+	return boot_check_e820(host, map, boot_map(mem, map), why, addr, size);
+}
+
+int boot_check_e820(struct migctl_host *host, const struct hvm_memmap_table_entry *map, int n,
+		    const char **why, u64 *addr, u64 *size)
+{
 	struct migctl_host_region ram[BOOT_MAX_E820] = { 0 };
 	unsigned int nr_ram = 0, bad = 0;
-	int n = boot_map(mem, map), ret;
+	int ret;
 
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n && i < BOOT_MAX_E820; i++)
 		if (map[i].type == MIGCTL_PVH_MEMMAP_RAM)
 			ram[nr_ram++] = (struct migctl_host_region){ map[i].addr, map[i].size };
 	ret = migctl_host_check_memory_map(host, ram, nr_ram, why, &bad);

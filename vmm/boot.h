@@ -89,6 +89,13 @@ int boot_check_map(struct migctl_host *host, const struct mem *mem, const char *
 		   u64 *addr, u64 *size);
 
 /**
+ * boot_check_e820() - boot_check_map() for a map of @n entries built
+ * otherwise (a bzImage's, bzimage_e820()).
+ */
+int boot_check_e820(struct migctl_host *host, const struct hvm_memmap_table_entry *map, int n,
+		    const char **why, u64 *addr, u64 *size);
+
+/**
  * boot_load() - copy the image's segments into guest RAM (zeroing the BSS),
  * write hvm_start_info, the memory map (with the extra page of @mem
  * reserved) and @cmdline into the boot area.

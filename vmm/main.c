@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* main.c - migctl-vmm: boot a PVH image on KVM and report the guest's result. */
+/* main.c - migctl-vmm: boot a PVH image or a bzImage on KVM and report the guest's result. */
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -16,6 +16,7 @@
 
 #include "migctl.h"
 #include "boot.h"
+#include "bzimage.h"
 #include "checkguest.h"
 #include "ctlclient.h"
 #include "ctlsock.h"
@@ -65,26 +66,33 @@ static void vmm_check_memory(u64 size)
 		    (unsigned long long)(size >> 20), (unsigned long long)(host >> 20));
 }
 
-static void vmm_read_image(struct vmm *v)
+/* A whole regular, non-empty file (@what names it in messages). */
+static void *vmm_read_file(const char *path, const char *what, size_t *len)
 {
-	const char *path = v->opt.image;
 	struct stat st;
 	ssize_t n;
+	void *buf;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		die("cannot open image %s: %s", path, strerror(errno));
+		die("cannot open %s %s: %s", what, path, strerror(errno));
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0)
-		die("image %s is not a regular, non-empty file", path);
-	v->image_len = st.st_size;
-	v->image = malloc(v->image_len);
-	if (!v->image)
-		die("image %s: out of memory", path);
-	n = read(fd, v->image, v->image_len);
-	if (n != (ssize_t)v->image_len)
-		die("cannot read image %s: %s", path, n < 0 ? strerror(errno) : "short read");
+		die("%s %s is not a regular, non-empty file", what, path);
+	*len = st.st_size;
+	buf = malloc(*len);
+	if (!buf)
+		die("%s %s: out of memory", what, path);
+	n = read(fd, buf, *len);
+	if (n != (ssize_t)*len)
+		die("cannot read %s %s: %s", what, path, n < 0 ? strerror(errno) : "short read");
 	close(fd);
+	return buf;
+}
+
+static void vmm_read_image(struct vmm *v)
+{
+	v->image = vmm_read_file(v->opt.image, "image", &v->image_len);
 }
 
 static void vmm_run_probe(struct vmm *v)
@@ -151,6 +159,47 @@ static void vmm_setup_vm(struct vmm *v)
 		    (unsigned long long)MIGCTL_SEVSIM_KEY_GPA, strerror(-ret));
 }
 
+/* A Linux bzImage: the 64-bit boot protocol, vCPU 0 at the kernel's 64-bit entry. */
+static void vmm_boot_linux(struct vmm *v)
+{
+	struct hvm_memmap_table_entry map[BOOT_MAX_E820];
+	struct mem *mem = &v->vm->mem;
+	struct bzimage bz;
+	const char *why = NULL;
+	size_t initrd_len = 0;
+	void *initrd = NULL;
+	u64 addr = 0, size = 0;
+	int ret;
+
+	ret = bzimage_parse(v->image, v->image_len, &bz, &why);
+	if (ret)
+		die("%s: %s", v->opt.image, why);
+	if (v->opt.initrd)
+		initrd = vmm_read_file(v->opt.initrd, "initrd", &initrd_len);
+	ret = bzimage_place(&bz, mem->banks, mem->nr_banks, initrd_len, strlen(v->opt.cmdline),
+			    &why);
+	if (ret)
+		die("%s: %s", v->opt.image, why);
+	ret = boot_check_e820(proto_host(v->proto), map, bzimage_e820(mem, map), &why, &addr,
+			      &size);
+	if (ret)
+		die("the memory map for the guest breaks V-12: RAM entry %#llx+%#llx: %s",
+		    (unsigned long long)addr, (unsigned long long)size, why);
+	ret = bzimage_load(mem, v->image, &bz, initrd, v->opt.cmdline, v->opt.cpus);
+	if (ret)
+		die("cannot load %s: %s", v->opt.image, strerror(-ret));
+	free(initrd);
+	ret = vm_create_vcpus(v->vm);
+	if (ret)
+		die("cannot create %d vCPUs: %s", v->opt.cpus, strerror(-ret));
+	ret = vcpu_set_long64(v->vm->vcpus[0], &(struct vcpu_long64){
+		.rip = bz.load_addr + BZIMAGE_ENTRY64, .rsp = BZIMAGE_STACK,
+		.rsi = BZIMAGE_ZERO_PAGE, .cr3 = BZIMAGE_PML4,
+		.gdt_base = BZIMAGE_GDT, .gdt_limit = 4 * 8 - 1 });
+	if (ret)
+		die("cannot set the boot CPU's registers: %s", strerror(-ret));
+}
+
 static void vmm_boot(struct vmm *v)
 {
 	struct boot_image img;
@@ -159,6 +208,13 @@ static void vmm_boot(struct vmm *v)
 	u64 addr = 0, size = 0;
 	int ret;
 
+	if (bzimage_detect(v->image, v->image_len)) {
+		vmm_boot_linux(v);
+		return;
+	}
+	if (v->opt.initrd)
+		die("--initrd %s: %s is not a Linux bzImage, and a PVH image takes no initrd",
+		    v->opt.initrd, v->opt.image);
 	ret = boot_parse_elf(v->image, v->image_len, v->vm->mem.banks, v->vm->mem.nr_banks,
 			     &img, &why);
 	if (ret)

@@ -157,6 +157,10 @@ static int options_value(struct options *o, const char *name, const char *val,
 		if (!*val)
 			goto bad;
 		o->serial = strcmp(val, "stdio") ? val : NULL;
+	} else if (!strcmp(name, "initrd")) {
+		if (!*val)
+			goto bad;
+		o->initrd = val;
 	} else if (!strcmp(name, "sev-sim-window")) {
 		if (options_parse_window(val, o))
 			goto bad;
@@ -240,6 +244,10 @@ static int options_check(struct options *o, char *err, size_t errlen)
 	}
 	if (o->migrate_key && o->migrate_insecure) {
 		snprintf(err, errlen, "--migrate-key and --migrate-insecure contradict each other");
+		return -EINVAL;
+	}
+	if (o->initrd && o->incoming) {
+		snprintf(err, errlen, "--initrd goes with a kernel to boot, not with --incoming");
 		return -EINVAL;
 	}
 	if (!o->image && !o->incoming) {
@@ -329,7 +337,8 @@ const char *options_usage(void)
 	"       migctl-vmm [options] --incoming URI\n"
 	"       migctl-vmm ctl SOCKET COMMAND [--wait] [URI]\n"
 	"\n"
-	"Boots a PVH image, ELF32 or ELF64, on /dev/kvm (COM1 at 0x3f8, exit port 0xf4).\n"
+	"Boots a PVH image, ELF32 or ELF64, or a Linux bzImage (64-bit boot protocol)\n"
+	"on /dev/kvm (COM1 at 0x3f8, exit port 0xf4).\n"
 	"\n"
 	"  --memory SIZE      guest RAM, suffix K/M/G/T (bare number: MiB), default 64M;\n"
 	"                     above 3G the rest is placed at 4G\n"
@@ -337,6 +346,7 @@ const char *options_usage(void)
 	"  --migctl MODE      protocol the host offers: off, v1, v2 (default v2)\n"
 	"  --features LIST    v2 features: msr-psc,list | none | all (default all)\n"
 	"  --serial FILE      COM1 output to FILE, or stdio (default)\n"
+	"  --initrd FILE      initial RAM disk for a bzImage kernel\n"
 	"  --timeout SECONDS  stop the guest after this time: message 'timeout', exit 1\n"
 	"  --sev-sim          simulated memory encryption: RAM starts private, key page\n"
 	"                     at 0xfeb00000 (reserved in e820), window of private pages\n"

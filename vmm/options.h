@@ -33,6 +33,7 @@ struct options {
 	u32 features;		/* MIGCTL_F_* wanted (v2 only) */
 	bool features_given;
 	const char *serial;	/* NULL: stdout */
+	const char *initrd;	/* bzImage only, NULL: none */
 	unsigned int timeout;	/* seconds, 0: none */
 	unsigned int control_idle;	/* --control-idle seconds, 0: the default */
 	bool sevsim;		/* simulated memory encryption */

@@ -133,6 +133,37 @@ int vcpu_set_flat32(struct vcpu *vcpu, const struct vcpu_flat32 *st)
 	return 0;
 }
 
+int vcpu_set_long64(struct vcpu *vcpu, const struct vcpu_long64 *st)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = { .rip = st->rip, .rsp = st->rsp, .rsi = st->rsi, .rflags = 0x2 };
+
+	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
+		return -errno;
+	vcpu_flat_seg(&sregs.cs, VCPU_FLAT_CS, 0xb);
+	sregs.cs.l = 1;		/* 64-bit code: D must be clear */
+	sregs.cs.db = 0;
+	vcpu_flat_seg(&sregs.ds, VCPU_FLAT_DS, 0x3);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.tr = (struct kvm_segment){
+		.selector = VCPU_FLAT_TR, .limit = 0x67, .type = 0xb, .present = 1,
+	};
+	sregs.ldt = (struct kvm_segment){ .limit = 0xffff, .type = 0x2, .present = 1 };
+	sregs.gdt.base = st->gdt_base;
+	sregs.gdt.limit = st->gdt_limit;
+	sregs.idt.base = 0;
+	sregs.idt.limit = 0;
+	sregs.cr0 = 0x80000011;	/* PG | ET | PE */
+	sregs.cr3 = st->cr3;
+	sregs.cr4 = 0x20;	/* PAE */
+	sregs.efer = 0x500;	/* LMA | LME */
+	if (ioctl(vcpu->fd, KVM_SET_SREGS, &sregs) < 0)
+		return -errno;
+	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0)
+		return -errno;
+	return 0;
+}
+
 int vcpu_set_rip(struct vcpu *vcpu, u64 rip)
 {
 	struct kvm_regs regs;

@@ -35,6 +35,16 @@ struct vcpu_flat32 {
 	u16 idt_limit;
 };
 
+/* 64-bit long mode start state, paging on (the Linux 64-bit boot protocol). */
+struct vcpu_long64 {
+	u64 rip;
+	u64 rsp;
+	u64 rsi;
+	u64 cr3;		/* identity page tables covering what the entry touches */
+	u64 gdt_base;		/* VCPU_FLAT_CS: 64-bit code, VCPU_FLAT_DS: data */
+	u16 gdt_limit;
+};
+
 /*
  * Room for the MSRs of KVM's save list (KVM_GET_MSR_INDEX_LIST), which
  * has 40 to about 250 entries depending on the kernel and the CPU; a
@@ -88,6 +98,9 @@ void vcpu_destroy(struct vcpu *vcpu);
 
 /** vcpu_set_flat32() - registers for 32-bit protected mode, paging off. */
 int vcpu_set_flat32(struct vcpu *vcpu, const struct vcpu_flat32 *st);
+
+/** vcpu_set_long64() - registers for 64-bit mode, interrupts off. */
+int vcpu_set_long64(struct vcpu *vcpu, const struct vcpu_long64 *st);
 
 /** vcpu_set_rip() - move the instruction pointer (probe steps). */
 int vcpu_set_rip(struct vcpu *vcpu, u64 rip);

@@ -7,4 +7,5 @@ include conformance/badguest/badguest.mk
 include conformance/vmm/vmm-suite.mk
 include conformance/vmm/reliability.mk
 include conformance/vmm/crafted-stream.mk
+include conformance/linux/tools/tools.mk
 include conformance/run.mk

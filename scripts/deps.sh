@@ -20,7 +20,8 @@ set -eu
 # iptables: iptables-legacy, packet loss in that test where the kernel has no
 #   sch_netem (the statistic match of the legacy ip_tables)
 # linux-image-amd64, busybox-static, cpio: scripts/kvm-run's Linux VM with a
-#   standard KVM (kvm-amd) under QEMU, where this machine has none
+#   standard KVM (kvm-amd) under QEMU, where this machine has none; also the
+#   Linux guest on migctl-vmm (conformance/linux/initramfs.sh, linux-boot.sh)
 # kmod: modprobe in that VM
 # linux-headers-amd64: builds the guest/linux/ kernel module against the
 #   headers of linux-image-amd64's kernel (the two meta-packages move together)

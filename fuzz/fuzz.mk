@@ -11,14 +11,15 @@
 #
 # Harnesses: host_ops (the host library driven by operation sequences),
 # logstream (the status-log stream parser), stream (the destination's
-# migration stream reader), incoming (the destination's whole incoming
+# migration stream reader), bzimage (a Linux kernel file's setup header,
+# placement and zero page), incoming (the destination's whole incoming
 # path: reader, staging, checks and the VM and vCPU state loaded through
 # checking stand-ins for the KVM calls). Each is built
 # twice: with clang and libFuzzer ($(O)/fuzz/<h>-fuzz) and with $(CC) and
 # ASan/UBSan around a plain main() ($(O)/fuzz/<h>-replay) that `make check`
 # runs on fuzz/regress/<h>/ and fuzz/corpus/<h>/.
 
-FUZZ_HARNESSES	:= host_ops logstream stream incoming
+FUZZ_HARNESSES	:= host_ops logstream stream incoming bzimage
 FUZZ_SECONDS	?= 60
 FUZZ_CC		?= clang
 
@@ -45,6 +46,10 @@ FUZZ_VMM_SRCS	:= $(patsubst $(O)/%.o,%.c,$(VMM_CORE_OBJS)) vmm/migrate/recv.c \
 		   vmm/migrate/state.c vmm/migrate/send.c
 FUZZ_SRCS_incoming	:= fuzz/incoming.c fuzz/incoming_vm.c $(FUZZ_VMM_SRCS) \
 			   $(FUZZ_MIGRATE_SRCS) $(FUZZ_HOST_SRCS)
+# The bzImage setup header parser, its placement and zero page (vmm/bzimage.c).
+FUZZ_SRCS_bzimage	:= fuzz/bzimage.c vmm/bzimage.c vmm/mptable.c vmm/boot.c vmm/mem.c \
+			   $(FUZZ_HOST_SRCS)
+FUZZ_LIBS_bzimage	:= -lpthread
 FUZZ_LIBS_incoming	:= $(VMM_MIGRATE_LDLIBS) $(VMM_LDLIBS)
 FUZZ_LIBS_host_ops	:= -lpthread
 FUZZ_LIBS_logstream	:= -lpthread
@@ -67,7 +72,8 @@ $(O)/fuzz/rp/%.o: %.c
 	$(Q)$(CC) $(BASE_CFLAGS) $(CFLAGS) $(FUZZ_RP_SAN) $(FUZZ_INC) -c -o $@ $<
 
 # The VMM's sources and the incoming harness find their headers as vmm.mk has them.
-FUZZ_VMM_OBJ_DIRS := $(foreach k,lf rp cov,$(O)/fuzz/$(k)/vmm/%.o $(O)/fuzz/$(k)/fuzz/incoming%)
+FUZZ_VMM_OBJ_DIRS := $(foreach k,lf rp cov,$(O)/fuzz/$(k)/vmm/%.o $(O)/fuzz/$(k)/fuzz/incoming% \
+			$(O)/fuzz/$(k)/fuzz/bzimage.o)
 $(FUZZ_VMM_OBJ_DIRS): FUZZ_INC += -Ivmm -Iconformance/lib $(VMM_JSON_CFLAGS)
 # struct vcpu_state embeds struct kvm_xsave, whose flexible tail clang flags.
 $(O)/fuzz/lf/vmm/%.o $(O)/fuzz/lf/fuzz/incoming%: FUZZ_INC += -Wno-gnu-variable-sized-type-not-at-end

@@ -76,6 +76,7 @@ cov_sources() {
 	stream) echo vmm/migrate/stream_reader.c vmm/migrate/stream_config.c vmm/migrate/stream.c ;;
 	incoming) echo vmm/migrate/stream_reader.c vmm/migrate/stream_config.c vmm/migrate/recv.c \
 		vmm/migrate/state.c vmm/state_check.c vmm/state_load.c ;;
+	bzimage) echo vmm/bzimage.c ;;
 	esac
 }
 

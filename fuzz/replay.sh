@@ -8,10 +8,10 @@
 set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
-harnesses="host_ops logstream stream incoming"
+harnesses="host_ops logstream stream incoming bzimage"
 
 echo "KTAP version 1"
-echo "1..4"
+echo "1..5"
 n=0
 fail=0
 for h in $harnesses; do

@@ -4,7 +4,8 @@
 #
 # FUZZ_CI_SECONDS (default 60) per harness, except incoming:
 # FUZZ_CI_SECONDS_INCOMING (default 15; its corpus starts at valid
-# streams, so seconds reach the apply code), FUZZ_CI_JOBS (default: CPUs)
+# streams, so seconds reach the apply code) and bzimage:
+# FUZZ_CI_SECONDS_BZIMAGE (default 15; one small parser), FUZZ_CI_JOBS (default: CPUs)
 # harnesses at a time. Skips only when clang or the libFuzzer runtime is
 # not installed; a missing binary with both present is a failure (make
 # builds them). Work, logs and crashers stay in $O/fuzz/ci/<harness>/.
@@ -13,11 +14,11 @@ cd "$(dirname "$0")/.."
 O=${O:-build}
 secs=${FUZZ_CI_SECONDS:-60}
 jobs=${FUZZ_CI_JOBS:-$(nproc 2>/dev/null || echo 1)}
-harnesses="host_ops logstream stream incoming"
+harnesses="host_ops logstream stream incoming bzimage"
 cc=${FUZZ_CC:-clang}
 
 echo "KTAP version 1"
-echo "1..4"
+echo "1..5"
 
 have_libfuzzer() {
 	local rt
@@ -47,6 +48,7 @@ for h in $harnesses; do
 	fi
 	hsecs=$secs
 	[ "$h" = incoming ] && hsecs=${FUZZ_CI_SECONDS_INCOMING:-15}
+	[ "$h" = bzimage ] && hsecs=${FUZZ_CI_SECONDS_BZIMAGE:-15}
 	fuzz/fuzz.sh one "$h" "$hsecs" "$O/fuzz/ci/$h" >/dev/null &
 	running=$((running + 1))
 done

@@ -146,6 +146,9 @@ static void vmm_setup_vm(struct vmm *v)
 	/* --check-guest without --serial: the guest's lines are diagnostics of its KTAP. */
 	if (v->opt.check_guest && !v->opt.serial)
 		serial_set_prefix(v->serial, "# guest: ");
+	/* --serial stdio: the guest's console input is ours, from a pipe or a tty. */
+	if (!v->opt.serial)
+		serial_set_input(v->serial, STDIN_FILENO);
 	if (!v->opt.sevsim)
 		return;
 	v->sevsim = true;
@@ -439,8 +442,8 @@ int main(int argc, char **argv)
 	if (v.opt.stats)
 		proto_print_stats(v.proto, stderr);
 	proto_destroy(v.proto);
+	serial_destroy(v.serial);	/* its input drives the VM's IRQ 4 until then */
 	vm_destroy(v.vm);
-	serial_destroy(v.serial);
 	free(v.image);
 	return result;
 }

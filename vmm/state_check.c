@@ -538,6 +538,57 @@ static int chk_pic(struct chk *c, u32 i, const struct kvm_pic_state *p)
 	return 0;
 }
 
+/*
+ * KVM's i8254 keeps these: a mode 0-5 (0xff before the guest programs one),
+ * an access mode 1-3 (0 before), the read and write state 1-4 (0 before).
+ */
+static int chk_pit(struct chk *c, const struct kvm_pit_state2 *p)
+{
+	static const u32 flags_ok = KVM_PIT_FLAGS_SPEAKER_DATA_ON;
+
+	if (p->flags & ~flags_ok)
+		return chk_fail(c, "vm.pit.flags %#x: bits this VM does not use (HPET legacy "
+				"routing, unknown)", p->flags);
+	for (int i = 0; i < 9; i++)
+		if (p->reserved[i])
+			return chk_fail(c, "vm.pit.reserved[%d] is not 0", i);
+	for (int i = 0; i < 3; i++) {
+		const struct kvm_pit_channel_state *ch = &p->channels[i];
+
+		if (ch->count > 0x10000 || (ch->mode > 5 && ch->mode != 0xff) || ch->bcd > 1 ||
+		    ch->gate > 1 || ch->rw_mode > 3 || ch->count_latched > 3 ||
+		    ch->status_latched > 1 || ch->read_state > 4 || ch->write_state > 4)
+			return chk_fail(c, "vm.pit.channels[%d]: a field out of range (count %#x, "
+					"mode %u, bcd %u, gate %u, rw_mode %u, count_latched %u, "
+					"status_latched %u, read_state %u, write_state %u)", i,
+					ch->count, ch->mode, ch->bcd, ch->gate, ch->rw_mode,
+					ch->count_latched, ch->status_latched, ch->read_state,
+					ch->write_state);
+	}
+	return 0;
+}
+
+/* The PIT and COM1: there exactly when this VM has them, each field in range. */
+static int chk_devices(struct chk *c, const struct vm_state *st)
+{
+	static const struct kvm_pit_state2 no_pit;
+	static const struct uart_regs no_uart;
+	bool pit = c->vm->caps.pit, uart = c->vm->uart;
+
+	if (st->has_pit != pit || st->has_uart != uart)
+		return chk_fail(c, "vm: has_pit %u, has_uart %u; this VM has %s PIT and %s UART",
+				st->has_pit, st->has_uart, pit ? "a" : "no", uart ? "a" : "no");
+	if (!pit && memcmp(&st->pit, &no_pit, sizeof(no_pit)))
+		return chk_fail(c, "vm.pit: not 0 without a PIT");
+	if (!uart && memcmp(&st->uart, &no_uart, sizeof(no_uart)))
+		return chk_fail(c, "vm.uart: not 0 without a UART");
+	if (pit && chk_pit(c, &st->pit))
+		return -EINVAL;
+	if (uart && uart_regs_check(&st->uart, c->why, VCPU_WHY_MAX))
+		return -EINVAL;
+	return 0;
+}
+
 int vm_state_check(const struct vm *vm, const struct vm_state *st, char *why)
 {
 	u32 want = vm->cfg.irqchip ? 3 : 0;
@@ -573,5 +624,5 @@ int vm_state_check(const struct vm *vm, const struct vm_state *st, char *why)
 					(unsigned long long)io->base_address, IOAPIC_BASE, io->id,
 					io->ioregsel, io->irr);
 	}
-	return 0;
+	return chk_devices(&c, st);
 }

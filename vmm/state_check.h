@@ -38,7 +38,9 @@ int vcpu_state_check(const struct vm *vm, int id, const struct vcpu_state *st, c
  *
  * The chip count against the in-kernel irqchip, each chip's ID and
  * padding, the PIC fields' ranges, the IOAPIC's address, ID and register
- * select.
+ * select; the PIT and COM1's UART present exactly when this VM has them
+ * (zero when not), the PIT's flags, reserved words and every channel's
+ * fields, the UART's registers (uart_regs_check()).
  *
  * Return: 0 or -EINVAL.
  */

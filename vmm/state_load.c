@@ -23,9 +23,17 @@ int vm_restore_state(struct vm *vm, const struct vm_state *st, char *why)
 	ret = vm->load->set_clock(vm, &clock);
 	for (u32 i = 0; !ret && i < st->nr_chips; i++)
 		ret = vm->load->set_irqchip(vm, &st->chips[i]);
-	if (ret)
-		snprintf(why, VCPU_WHY_MAX, "KVM refuses the clock or irqchips: %s", strerror(-ret));
-	return ret;
+	if (!ret && st->has_pit)
+		ret = vm->load->set_pit(vm, &st->pit);
+	if (ret) {
+		snprintf(why, VCPU_WHY_MAX, "KVM refuses the clock, irqchips or PIT: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	/* After the irqchips: the line it raises reaches their restored state. */
+	if (st->has_uart)
+		vm->uart->load(vm->uart_opaque, &st->uart);
+	return 0;
 }
 
 struct state_msr_req {

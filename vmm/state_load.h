@@ -36,6 +36,7 @@ struct vcpu_load_ops {
 struct vm_load_ops {
 	int (*set_clock)(struct vm *vm, const struct kvm_clock_data *clock);
 	int (*set_irqchip)(struct vm *vm, const struct kvm_irqchip *chip);
+	int (*set_pit)(struct vm *vm, const struct kvm_pit_state2 *pit);
 	const struct vcpu_load_ops *vcpu;
 };
 
@@ -51,8 +52,10 @@ extern const struct vcpu_load_ops vcpu_kvm_load_ops;
  * @why: VCPU_WHY_MAX bytes, receives what failed
  *
  * Checks @st with vm_state_check() first and applies nothing if it is
- * wrong; then the clock value (not the source's flags and host times) and
- * the irqchips.
+ * wrong; then the clock value (not the source's flags and host times),
+ * the irqchips, the PIT (KVM reloads each channel's count from now on, so
+ * the source's load times are not used) and COM1's registers, which set
+ * its interrupt line to what they say.
  *
  * Return: 0, -EINVAL for a state that fails the check, or -errno from KVM.
  */

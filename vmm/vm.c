@@ -103,9 +103,26 @@ static int vm_get_msr_indices(struct vm *vm)
 }
 
 /*
+ * The PIT after the irqchip it interrupts through, with its speaker port
+ * (0x61) in the kernel too. A KVM without one leaves the guest other
+ * timers (the LAPIC's, kvm-clock): caps.pit says which.
+ */
+static int vm_create_pit(struct vm *vm)
+{
+	struct kvm_pit_config pit = { .flags = 0 };
+
+	if (!vm_check_ext(vm, KVM_CAP_PIT2))
+		return 0;
+	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0)
+		return -errno;
+	vm->caps.pit = true;
+	return 0;
+}
+
+/*
  * What must exist before the first vCPU: kvm-intel's private pages (the
  * identity map is placed when a vCPU is created, so it comes first; kvm-amd
- * accepts and ignores both) and the in-kernel irqchip.
+ * accepts and ignores both), the in-kernel irqchip and the PIT.
  */
 static int vm_setup_arch(struct vm *vm)
 {
@@ -117,9 +134,11 @@ static int vm_setup_arch(struct vm *vm)
 	if (vm_check_ext(vm, KVM_CAP_SET_TSS_ADDR) &&
 	    ioctl(vm->fd, KVM_SET_TSS_ADDR, VM_TSS_ADDR) < 0)
 		return -errno;
-	if (vm->cfg.irqchip && ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
+	if (!vm->cfg.irqchip)
+		return 0;
+	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return -errno;
-	return 0;
+	return vm_create_pit(vm);
 }
 
 static int vm_open(struct vm *vm)
@@ -293,6 +312,15 @@ bool vm_ioport_dispatch(struct vm *vm, int cpu, u16 port, bool out, u32 size, u3
 	return false;
 }
 
+int vm_irq_line(struct vm *vm, u32 irq, bool level)
+{
+	struct kvm_irq_level line = { .irq = irq, .level = level };
+
+	if (!vm->cfg.irqchip)
+		return -ENOTSUP;
+	return ioctl(vm->fd, KVM_IRQ_LINE, &line) < 0 ? -errno : 0;
+}
+
 int vm_create_vcpus(struct vm *vm)
 {
 	int ret;
@@ -411,14 +439,22 @@ int vm_save_state(struct vm *vm, struct vm_state *st)
 	memset(st, 0, sizeof(*st));
 	if (ioctl(vm->fd, KVM_GET_CLOCK, &st->clock) < 0)
 		return -errno;
-	if (!vm->cfg.irqchip)
-		return 0;
-	for (u32 i = 0; i < 3; i++) {
+	for (u32 i = 0; vm->cfg.irqchip && i < 3; i++) {
 		st->chips[i].chip_id = i;
 		if (ioctl(vm->fd, KVM_GET_IRQCHIP, &st->chips[i]) < 0)
 			return -errno;
+		st->nr_chips = i + 1;
 	}
-	st->nr_chips = 3;
+	if (vm->caps.pit) {
+		if (ioctl(vm->fd, KVM_GET_PIT2, &st->pit) < 0)
+			return -errno;
+		st->has_pit = 1;
+	}
+	/* Last: a byte received meanwhile then raises the line on the destination. */
+	if (vm->uart) {
+		vm->uart->save(vm->uart_opaque, &st->uart);
+		st->has_uart = 1;
+	}
 	return 0;
 }
 
@@ -432,8 +468,14 @@ static int vm_kvm_set_irqchip(struct vm *vm, const struct kvm_irqchip *chip)
 	return ioctl(vm->fd, KVM_SET_IRQCHIP, chip) < 0 ? -errno : 0;
 }
 
+static int vm_kvm_set_pit(struct vm *vm, const struct kvm_pit_state2 *pit)
+{
+	return ioctl(vm->fd, KVM_SET_PIT2, pit) < 0 ? -errno : 0;
+}
+
 const struct vm_load_ops vm_kvm_load_ops = {
 	.set_clock = vm_kvm_set_clock,
 	.set_irqchip = vm_kvm_set_irqchip,
+	.set_pit = vm_kvm_set_pit,
 	.vcpu = &vcpu_kvm_load_ops,
 };

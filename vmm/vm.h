@@ -10,6 +10,7 @@
 
 #include <migctl/types.h>
 
+#include "dev/uart.h"
 #include "mem.h"
 
 #define VM_MAX_CPUS		64
@@ -34,6 +35,7 @@ struct vm_caps {
 	bool msr_filter;		/* filter installed */
 	int xsave_size;			/* KVM_CAP_XSAVE2: bytes of a vCPU's XSAVE state */
 	bool debugregs;			/* KVM_GET/SET_DEBUGREGS */
+	bool pit;			/* the in-kernel PIT (KVM_CREATE_PIT2) */
 };
 
 /* How the VM ended; the first reason wins. */
@@ -54,6 +56,16 @@ struct vm_state {
 	u32 nr_chips;			/* 0 without the in-kernel irqchip */
 	u32 reserved;
 	struct kvm_irqchip chips[3];	/* PIC master, PIC slave, IOAPIC */
+	u32 has_pit;			/* 1: @pit holds the in-kernel PIT's state */
+	u32 has_uart;			/* 1: @uart holds COM1's registers */
+	struct kvm_pit_state2 pit;
+	struct uart_regs uart;
+};
+
+/* A device model whose registers travel in struct vm_state (COM1's UART). */
+struct vm_uart_ops {
+	void (*save)(void *opaque, struct uart_regs *r);
+	void (*load)(void *opaque, const struct uart_regs *r);
 };
 
 typedef void (*vm_ioport_fn)(void *opaque, int cpu, u16 port, bool out, u32 size,
@@ -94,6 +106,8 @@ struct vm {
 	int nr_ioports;
 	struct vm_exit_ops exit_ops;
 	const struct vm_load_ops *load;	/* vm_kvm_load_ops (state_load.h) */
+	const struct vm_uart_ops *uart;	/* NULL: no UART state to migrate */
+	void *uart_opaque;
 
 	pthread_mutex_t lock;		/* end state, pause state */
 	pthread_cond_t cond;
@@ -109,9 +123,10 @@ struct vm {
 
 /**
  * vm_create() - open /dev/kvm, create a VM with RAM and (optionally) the
- * in-kernel irqchip, place kvm-intel's identity map and TSS pages, disable
- * KVM's FIX_HYPERCALL quirk where possible, and build the guest CPUID
- * template from KVM's supported table (guest_cpuid_build()).
+ * in-kernel irqchip and PIT (the PIT where KVM has KVM_CAP_PIT2), place
+ * kvm-intel's identity map and TSS pages, disable KVM's FIX_HYPERCALL
+ * quirk where possible, and build the guest CPUID template from KVM's
+ * supported table (guest_cpuid_build()).
  *
  * Return: 0 or -errno: -ENOENT no /dev/kvm, -EACCES no permission,
  * -EINVAL bad size, -ENOMEM, or the failing ioctl's error.
@@ -149,6 +164,12 @@ int vm_ioport_register(struct vm *vm, u16 base, u16 len, vm_ioport_fn fn, void *
 /** vm_ioport_dispatch() - run the handler of @port; false if none. */
 bool vm_ioport_dispatch(struct vm *vm, int cpu, u16 port, bool out, u32 size, u32 *data);
 
+/**
+ * vm_irq_line() - set ISA line @irq of the in-kernel PIC and IOAPIC to
+ * @level (KVM_IRQ_LINE). Return: 0, -ENOTSUP without the irqchip, -errno.
+ */
+int vm_irq_line(struct vm *vm, u32 irq, bool level);
+
 /** vm_create_vcpus() - create cfg.nr_cpus vCPUs with the CPUID template. */
 int vm_create_vcpus(struct vm *vm);
 
@@ -179,7 +200,7 @@ void vm_join(struct vm *vm);
 int vm_pause(struct vm *vm);
 void vm_resume(struct vm *vm);
 
-/** vm_save_state() - the clock and the irqchips (VM paused). */
+/** vm_save_state() - the clock, the irqchips, the PIT and COM1 (VM paused). */
 int vm_save_state(struct vm *vm, struct vm_state *st);
 
 /** vm_is_paused() - a pause is in effect */

@@ -3,7 +3,7 @@
 
 VMM_BIN		:= $(O)/vmm/migctl-vmm
 VMM_CORE_OBJS	:= $(addprefix $(O)/vmm/,vm.o vcpu.o state_check.o state_load.o guest_cpuid.o mem.o boot.o probe.o proto.o options.o \
-			dev/serial.o dev/exitport.o sevsim_vm.o)
+			dev/serial.o dev/uart.o dev/exitport.o sevsim_vm.o)
 # The Linux x86 boot protocol (bzImage, zero page, 64-bit entry) and the MP table.
 VMM_CORE_OBJS	+= $(addprefix $(O)/vmm/,bzimage.o mptable.o)
 # json-c parses and checks the control socket's requests (vmm/ctlreq.c).
@@ -57,7 +57,7 @@ $(O)/vmm/tests/images/%.elf: $(O)/vmm/tests/images/%.o $(VMM_IMAGE_LDS)
 		-Wl,--no-warn-rwx-segments -Wl,-T,$(VMM_IMAGE_LDS) -o $@ $<
 
 VMM_TEST_NAMES	:= options_test boot_test guest_cpuid_test kvm_test image_test migrate_test \
-		   ctlreq_test serial_test
+		   ctlreq_test serial_test uart_test
 VMM_TEST_NAMES	+= bzimage_test
 VMM_TESTS	:= $(addprefix $(O)/vmm/tests/,$(VMM_TEST_NAMES))
 VMM_TEST_RUN	:= $(O)/vmm/tests/run.o
@@ -72,6 +72,7 @@ $(O)/vmm/tests/ctlreq_test: $(O)/vmm/tests/ctlreq_test.o $(O)/vmm/ctlreq.o $(TES
 # serial.o refers to vm_ioport_register(): the core objects, though no VM is made.
 $(O)/vmm/tests/serial_test: $(O)/vmm/tests/serial_test.o $(VMM_CORE_OBJS) $(VMM_MIGRATE_OBJS) \
 			    $(MIGCTL_HOST_LIB) $(TEST_LIB)
+$(O)/vmm/tests/uart_test: $(O)/vmm/tests/uart_test.o $(O)/vmm/dev/uart.o $(TEST_LIB)
 $(O)/vmm/tests/guest_cpuid_test: $(O)/vmm/tests/guest_cpuid_test.o $(O)/vmm/guest_cpuid.o $(TEST_LIB)
 $(O)/vmm/tests/kvm_test: $(O)/vmm/tests/kvm_test.o $(VMM_TEST_RUN) $(VMM_CORE_OBJS) \
 			 $(VMM_MIGRATE_OBJS) $(MIGCTL_HOST_LIB) $(TEST_LIB)

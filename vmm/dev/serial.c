@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* serial.c - COM1: a transmit-only 16550 that relays guest output to a file. */
+/* serial.c - COM1: a 16550A on IRQ 4 relaying guest output to a file, input from a pipe or tty. */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -9,17 +9,15 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
 
 #include <migctl/pvh.h>
 
 #include "../vm.h"
 #include "serial.h"
+#include "uart.h"
 
-#define SERIAL_THR	0	/* transmit holding (DLAB=0) */
-#define SERIAL_LCR	3
-#define SERIAL_LSR	5
-#define SERIAL_LCR_DLAB	0x80
-#define SERIAL_LSR_IDLE	0x60	/* THR empty, transmitter empty */
 #define SERIAL_LINE	256	/* a partial line this long is written anyway */
 #define SERIAL_MARK_MAX	(SERIAL_PREFIX_MAX + 96)
 #define SERIAL_EAGAIN_MS 100	/* an O_NONBLOCK output: wait this long for room */
@@ -45,6 +43,12 @@
  * the two never touch the same bytes. What does not fit is dropped (the
  * newest bytes, as a UART's overrun loses them), counted, and a marker
  * line saying how many takes the place of the missing bytes.
+ *
+ * Input (serial_set_input()): a reader thread sleeps on @room (predicate:
+ * the receive FIFO has room, or in_stop) and only then polls its fd, so
+ * it reads no more than the FIFO takes: a guest that does not read its
+ * input holds the writer of the pipe back instead of losing bytes. It
+ * never holds @lock across I/O.
  */
 struct serial {
 	int fd;
@@ -56,12 +60,20 @@ struct serial {
 	bool orphan;		/* destroy gave up on the writer: it frees itself */
 	bool done;		/* the writer ended */
 	bool gave_up;		/* a flush timed out: the reader stopped reading */
-	u8 lcr;
+	struct uart uart;	/* the registers, under @lock */
+	struct vm *vm;		/* the irqchip IRQ 4 goes to, or NULL */
 	const char *prefix;	/* put before every line, or NULL */
 	bool midline;		/* the last byte in the ring was not a newline */
 	u64 head, ready, tail;	/* byte counts; ring index = count % SERIAL_RING */
 	u64 lost;		/* guest bytes dropped since the last marker */
 	u64 dropped;		/* guest bytes dropped or not written, in all */
+	/* Input, with serial_set_input() only. */
+	int in_fd;
+	int in_stop_fd;		/* eventfd: wakes the reader's poll() to end */
+	bool in_on;		/* the reader thread exists */
+	bool in_stop;
+	pthread_cond_t room;	/* the FIFO may have room, or in_stop */
+	pthread_t reader;
 	char ring[SERIAL_RING];
 };
 
@@ -125,18 +137,38 @@ void serial_putc(struct serial *s, char c)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* The UART transmits: called locked, from uart_write(). */
+static void serial_tx(void *opaque, u8 c)
+{
+	serial_put_locked(opaque, (char)c);
+}
+
+/*
+ * The UART's interrupt output changed: called locked, from a vCPU or the
+ * reader. KVM_IRQ_LINE cannot fail for a VM with the irqchip; a VM
+ * without one has no line to drive.
+ */
+static void serial_irq(void *opaque, bool level)
+{
+	struct serial *s = opaque;
+
+	if (s->vm && s->vm->cfg.irqchip)
+		vm_irq_line(s->vm, UART_IRQ, level);
+}
+
 static void serial_io(void *opaque, int cpu, u16 port, bool out, u32 size, u32 *data)
 {
 	struct serial *s = opaque;
-	u16 reg = port - MIGCTL_PVH_COM1;
+	u8 reg = (port - MIGCTL_PVH_COM1) & 7;
 
 	pthread_mutex_lock(&s->lock);
-	if (!out)
-		*data = reg == SERIAL_LSR ? SERIAL_LSR_IDLE : 0;
-	else if (reg == SERIAL_LCR)
-		s->lcr = *data;
-	else if (reg == SERIAL_THR && !(s->lcr & SERIAL_LCR_DLAB))
-		serial_put_locked(s, (char)*data);
+	if (out)
+		uart_write(&s->uart, reg, (u8)*data);
+	else
+		*data = uart_read(&s->uart, reg);
+	/* RBR read, FIFO or loopback changed: the reader may have room now. */
+	if (s->in_on && (reg == UART_RBR || reg == UART_IIR || reg == UART_MCR))
+		pthread_cond_signal(&s->room);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -163,6 +195,7 @@ static ssize_t serial_write(int fd, const char *p, size_t len)
 
 static void serial_free(struct serial *s)
 {
+	pthread_cond_destroy(&s->room);
 	pthread_cond_destroy(&s->drained);
 	pthread_cond_destroy(&s->more);
 	pthread_mutex_destroy(&s->lock);
@@ -306,10 +339,13 @@ int serial_open(int fd, struct serial **out)
 	if (!s)
 		return -ENOMEM;
 	s->fd = fd;
+	s->in_fd = s->in_stop_fd = -1;
+	uart_init(&s->uart, serial_irq, serial_tx, s);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->more, NULL);
+	pthread_cond_init(&s->room, NULL);
 	pthread_cond_init(&s->drained, &ca);
 	pthread_condattr_destroy(&ca);
 	/* No signal is ever for the writer: it inherits a full mask. */
@@ -325,6 +361,31 @@ int serial_open(int fd, struct serial **out)
 	return 0;
 }
 
+static void serial_save(void *opaque, struct uart_regs *r)
+{
+	struct serial *s = opaque;
+
+	pthread_mutex_lock(&s->lock);
+	uart_save(&s->uart, r);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void serial_load(void *opaque, const struct uart_regs *r)
+{
+	struct serial *s = opaque;
+
+	pthread_mutex_lock(&s->lock);
+	uart_load(&s->uart, r);
+	if (s->in_on)
+		pthread_cond_signal(&s->room);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static const struct vm_uart_ops serial_uart_ops = {
+	.save = serial_save,
+	.load = serial_load,
+};
+
 int serial_create(struct vm *vm, int fd, struct serial **out)
 {
 	struct serial *s;
@@ -337,8 +398,113 @@ int serial_create(struct vm *vm, int fd, struct serial **out)
 		serial_destroy(s);
 		return ret;
 	}
+	s->vm = vm;
+	vm->uart = &serial_uart_ops;
+	vm->uart_opaque = s;
 	*out = s;
 	return 0;
+}
+
+void serial_port_io(struct serial *s, u8 reg, bool out, u8 *val)
+{
+	u32 data = *val;
+
+	serial_io(s, 0, MIGCTL_PVH_COM1 + (reg & 7), out, 1, &data);
+	*val = (u8)data;
+}
+
+/* Wait for room in the FIFO. Return: the room, or 0 to end. */
+static unsigned int serial_wait_room(struct serial *s)
+{
+	unsigned int room;
+
+	pthread_mutex_lock(&s->lock);
+	while (!(room = uart_rx_room(&s->uart)) && !s->in_stop)
+		pthread_cond_wait(&s->room, &s->lock);
+	if (s->in_stop)
+		room = 0;
+	pthread_mutex_unlock(&s->lock);
+	return room;
+}
+
+static void *serial_reader(void *arg)
+{
+	struct serial *s = arg;
+	struct pollfd pfd[2] = {
+		{ .fd = s->in_fd, .events = POLLIN },
+		{ .fd = s->in_stop_fd, .events = POLLIN },
+	};
+	u8 buf[UART_FIFO];
+	unsigned int room;
+	ssize_t n;
+
+	while ((room = serial_wait_room(s))) {
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents)
+			break;
+		if (!pfd[0].revents)
+			continue;
+		/* A tty of another process group: EIO (SIGTTIN is blocked here). */
+		n = read(s->in_fd, buf, room);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			break;
+		pthread_mutex_lock(&s->lock);
+		for (ssize_t i = 0; i < n; i++)
+			uart_receive(&s->uart, buf[i]);
+		pthread_mutex_unlock(&s->lock);
+	}
+	return NULL;
+}
+
+int serial_set_input(struct serial *s, int fd)
+{
+	struct stat st;
+	sigset_t all, old;
+	int ret;
+
+	if (s->in_on)
+		return -EBUSY;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISFIFO(st.st_mode) && !isatty(fd))
+		return -ENOTTY;
+	s->in_stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->in_stop_fd < 0)
+		return -errno;
+	s->in_fd = fd;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = -pthread_create(&s->reader, NULL, serial_reader, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret) {
+		close(s->in_stop_fd);
+		s->in_stop_fd = -1;
+		return ret;
+	}
+	s->in_on = true;
+	return 0;
+}
+
+/* End the reader: it never blocks but in poll(), which the eventfd wakes. */
+static void serial_stop_input(struct serial *s)
+{
+	static const u64 one = 1;
+
+	if (!s->in_on)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->in_stop = true;
+	pthread_cond_signal(&s->room);
+	pthread_mutex_unlock(&s->lock);
+	if (write(s->in_stop_fd, &one, sizeof(one)) < 0) {
+		/* the counter is already set: the reader wakes anyway */
+	}
+	pthread_join(s->reader, NULL);
+	close(s->in_stop_fd);
+	s->in_on = false;
 }
 
 int serial_destroy(struct serial *s)
@@ -348,6 +514,7 @@ int serial_destroy(struct serial *s)
 
 	if (!s)
 		return 0;
+	serial_stop_input(s);
 	pthread_mutex_lock(&s->lock);
 	serial_release_all(s);
 	s->stop = true;

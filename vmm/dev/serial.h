@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* serial.h - COM1: a transmit-only 16550 that relays guest output to a file. */
+/* serial.h - COM1: a 16550A on IRQ 4 relaying guest output to a file, input from a pipe or tty. */
 #ifndef MIGCTL_VMM_SERIAL_H
 #define MIGCTL_VMM_SERIAL_H
 
@@ -16,16 +16,37 @@ struct serial;
 /**
  * serial_create() - COM1 on @vm writing to @fd (not closed by the serial).
  *
- * THR bytes go to a ring of SERIAL_RING bytes, which a writer thread of the
- * serial's own writes to @fd line by line: a vCPU never waits for the reader
- * of @fd. What does not fit in the ring (the newest bytes) is dropped and
- * counted, and a "... N bytes dropped ..." line stands in its place. LSR
- * reads 0x60 (transmitter empty); the other registers accept writes and
- * read 0.
+ * Ports 0x3f8-0x3ff are a 16550A (uart.h): a guest that polls LSR and
+ * writes THR works as before, and one that enables interrupts gets them
+ * on ISA IRQ 4 of the in-kernel irqchip (KVM_IRQ_LINE, the level following
+ * the UART's interrupt output as OUT2 gates it). Its registers travel in
+ * the VM state (@vm->uart).
+ *
+ * Transmitted bytes go to a ring of SERIAL_RING bytes, which a writer
+ * thread of the serial's own writes to @fd line by line: a vCPU never
+ * waits for the reader of @fd. What does not fit in the ring (the newest
+ * bytes) is dropped and counted, and a "... N bytes dropped ..." line
+ * stands in its place.
  */
 int serial_create(struct vm *vm, int fd, struct serial **out);
 
-/** serial_open() - the ring and its writer without a VM, for serial_putc(). */
+/**
+ * serial_set_input() - feed what @fd (a pipe or a tty, not closed by the
+ * serial) gives into the receive FIFO, from a thread of the serial's own.
+ *
+ * It reads only as much as the FIFO has room for, so a guest that does not
+ * read holds the writer back rather than losing bytes. A tty is read as it
+ * is set (its line discipline is not changed); a tty of another process
+ * group, or the end of the pipe, ends the input.
+ *
+ * Return: 0, -ENOTTY for an fd neither a pipe nor a tty, or -errno.
+ */
+int serial_set_input(struct serial *s, int fd);
+
+/** serial_port_io() - what a guest's access to register @reg (0..7) does, for tests. */
+void serial_port_io(struct serial *s, u8 reg, bool out, u8 *val);
+
+/** serial_open() - the ring, its writer and the UART without a VM (no IRQ). */
 int serial_open(int fd, struct serial **out);
 
 /** serial_putc() - what a guest's THR write does: append @c, never wait. */
@@ -55,9 +76,10 @@ int serial_flush(struct serial *s, int stall_ms);
 u64 serial_dropped(struct serial *s);
 
 /**
- * serial_destroy() - flush (as serial_flush() with SERIAL_FLUSH_STALL_MS,
- * not at all after a flush gave up), end the writer and free. No vCPU may
- * run any more. A writer still blocked on a reader that takes nothing is
+ * serial_destroy() - end the input, flush (as serial_flush() with
+ * SERIAL_FLUSH_STALL_MS, not at all after a flush gave up), end the writer
+ * and free. No vCPU may run any more, and the VM must still exist (the
+ * input raises its IRQ until it ends). A writer still blocked on a reader that takes nothing is
  * left to end, and free, on its own: this never waits for the reader.
  *
  * Return: 0, or -EBUSY when a writer was left behind: it still writes to

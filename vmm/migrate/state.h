@@ -9,7 +9,7 @@
  *	STATUS		the host library's encoding of S (logstream.h)
  *	DEVICE migctl	the protocol state (migctl_host_saved_encode())
  *	DEVICE sevsim	LE64 window_gpa, LE64 window_pages (sev-sim only)
- *	DEVICE vm	struct vm_state: KVM clock, PIC and IOAPIC
+ *	DEVICE vm	struct vm_state: KVM clock, PIC, IOAPIC, PIT and COM1's UART
  *	VCPU n		struct vcpu_state of vCPU n
  * vm and VCPU blobs are the VMM's own structs (same build and KVM ABI on
  * both ends); each is checked for its exact size.
@@ -62,7 +62,7 @@ int migrate_staged_apply_status(struct migrate_staged *s, struct migctl_host *ho
 				const struct sevsim_vm *sev, char *err, size_t errlen);
 
 /**
- * migrate_staged_apply_cpus() - KVM clock, irqchips and every vCPU, after
+ * migrate_staged_apply_cpus() - KVM clock, irqchips, PIT, UART and every vCPU, after
  * checking the VM state (vm_state_check()) and every vCPU's state
  * (vcpu_state_check()) field by field before any of them is applied.
  */

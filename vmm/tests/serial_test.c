@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* serial_test.c - COM1's ring and writer: stalled, resumed, dead and racing readers. */
+/* serial_test.c - COM1: its ring and writer (stalled, dead, racing readers), ports and input. */
 #define _GNU_SOURCE	/* pipe2() */
 #include <errno.h>
 #include <fcntl.h>
@@ -310,4 +310,114 @@ TEST(race, many_writers_no_loss)
 		EXPECT_EQ(RACE_LINES, next[i]);
 	free(r.buf);
 	close(fds[0]);
+}
+
+/* A guest's register access through the port handler: THR bytes reach the output. */
+TEST(uart, thr_through_port_io_to_output)
+{
+	struct serial *s;
+	char buf[16] = { 0 };
+	int fds[2];
+	u8 v;
+
+	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
+	ASSERT_EQ(0, serial_open(fds[1], &s));
+	v = 0x80;	/* DLAB: offset 0 is the divisor, nothing is sent */
+	serial_port_io(s, 3, true, &v);
+	v = 'X';
+	serial_port_io(s, 0, true, &v);
+	v = 0x03;
+	serial_port_io(s, 3, true, &v);
+	for (const char *p = "hi\n"; *p; p++) {
+		serial_port_io(s, 5, false, &v);
+		ASSERT_EQ(0x60, v);
+		v = (u8)*p;
+		serial_port_io(s, 0, true, &v);
+	}
+	ASSERT_EQ(0, serial_flush(s, 1000));
+	ASSERT_EQ(3, read(fds[0], buf, sizeof(buf)));
+	EXPECT_STREQ("hi\n", buf);
+	EXPECT_EQ(0, serial_destroy(s));
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/* Read what the guest would, polling LSR.DR; at most @ms. Return: bytes read. */
+static size_t guest_read(struct serial *s, char *buf, size_t len, long ms)
+{
+	long end = now_ms() + ms;
+	size_t n = 0;
+	u8 v;
+
+	while (n < len && now_ms() < end) {
+		serial_port_io(s, 5, false, &v);
+		if (!(v & 0x01)) {
+			sched_yield();
+			continue;
+		}
+		serial_port_io(s, 0, false, &v);
+		buf[n++] = (char)v;
+	}
+	return n;
+}
+
+/*
+ * Input from a pipe: more bytes than the 16-byte FIFO holds arrive whole
+ * and in order, the reader waiting for the guest rather than overrunning.
+ */
+TEST(uart, input_from_pipe_without_loss)
+{
+	static const char msg[] = "echo hello from the host's pipe, past sixteen bytes\n";
+	char got[sizeof(msg)] = { 0 };
+	int out[2], in[2];
+	struct serial *s;
+	u8 v = 0x01;
+
+	ASSERT_EQ(0, pipe2(out, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(in, O_CLOEXEC));
+	ASSERT_EQ(0, serial_open(out[1], &s));
+	serial_port_io(s, 2, true, &v);		/* FIFO on */
+	ASSERT_EQ(0, serial_set_input(s, in[0]));
+	EXPECT_EQ(-EBUSY, serial_set_input(s, in[0]));
+	ASSERT_EQ((ssize_t)strlen(msg), write(in[1], msg, strlen(msg)));
+	/* The FIFO fills and stops there while the guest does not read. */
+	for (long end = now_ms() + 2000; now_ms() < end;) {
+		serial_port_io(s, 5, false, &v);
+		if (v & 0x01)
+			break;
+		sched_yield();
+	}
+	usleep(50 * 1000);
+	serial_port_io(s, 5, false, &v);
+	EXPECT_EQ(0, v & 0x02);	/* no overrun */
+	EXPECT_EQ(strlen(msg), guest_read(s, got, strlen(msg), 5000));
+	EXPECT_STREQ(msg, got);
+	close(in[1]);
+	EXPECT_EQ(0, serial_destroy(s));
+	close(in[0]);
+	close(out[0]);
+	close(out[1]);
+}
+
+/* Neither a pipe nor a tty: no input. A reader blocked on a silent pipe ends at destroy. */
+TEST(uart, input_only_from_pipe_or_tty)
+{
+	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC), in[2], out[2];
+	struct serial *s;
+	long t0;
+
+	ASSERT_GE(null_fd, 0);
+	ASSERT_EQ(0, pipe2(out, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(in, O_CLOEXEC));
+	ASSERT_EQ(0, serial_open(out[1], &s));
+	EXPECT_EQ(-ENOTTY, serial_set_input(s, null_fd));
+	ASSERT_EQ(0, serial_set_input(s, in[0]));
+	t0 = now_ms();
+	EXPECT_EQ(0, serial_destroy(s));
+	EXPECT_LT(now_ms() - t0, 1000L);
+	close(null_fd);
+	close(in[0]);
+	close(in[1]);
+	close(out[0]);
+	close(out[1]);
 }

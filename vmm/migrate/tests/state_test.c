@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* state_test.c - the destination's staging of STATUS: held once, in the reader's buffer. */
+/* state_test.c - the destination's staging of STATUS, and its checks of the VM state's devices. */
 
 #include <malloc.h>
+#include <stddef.h>
 
 #include "test.h"
 #include "migrate_test_util.h"
 #include "migctl-host.h"
 #include "state.h"
 #include "vcpu.h"
+#include "../state_check.h"
+#include "../state_load.h"
+#include "../vm.h"
 
 /* The sample layout's log with a few shared runs, and its engine. */
 static struct migctl_host *engine(bool with_runs)
@@ -215,4 +219,156 @@ TEST(state, foreign_status_is_copied)
 	migrate_staged_destroy(staged);
 	migctl_host_destroy(src);
 	migctl_host_destroy(dst);
+}
+
+/* What reached the load calls, in order: c clock, i irqchip, p PIT, u UART. */
+static char dev_calls[16];
+
+static void dev_call(char c)
+{
+	size_t n = strlen(dev_calls);
+
+	if (n + 1 < sizeof(dev_calls))
+		dev_calls[n] = c;
+}
+
+static int dev_set_clock(struct vm *vm, const struct kvm_clock_data *c) { dev_call('c'); return 0; }
+static int dev_set_irqchip(struct vm *vm, const struct kvm_irqchip *k) { dev_call('i'); return 0; }
+static int dev_set_pit(struct vm *vm, const struct kvm_pit_state2 *p) { dev_call('p'); return 0; }
+static void dev_uart_save(void *opaque, struct uart_regs *r) { }
+
+static void dev_uart_load(void *opaque, const struct uart_regs *r)
+{
+	dev_call('u');
+	*(struct uart_regs *)opaque = *r;
+}
+
+static const struct vm_load_ops dev_load_ops = {
+	.set_clock = dev_set_clock, .set_irqchip = dev_set_irqchip, .set_pit = dev_set_pit,
+};
+static const struct vm_uart_ops dev_uart_ops = { .save = dev_uart_save, .load = dev_uart_load };
+
+/* A state as KVM and the UART save it: PICs and IOAPIC after boot, a PIT reset, bytes in the FIFO. */
+static void dev_state(struct vm_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->clock.clock = 1000000;
+	st->nr_chips = 3;
+	for (u32 i = 0; i < 3; i++)
+		st->chips[i].chip_id = i;
+	st->chips[0].chip.pic = (struct kvm_pic_state){ .irq_base = 0x20, .init4 = 1,
+							.elcr_mask = 0xf8 };
+	st->chips[1].chip.pic = (struct kvm_pic_state){ .irq_base = 0x28, .init4 = 1,
+							.elcr_mask = 0xde };
+	st->chips[2].chip.ioapic.base_address = 0xfec00000ull;
+	st->has_pit = 1;
+	for (int i = 0; i < 3; i++)
+		st->pit.channels[i] = (struct kvm_pit_channel_state){
+			.count = 0x10000, .mode = 0xff, .gate = i != 2 };
+	/* Channel 0 as Linux programs it: mode 2, LSB then MSB, HZ=250. */
+	st->pit.channels[0].mode = 2;
+	st->pit.channels[0].rw_mode = 3;
+	st->pit.channels[0].read_state = 3;
+	st->pit.channels[0].write_state = 3;
+	st->pit.channels[0].count = 4772;
+	st->pit.flags = KVM_PIT_FLAGS_SPEAKER_DATA_ON;
+	st->has_uart = 1;
+	st->uart = (struct uart_regs){ .ier = 0x05, .fcr = 0xc1, .lcr = 0x03, .mcr = 0x0b,
+				       .dll = 1, .thri = 1, .rx_count = 3, .rx = "ls\n" };
+}
+
+FIXTURE(devstate) { struct vm vm; struct vm_state st; struct uart_regs loaded; };
+FIXTURE_VARIANT(devstate) {
+	size_t off;		/* in struct vm_state */
+	u32 val;
+	int bytes;		/* 0: the state as saved */
+	bool no_pit, no_uart;	/* the destination VM lacks them */
+	const char *why;	/* NULL: taken */
+};
+#define VS(f)	offsetof(struct vm_state, f)
+#define CH(i, f) VS(pit.channels[i].f)
+FIXTURE_VARIANT_ADD(devstate, as_saved) { 0 };
+FIXTURE_VARIANT_ADD(devstate, pit_hpet_legacy) { VS(pit.flags), 1, 4, .why = "vm.pit.flags 0x1" };
+FIXTURE_VARIANT_ADD(devstate, pit_reserved) { VS(pit.reserved[4]), 1, 4, .why = "vm.pit.reserved[4]" };
+FIXTURE_VARIANT_ADD(devstate, pit_count) { CH(1, count), 0x10001, 4, .why = "channels[1]: a field out of range (count 0x10001" };
+FIXTURE_VARIANT_ADD(devstate, pit_mode) { CH(0, mode), 6, 1, .why = "channels[0]: a field out of range (count 0x12a4, mode 6" };
+FIXTURE_VARIANT_ADD(devstate, pit_bcd) { CH(2, bcd), 2, 1, .why = "channels[2]: a field" };
+FIXTURE_VARIANT_ADD(devstate, pit_gate) { CH(1, gate), 2, 1, .why = "channels[1]: a field" };
+FIXTURE_VARIANT_ADD(devstate, pit_rw_mode) { CH(2, rw_mode), 4, 1, .why = "rw_mode 4" };
+FIXTURE_VARIANT_ADD(devstate, pit_count_latched) { CH(0, count_latched), 4, 1, .why = "count_latched 4" };
+FIXTURE_VARIANT_ADD(devstate, pit_status_latched) { CH(0, status_latched), 2, 1, .why = "status_latched 2" };
+FIXTURE_VARIANT_ADD(devstate, pit_read_state) { CH(1, read_state), 5, 1, .why = "read_state 5" };
+FIXTURE_VARIANT_ADD(devstate, pit_write_state) { CH(2, write_state), 9, 1, .why = "write_state 9" };
+FIXTURE_VARIANT_ADD(devstate, pit_missing) { VS(has_pit), 0, 4, .why = "has_pit 0, has_uart 1; this VM has a PIT" };
+FIXTURE_VARIANT_ADD(devstate, pit_flag_2) { VS(has_pit), 2, 4, .why = "has_pit 2" };
+FIXTURE_VARIANT_ADD(devstate, pit_unwanted) { 0, 0, 0, .no_pit = true, .why = "has_pit 1, has_uart 1; this VM has no PIT" };
+FIXTURE_VARIANT_ADD(devstate, uart_missing) { VS(has_uart), 0, 4, .why = "has_uart 0; this VM has a PIT and a UART" };
+FIXTURE_VARIANT_ADD(devstate, uart_unwanted) { 0, 0, 0, .no_uart = true, .why = "this VM has a PIT and no UART" };
+FIXTURE_VARIANT_ADD(devstate, uart_ier) { VS(uart.ier), 0xf5, 1, .why = "uart: a register with bits a 16550A does not keep (ier 0xf5" };
+FIXTURE_VARIANT_ADD(devstate, uart_rx_count) { VS(uart.rx_count), 200, 1, .why = "uart: rx_count 200" };
+FIXTURE_VARIANT_ADD(devstate, uart_rx_garbage) { VS(uart.rx[15]), 0x41, 1, .why = "uart: rx[15] past rx_count 3" };
+FIXTURE_VARIANT_ADD(devstate, uart_reserved) { VS(uart.reserved[0]), 7, 1, .why = "uart: reserved[0]" };
+
+FIXTURE_SETUP(devstate)
+{
+	memset(&self->vm, 0, sizeof(self->vm));
+	self->vm.cfg.irqchip = true;
+	self->vm.caps.pit = !variant->no_pit;
+	self->vm.uart = variant->no_uart ? NULL : &dev_uart_ops;
+	self->vm.uart_opaque = &self->loaded;
+	self->vm.load = &dev_load_ops;
+	dev_state(&self->st);
+	dev_calls[0] = '\0';
+	memset(&self->loaded, 0, sizeof(self->loaded));
+}
+FIXTURE_TEARDOWN(devstate) {}
+
+/*
+ * The PIT's and the UART's records from a stream: each out-of-range field
+ * named, and nothing applied (not even the clock) when one is wrong; the
+ * record as saved is loaded clock, irqchips, PIT, then the UART.
+ * Covers: V-5
+ */
+TEST_F(devstate, check_then_load)
+{
+	char why[VCPU_WHY_MAX] = "";
+	u8 *p = (u8 *)&self->st + variant->off;
+	int ret;
+
+	if (variant->bytes == 1)
+		*p = (u8)variant->val;
+	else if (variant->bytes == 4)
+		memcpy(p, &variant->val, 4);
+	ret = vm_restore_state(&self->vm, &self->st, why);
+	if (!variant->why) {
+		ASSERT_EQ(0, ret);
+		EXPECT_STREQ("ciiipu", dev_calls);
+		EXPECT_EQ(0, memcmp(&self->st.uart, &self->loaded, sizeof(self->loaded)));
+		return;
+	}
+	EXPECT_EQ(-EINVAL, ret);
+	EXPECT_STREQ("", dev_calls);
+	EXPECT_MSG(strstr(why, variant->why), "why: '%s', expected '%s'", why, variant->why);
+	EXPECT_EQ(-EINVAL, vm_state_check(&self->vm, &self->st, why));
+}
+
+/* A VM without PIT or UART: their records must be absent and all zero. */
+TEST(devstate, absent_devices_are_zero)
+{
+	struct vm vm = { .cfg.irqchip = true, .load = &dev_load_ops };
+	struct vm_state st;
+	char why[VCPU_WHY_MAX] = "";
+
+	dev_state(&st);
+	st.has_pit = st.has_uart = 0;
+	EXPECT_EQ(-EINVAL, vm_state_check(&vm, &st, why));
+	EXPECT_NONNULL(strstr(why, "vm.pit: not 0 without a PIT"));
+	memset(&st.pit, 0, sizeof(st.pit));
+	EXPECT_EQ(-EINVAL, vm_state_check(&vm, &st, why));
+	EXPECT_NONNULL(strstr(why, "vm.uart: not 0 without a UART"));
+	memset(&st.uart, 0, sizeof(st.uart));
+	EXPECT_EQ(0, vm_state_check(&vm, &st, why));
+	dev_calls[0] = '\0';
+	EXPECT_EQ(0, vm_restore_state(&vm, &st, why));
+	EXPECT_STREQ("ciii", dev_calls);
 }

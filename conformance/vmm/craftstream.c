@@ -148,6 +148,10 @@ EDIT(e_nchips) { return e_vm(s, VMS(nr_chips), 7, 4); }
 EDIT(e_chipid) { return e_vm(s, VMS(chips[1].chip_id), 0, 4); }
 EDIT(e_ioapic) { return e_vm(s, VMS(chips[2].chip.ioapic.base_address), 0xfee00000, 8); }
 EDIT(e_pic) { return e_vm(s, VMS(chips[0].chip.pic.init_state), 9, 1); }
+EDIT(e_pitflags) { return e_vm(s, VMS(pit.flags), KVM_PIT_FLAGS_HPET_LEGACY, 4); }
+EDIT(e_pitmode) { return e_vm(s, VMS(pit.channels[0].mode), 6, 1); }
+EDIT(e_uartier) { return e_vm(s, VMS(uart.ier), 0xf0, 1); }
+EDIT(e_uartrx) { return e_vm(s, VMS(uart.rx_count), 17, 1); }
 
 /* VCPU: the header, the size, twice; one field of the vCPU's state. */
 EDIT(e_index) { set32(s, 0, 1000); return CRAFT_KEEP; }
@@ -216,6 +220,10 @@ static const struct craft_case craft_cases[] = {
 	{ "vm-irqchip-id", MIGCTL_SEC_DEVICE, e_chipid, "vm.chips[1]: chip_id 0" },
 	{ "vm-ioapic-base", MIGCTL_SEC_DEVICE, e_ioapic, "(IOAPIC): base 0xfee00000" },
 	{ "vm-pic-init-state", MIGCTL_SEC_DEVICE, e_pic, "(PIC): a field out of range" },
+	{ "vm-pit-flags", MIGCTL_SEC_DEVICE, e_pitflags, "vm.pit.flags 0x1" },
+	{ "vm-pit-mode", MIGCTL_SEC_DEVICE, e_pitmode, "vm.pit.channels[0]: a field out of range" },
+	{ "vm-uart-ier", MIGCTL_SEC_DEVICE, e_uartier, "uart: a register with bits" },
+	{ "vm-uart-rx-count", MIGCTL_SEC_DEVICE, e_uartrx, "uart: rx_count 17" },
 	{ "vcpu-index", MIGCTL_SEC_VCPU, e_index, "VCPU index 1000" },
 	{ "vcpu-reserved", MIGCTL_SEC_VCPU, e_vreserved, "or reserved bits invalid" },
 	{ "vcpu-size", MIGCTL_SEC_VCPU, e_vsize, "malformed state" },

@@ -21,7 +21,8 @@
  *   the migration succeeded (no half-applied VM);
  * - what reaches KVM is what KVM takes (inc_kvm_*: a smaller rule set
  *   written apart from vmm/state_check.c);
- * - the clock and irqchips are loaded before any vCPU, each vCPU's calls
+ * - the clock, irqchips, PIT and then COM1's registers are loaded before
+ *   any vCPU, each vCPU's calls
  *   come in vcpu_restore()'s order, the TSC deadline after the LAPIC;
  * - on success exactly the stream's vm and VCPU states were loaded,
  *   every vCPU completely, and no DEVICE came twice or out of place.
@@ -47,7 +48,7 @@
 
 enum inc_op {
 	OP_NONE, OP_CLOCK, OP_IRQCHIP, OP_SREGS, OP_REGS, OP_XSAVE, OP_XCRS, OP_GET_TSC,
-	OP_SET_TSC, OP_MSRS, OP_LAPIC, OP_EVENTS, OP_MP, OP_DEBUG,
+	OP_SET_TSC, OP_MSRS, OP_LAPIC, OP_EVENTS, OP_MP, OP_DEBUG, OP_PIT,
 };
 
 #define INC_SEAL	0x80
@@ -62,6 +63,7 @@ struct inc {
 	/* Applied. */
 	bool clock;
 	u32 chips;			/* bit per chip ID */
+	bool pit, uart;
 	struct vm_state vm;
 	enum inc_op last[INCOMING_CPUS];
 	u32 done[INCOMING_CPUS];	/* bit per enum inc_op */
@@ -85,7 +87,7 @@ static int inc_call(struct vcpu *vcpu, enum inc_op op)
 		int i = vcpu->id;
 
 		FUZZ_ASSERT(i >= 0 && i < INCOMING_CPUS);
-		FUZZ_ASSERT(inc.clock && inc.chips == 7);
+		FUZZ_ASSERT(inc.clock && inc.chips == 7 && inc.pit && inc.uart);
 		FUZZ_ASSERT(op >= inc.last[i] ||
 			    (op == OP_MSRS && inc.last[i] == OP_LAPIC));
 		inc.last[i] = op;
@@ -257,6 +259,33 @@ static int inc_set_debugregs(struct vcpu *v, const struct kvm_debugregs *d)
 	return inc_call(v, OP_DEBUG);
 }
 
+/* What KVM's i8254 takes without misbehaving: a count it can load, a mode it knows. */
+static int inc_set_pit(struct vm *vm, const struct kvm_pit_state2 *p)
+{
+	FUZZ_ASSERT(inc.chips == 7 && !inc.pit && !(p->flags & KVM_PIT_FLAGS_HPET_LEGACY));
+	for (int i = 0; i < 3; i++)
+		FUZZ_ASSERT(p->channels[i].count <= 0x10000 &&
+			    (p->channels[i].mode <= 5 || p->channels[i].mode == 0xff));
+	inc.pit = true;
+	inc.vm.pit = *p;
+	return inc_call(NULL, OP_PIT);
+}
+
+/* COM1's registers: not KVM's, but loaded once, after the PIT, and only checked ones. */
+static void inc_uart_save(void *opaque, struct uart_regs *r)
+{
+	FUZZ_ASSERT(0);
+}
+
+static void inc_uart_load(void *opaque, const struct uart_regs *r)
+{
+	FUZZ_ASSERT(inc.pit && !inc.uart && r->rx_count <= UART_FIFO && !(r->ier & 0xf0));
+	inc.uart = true;
+	inc.vm.uart = *r;
+}
+
+static const struct vm_uart_ops inc_uart_ops = { .save = inc_uart_save, .load = inc_uart_load };
+
 static const struct vcpu_load_ops inc_vcpu_ops = {
 	.set_sregs = inc_set_sregs, .set_regs = inc_set_regs, .set_xsave = inc_set_xsave,
 	.set_xcrs = inc_set_xcrs, .get_tsc_khz = inc_get_tsc_khz,
@@ -266,7 +295,8 @@ static const struct vcpu_load_ops inc_vcpu_ops = {
 };
 
 static const struct vm_load_ops inc_ops = {
-	.set_clock = inc_set_clock, .set_irqchip = inc_set_irqchip, .vcpu = &inc_vcpu_ops,
+	.set_clock = inc_set_clock, .set_irqchip = inc_set_irqchip, .set_pit = inc_set_pit,
+	.vcpu = &inc_vcpu_ops,
 };
 
 /* --- The stream as it is, read apart ------------------------------------- */
@@ -361,6 +391,8 @@ static void inc_check_success(void)
 	for (u32 c = 0; c < inc.exp_vm.nr_chips; c++)
 		FUZZ_ASSERT(!memcmp(&inc.vm.chips[c], &inc.exp_vm.chips[c],
 				    sizeof(inc.vm.chips[c])));
+	FUZZ_ASSERT(inc.pit && !memcmp(&inc.vm.pit, &inc.exp_vm.pit, sizeof(inc.vm.pit)));
+	FUZZ_ASSERT(inc.uart && !memcmp(&inc.vm.uart, &inc.exp_vm.uart, sizeof(inc.vm.uart)));
 	for (int i = 0; i < INCOMING_CPUS; i++) {
 		FUZZ_ASSERT(inc.have_cpu[i]);
 		inc_check_vcpu(i);
@@ -382,6 +414,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (!vm) {
 		vm = incoming_vm_create(&inc_ops);
+		vm->uart = &inc_uart_ops;
 		fd = memfd_create("incoming", MFD_CLOEXEC);
 		buf = malloc(1u << 20);
 		FUZZ_ASSERT(vm && fd >= 0 && buf && sodium_init() >= 0);

@@ -86,6 +86,8 @@ static void v_nchips(struct vm_state *s) { s->nr_chips = 0; }
 static void v_chip_id(struct vm_state *s) { s->chips[0].chip_id = 2; }
 static void v_ioapic(struct vm_state *s) { s->chips[2].chip.ioapic.base_address = 0xfee00000; }
 static void v_pic(struct vm_state *s) { s->chips[0].chip.pic.init_state = 9; }
+static void v_pit(struct vm_state *s) { s->pit.channels[0].mode = 6; }
+static void v_uart(struct vm_state *s) { s->uart.rx_count = 17; }
 
 static const struct seed_case seed_cases[] = {
 	{ .name = "vcpu-cr0-pg-without-pe", .cpu = c_cr0 },
@@ -116,6 +118,8 @@ static const struct seed_case seed_cases[] = {
 	{ .name = "vm-irqchip-id-twice", .vm = v_chip_id },
 	{ .name = "vm-ioapic-base", .vm = v_ioapic },
 	{ .name = "vm-pic-init-state", .vm = v_pic },
+	{ .name = "vm-pit-mode", .vm = v_pit },
+	{ .name = "vm-uart-rx-count", .vm = v_uart },
 	{ .name = "device-vm-twice", .extra = SEED_DUP_VM },
 	{ .name = "device-migctl-twice", .extra = SEED_DUP_MIGCTL },
 	{ .name = "device-sevsim-without-sevsim", .extra = SEED_SEVSIM },

@@ -56,6 +56,7 @@ struct vm *incoming_vm_create(const struct vm_load_ops *load)
 	vm->sys_fd = vm->fd = vm->done_fd = -1;
 	vm->caps.xsave_size = 4096;
 	vm->caps.debugregs = true;
+	vm->caps.pit = true;
 	vm->cpuid = calloc(1, sizeof(*vm->cpuid) + sizeof(incoming_cpuid));
 	vm->msr_indices = malloc(sizeof(incoming_msr_list));
 	ret = mem_layout(INCOMING_MEM, vm->mem.banks);
@@ -174,4 +175,16 @@ void incoming_vm_state(struct vm_state *st)
 	io->base_address = 0xfec00000ull;
 	for (int i = 0; i < KVM_IOAPIC_NUM_PINS; i++)
 		io->redirtbl[i].fields.mask = 1;
+	/* The PIT as KVM resets it, channel 0 as a kernel programs it. */
+	st->has_pit = 1;
+	for (int i = 0; i < 3; i++)
+		st->pit.channels[i] = (struct kvm_pit_channel_state){
+			.count = 0x10000, .mode = 0xff, .gate = i != 2 };
+	st->pit.channels[0] = (struct kvm_pit_channel_state){
+		.count = 4772, .mode = 2, .rw_mode = 3, .read_state = 3, .write_state = 3,
+		.gate = 1 };
+	/* COM1 with its FIFO on, interrupts enabled and two bytes received. */
+	st->has_uart = 1;
+	st->uart = (struct uart_regs){ .ier = 0x05, .fcr = 0xc1, .lcr = 0x03, .mcr = 0x0b,
+				       .dll = 1, .thri = 1, .rx_count = 2, .rx = { 'o', 'k' } };
 }

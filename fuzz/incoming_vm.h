@@ -36,7 +36,7 @@ int incoming_host_create(struct vm *vm, struct migctl_host **out);
 /** incoming_vcpu_state() - a state KVM could have saved for vCPU @id. */
 void incoming_vcpu_state(int id, bool long_mode, struct vcpu_state *st);
 
-/** incoming_vm_state() - the clock and irqchips as KVM saves them. */
+/** incoming_vm_state() - the clock, irqchips and PIT as KVM saves them, and COM1. */
 void incoming_vm_state(struct vm_state *st);
 
 #endif /* MIGCTL_FUZZ_INCOMING_VM_H */

@@ -94,4 +94,6 @@ ALL		+= $(VMM_BIN) $(VMM_IMAGES) $(VMM_TESTS)
 VMM_KVM_TESTS	:= $(filter %/kvm_test %/image_test %/migrate_test,$(VMM_TESTS))
 TESTS		+= $(filter-out $(VMM_KVM_TESTS),$(VMM_TESTS))
 KVM_TESTS	+= $(VMM_KVM_TESTS)
+# The distribution's Linux kernel booted with an initramfs (conformance/linux/).
+KVM_TESTS	+= vmm/tests/linux-boot.sh
 INSTALL_BIN	+= $(VMM_BIN)

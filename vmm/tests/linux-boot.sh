@@ -1,0 +1,155 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# linux-boot.sh - migctl-vmm boots the distribution's Linux bzImage with an initramfs, 1 to 4 vCPUs.
+#
+# Each boot case runs the stock kernel (/boot/vmlinuz-*, linux-image-amd64)
+# with an initramfs from conformance/linux/initramfs.sh whose /init writes
+# markers to /dev/kmsg (the number of CPUs online, the clocksource, the
+# e820 map and SMP lines of the kernel's log) and ends the VM through the
+# exit port with conformance/linux/tools/migctl-exit. The kernel's console
+# is earlyprintk on COM1, kept after boot, into a file per case. A
+# truncated kernel must be refused before any guest runs.
+#
+# The boots need a standard KVM (kvm-amd or kvm-intel; make check runs
+# this test through scripts/kvm-run) and are skipped on another kind. Every
+# time limit is scaled by MIGCTL_SLOW; no check depends on it.
+#
+# Environment: O (build tree, default build), MIGCTL_VMM, MIGCTL_LINUX_KERNEL
+# (default: the newest /boot/vmlinuz-*), MIGCTL_SLOW.
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+O=${O:-build}
+VMM=${MIGCTL_VMM:-$O/vmm/migctl-vmm}
+EXIT_TOOL=$O/conformance/linux/tools/migctl-exit
+SLOW=${MIGCTL_SLOW:-1}
+# shellcheck source=../../scripts/ktap.sh
+. "$top/scripts/ktap.sh"
+
+CASES=(boots_1cpu boots_2cpus boots_4cpus truncated_kernel_refused)
+echo "KTAP version 1"
+echo "1..${#CASES[@]}"
+
+kernel=${MIGCTL_LINUX_KERNEL:-$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)}
+[ -n "$kernel" ] && [ -r "$kernel" ] ||
+	ktap_skip_all ${#CASES[@]} "no readable /boot/vmlinuz-* (package linux-image-amd64)" "${CASES[@]}"
+[ -x /bin/busybox ] ||
+	ktap_skip_all ${#CASES[@]} "no /bin/busybox (package busybox-static)" "${CASES[@]}"
+for f in "$VMM" "$EXIT_TOOL"; do
+	[ -x "$f" ] || { echo "# $f is missing: run make O=$O first"; exit 1; }
+done
+[ -r /dev/kvm ] && [ -w /dev/kvm ] ||
+	ktap_skip_all ${#CASES[@]} "no usable /dev/kvm (run through scripts/kvm-run)" "${CASES[@]}"
+# A KVM of another kind (kvm-run --check: "other") does not run a stock
+# kernel's ring 0; make check runs this test through scripts/kvm-run too.
+kind=$("$top/scripts/kvm-run" --check 2>/dev/null | sed -n 's/^native KVM: \([a-z]*\).*/\1/p')
+no_boot=
+[ "$kind" = standard ] ||
+	no_boot="not a standard KVM here ($kind): scripts/kvm-run runs this test on one"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/linux-boot.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+cat >"$tmp/init" <<'EOF'
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+# Level 2: through the console whatever the kernel's loglevel.
+k() { echo "<2>migctl-linux: $*" >/dev/kmsg; }
+k "init uptime=$(cut -d' ' -f1 /proc/uptime)"
+k "nproc=$(grep -c '^processor' /proc/cpuinfo)"
+k "online=$(cat /sys/devices/system/cpu/online)"
+k "clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+dmesg | grep -E 'BIOS-e820|smp: Brought up|smpboot: CPU|Switched to clocksource|x86: Booting SMP' |
+	while read -r line; do k "dmesg: $line"; done
+k "done"
+/bin/migctl-exit 0
+EOF
+if ! "$top/conformance/linux/initramfs.sh" -o "$tmp/initramfs.gz" \
+	--add "$EXIT_TOOL:/bin/migctl-exit" "$tmp/init" >"$tmp/initramfs.log" 2>&1; then
+	sed 's/^/# /' "$tmp/initramfs.log"
+	ktap_skip_all ${#CASES[@]} "initramfs.sh failed" "${CASES[@]}"
+fi
+echo "# kernel $kernel, initramfs $(stat -c %s "$tmp/initramfs.gz") bytes"
+
+# earlyprintk polls COM1's line status, so the log needs no UART interrupt;
+# loglevel=4 keeps it short (every byte is an exit), the markers are level 2.
+CMDLINE=(earlyprintk=serial,ttyS0,115200,keep loglevel=4 acpi=off panic=-1)
+LIMIT=$((60 * SLOW))
+
+now_ms() { echo $((${EPOCHREALTIME/[.,]/} / 1000)); }
+
+# boot CPUS: one run; sets rc, log (COM1), err (stderr), ms.
+boot() {
+	local start
+	log=$tmp/serial-$1.log err=$tmp/stderr-$1.log
+	start=$(now_ms)
+	"$VMM" --cpus "$1" --memory 256M --timeout "$LIMIT" --serial "$log" \
+		--initrd "$tmp/initramfs.gz" "$kernel" -- "${CMDLINE[@]}" 2>"$err"
+	rc=$?
+	ms=$(($(now_ms) - start))
+}
+
+# The value after "migctl-linux: NAME" (the console ends its lines with CR LF).
+marker() { tr -d '\r' <"$log" | sed -n "s/.*migctl-linux: $1//p" | head -n 1; }
+
+# Why a boot with CPUS vCPUs is not what it should be, or nothing.
+check_boot() {
+	local cpus=$1 want_online=0
+	[ "$cpus" -gt 1 ] && want_online=0-$((cpus - 1))
+	[ "$rc" -eq 0 ] || { echo "migctl-vmm exit $rc: $(tail -n 3 "$err" | tr '\n' ' ')"; return; }
+	grep -q 'migctl-linux: done' "$log" || { echo "init did not finish"; return; }
+	[ "$(marker 'nproc=')" = "$cpus" ] || { echo "nproc=$(marker 'nproc='), not $cpus"; return; }
+	[ "$(marker 'online=')" = "$want_online" ] ||
+		{ echo "CPUs online $(marker 'online='), not $want_online"; return; }
+	[ "$(marker 'clocksource=')" = kvm-clock ] ||
+		{ echo "clocksource $(marker 'clocksource='), not kvm-clock"; return; }
+	# The map migctl-vmm gave: low RAM up to the MP table page, which the
+	# kernel prints merged with the legacy hole after it.
+	grep -q 'BIOS-e820: \[mem 0x0000000000000000-0x000000000009efff\] usable' "$log" &&
+		grep -q 'BIOS-e820: \[mem 0x000000000009f000-0x00000000000fffff\] reserved' "$log" &&
+		grep -q 'BIOS-e820: \[mem 0x0000000000100000-0x000000000fffffff\] usable' "$log" ||
+		{ echo "the kernel's e820 is not the VMM's map"; return; }
+	if [ "$cpus" -gt 1 ]; then
+		grep -q "smp: Brought up 1 node, $cpus CPUs" "$log" ||
+			{ echo "no 'smp: Brought up 1 node, $cpus CPUs'"; return; }
+	fi
+}
+
+for cpus in 1 2 4; do
+	name=boots_${cpus}cpu
+	[ "$cpus" -gt 1 ] && name=${name}s
+	if [ -n "$no_boot" ]; then
+		ktap_result skip "$name" "$no_boot"
+		continue
+	fi
+	boot "$cpus"
+	why=$(check_boot "$cpus")
+	grep 'migctl-linux: ' "$log" | sed 's/^.*migctl-linux: /# /'
+	echo "# $cpus vCPUs: init at $(marker 'init uptime=') s of guest uptime, migctl-vmm ran $ms ms"
+	if [ -n "$why" ]; then
+		tail -n 20 "$log" | sed 's/^/# serial: /'
+		sed 's/^/# stderr: /' "$err"
+		ktap_result fail "$name" "$why"
+	else
+		ktap_result ok "$name"
+	fi
+done
+
+# A kernel cut short is refused, naming what is wrong, before a guest runs.
+head -c $(($(stat -c %s "$kernel") / 2)) "$kernel" >"$tmp/truncated"
+"$VMM" --memory 256M --timeout "$LIMIT" --initrd "$tmp/initramfs.gz" "$tmp/truncated" \
+	-- "${CMDLINE[@]}" >"$tmp/trunc.out" 2>&1
+rc=$?
+sed 's/^/# /' "$tmp/trunc.out"
+if [ "$rc" -eq 125 ] && grep -q 'truncated' "$tmp/trunc.out"; then
+	ktap_result ok truncated_kernel_refused
+else
+	ktap_result fail truncated_kernel_refused "exit $rc, no 'truncated' in the message"
+fi
+
+ktap_totals
+ktap_exit

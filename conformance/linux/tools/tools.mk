@@ -11,3 +11,5 @@ $(LINUX_TOOLS): $(O)/conformance/linux/tools/%: conformance/linux/tools/%.c
 	$(Q)$(CC) $(BASE_CFLAGS) -O2 -static -o $@ $<
 
 ALL		+= $(LINUX_TOOLS)
+# The initramfs builder (conformance/linux/initramfs.sh): contents, same bytes twice.
+TESTS		+= conformance/linux/initramfs-test.sh

@@ -212,6 +212,30 @@ TEST(options, check_guest)
 	EXPECT_TRUE(strstr(options_usage(), "--check-guest"));
 }
 
+/* An initrd goes with a kernel to boot; a destination's guest comes from the stream. */
+TEST(options, initrd)
+{
+	char *a1[] = { "migctl-vmm", "--initrd", "/tmp/i.gz", "bzImage", "--", "console=ttyS0",
+		       NULL };
+	char *a2[] = { "migctl-vmm", "--initrd=/tmp/i.gz", "--incoming", "tcp:h:1", NULL };
+	char *a3[] = { "migctl-vmm", "--initrd=", "bzImage", NULL };
+	struct options o;
+	char err[128];
+
+	ASSERT_EQ(0, options_parse(2, (char *[]){ "migctl-vmm", "img", NULL }, &o, err,
+				   sizeof(err)));
+	EXPECT_NULL(o.initrd);
+	ASSERT_EQ(0, options_parse(6, a1, &o, err, sizeof(err)));
+	EXPECT_STREQ("/tmp/i.gz", o.initrd);
+	EXPECT_STREQ("bzImage", o.image);
+	EXPECT_STREQ("console=ttyS0", o.cmdline);
+	EXPECT_EQ(-EINVAL, options_parse(4, a2, &o, err, sizeof(err)));
+	EXPECT_TRUE(strstr(err, "--initrd"));
+	EXPECT_EQ(-EINVAL, options_parse(3, a3, &o, err, sizeof(err)));
+	EXPECT_TRUE(strstr(err, "--initrd"));
+	EXPECT_TRUE(strstr(options_usage(), "--initrd FILE"));
+}
+
 /* Covers: V-16. The key or plaintext is the operator's explicit choice, not both. */
 TEST(options, migrate_key)
 {

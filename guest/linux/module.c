@@ -9,7 +9,9 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
+#include <asm/e820/api.h>
 #include <asm/page.h>
 
 #include "migctl_linux.h"
@@ -71,34 +73,48 @@ static void migctl_ram_close(struct migctl_ram_walk *w)
 	w->n++;
 }
 
-/* System RAM resources; touching ones (split around kernel data) merge. */
-static int migctl_ram_one(struct resource *res, void *arg)
+/* Adds [start, end) to the run being built, or closes that run and starts one. */
+static void migctl_ram_add(struct migctl_ram_walk *w, u64 start, u64 end)
 {
-	struct migctl_ram_walk *w = arg;
-
-	if (w->end && res->start == w->end) {
-		w->end = res->end + 1;
-		return 0;
+	if (w->end && start == w->end) {
+		w->end = end;
+		return;
 	}
 	if (w->end)
 		migctl_ram_close(w);
-	w->start = res->start;
-	w->end = res->end + 1;
+	w->start = start;
+	w->end = end;
+}
+
+/* System RAM resources; touching ones (split around kernel data) merge. */
+static int migctl_ram_one(struct resource *res, void *arg)
+{
+	migctl_ram_add(arg, res->start, res->end + 1);
 	return 0;
 }
 
+/*
+ * The RAM of the memory map the VMM gave: above 1 MiB the kernel's System
+ * RAM, which is that map's; below 1 MiB the firmware's map itself, page by
+ * page, because Linux keeps RAM there for itself (page 0,
+ * trim_bios_range()) that is still RAM of the VM and of its status log.
+ */
 static u32 migctl_ram_walk(struct migctl_guest_range *ram, u32 max)
 {
 	struct migctl_ram_walk w = { .ram = ram, .max = max };
+	u64 p;
 
+	for (p = 0; p < SZ_1M; p += PAGE_SIZE)
+		if (e820__mapped_raw_any(p, p + PAGE_SIZE, E820_TYPE_RAM))
+			migctl_ram_add(&w, p, p + PAGE_SIZE);
 	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
-			    0, U64_MAX, &w, migctl_ram_one);
+			    SZ_1M, U64_MAX, &w, migctl_ram_one);
 	if (w.end)
 		migctl_ram_close(&w);
 	return min(w.n, max);
 }
 
-/* The memory map of the boot-time reset (spec G-13): the kernel's System RAM. */
+/* The memory map of the boot-time reset (spec G-13). */
 static int migctl_ram_collect(struct migctl_linux *m)
 {
 	u32 n = migctl_ram_walk(NULL, U32_MAX);

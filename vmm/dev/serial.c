@@ -19,6 +19,7 @@
 #include "uart.h"
 
 #define SERIAL_LINE	256	/* a partial line this long is written anyway */
+#define SERIAL_PARTIAL_MS 50	/* so is one the guest added nothing to for this long */
 #define SERIAL_MARK_MAX	(SERIAL_PREFIX_MAX + 96)
 #define SERIAL_EAGAIN_MS 100	/* an O_NONBLOCK output: wait this long for room */
 
@@ -28,8 +29,9 @@
  *    count a drop: no I/O and no wait under it. It never waits for the
  *    writer, nor for the reader of @fd;
  *  - the writer thread sleeps on @more (predicate, under @lock: bytes
- *    ready, or stop, or orphan) and writes them with @lock released. Only
- *    it ever waits for the reader of @fd;
+ *    ready, or stop, or orphan; with a partial line held, at most
+ *    SERIAL_PARTIAL_MS) and writes them with @lock released. Only it ever
+ *    waits for the reader of @fd;
  *  - serial_flush() and serial_destroy() sleep on @drained (predicate:
  *    drained, or the writer ended) with a deadline that a reader making no
  *    progress cannot extend.
@@ -202,6 +204,30 @@ static void serial_free(struct serial *s)
 	free(s);
 }
 
+static u64 serial_now_ms(void);
+
+/*
+ * Sleep on @more. A partial line (a shell's prompt) is held for the rest
+ * of its line, so that lines stay whole beside other output, but only
+ * while the guest adds to it: one left alone SERIAL_PARTIAL_MS is made
+ * ready. Called locked.
+ */
+static void serial_wait_more(struct serial *s)
+{
+	u64 was = s->head, until;
+	struct timespec t;
+
+	if (s->head == s->ready) {
+		pthread_cond_wait(&s->more, &s->lock);
+		return;
+	}
+	until = serial_now_ms() + SERIAL_PARTIAL_MS;
+	t.tv_sec = until / 1000;
+	t.tv_nsec = until % 1000 * 1000000;
+	if (pthread_cond_timedwait(&s->more, &s->lock, &t) == ETIMEDOUT && s->head == was)
+		s->ready = s->head;
+}
+
 static void *serial_writer(void *arg)
 {
 	struct serial *s = arg;
@@ -213,7 +239,7 @@ static void *serial_writer(void *arg)
 		ssize_t n;
 
 		while (s->tail == s->ready && !s->stop && !s->orphan)
-			pthread_cond_wait(&s->more, &s->lock);
+			serial_wait_more(s);
 		if (s->orphan || s->tail == s->ready)
 			break;
 		off = s->tail % SERIAL_RING;
@@ -344,7 +370,7 @@ int serial_open(int fd, struct serial **out)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->more, NULL);
+	pthread_cond_init(&s->more, &ca);
 	pthread_cond_init(&s->room, NULL);
 	pthread_cond_init(&s->drained, &ca);
 	pthread_condattr_destroy(&ca);

@@ -23,8 +23,9 @@ struct serial;
  * the VM state (@vm->uart).
  *
  * Transmitted bytes go to a ring of SERIAL_RING bytes, which a writer
- * thread of the serial's own writes to @fd line by line: a vCPU never
- * waits for the reader of @fd. What does not fit in the ring (the newest
+ * thread of the serial's own writes to @fd line by line (a partial line,
+ * such as a shell's prompt, once the guest has added nothing to it for
+ * 50 ms): a vCPU never waits for the reader of @fd. What does not fit in the ring (the newest
  * bytes) is dropped and counted, and a "... N bytes dropped ..." line
  * stands in its place.
  */

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE	/* pipe2() */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -420,4 +421,25 @@ TEST(uart, input_only_from_pipe_or_tty)
 	close(in[1]);
 	close(out[0]);
 	close(out[1]);
+}
+
+/* A prompt (no newline) reaches the reader without a flush, once the guest pauses. */
+TEST(uart, partial_line_written_when_quiet)
+{
+	struct pollfd pfd;
+	struct serial *s;
+	char buf[16] = { 0 };
+	int fds[2];
+
+	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
+	ASSERT_EQ(0, serial_open(fds[1], &s));
+	for (const char *p = "/ # "; *p; p++)
+		serial_putc(s, *p);
+	pfd = (struct pollfd){ .fd = fds[0], .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	ASSERT_EQ(4, read(fds[0], buf, sizeof(buf)));
+	EXPECT_STREQ("/ # ", buf);
+	EXPECT_EQ(0, serial_destroy(s));
+	close(fds[0]);
+	close(fds[1]);
 }

@@ -15,7 +15,13 @@
 #include "vm.h"
 
 #define PROBE_MEM		(2ull << 20)
-#define PROBE_STEP_MS		300
+/*
+ * A step is a few instructions that end in an exit; the limit only catches
+ * a KVM that never delivers one. It is wall-clock time, so it must cover a
+ * loaded machine and software emulation too: at 300 ms a loaded emulated
+ * KVM once timed out on the MSR step and the VMM then offered nothing.
+ */
+#define PROBE_STEP_MS		5000
 #define PROBE_KICK_MS		10
 /* The probe guest's low memory. */
 #define PROBE_GDT		0x1000

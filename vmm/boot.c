@@ -331,8 +331,7 @@ int boot_e820_reserve(struct hvm_memmap_table_entry *map, int n, u64 addr, u64 s
 	return n + 1;
 }
 
-/* The map boot_load() gives the guest: RAM banks, legacy hole, extra page. */
-static int boot_map(const struct mem *mem, struct hvm_memmap_table_entry *map)
+int boot_pvh_map(const struct mem *mem, struct hvm_memmap_table_entry *map)
 {
 	int n = boot_e820(mem->banks, mem->nr_banks, map);
 
@@ -346,7 +345,7 @@ int boot_check_map(struct migctl_host *host, const struct mem *mem, const char *
 {
 	struct hvm_memmap_table_entry map[BOOT_MAX_E820];
 
-	return boot_check_e820(host, map, boot_map(mem, map), why, addr, size);
+	return boot_check_e820(host, map, boot_pvh_map(mem, map), why, addr, size);
 }
 
 int boot_check_e820(struct migctl_host *host, const struct hvm_memmap_table_entry *map, int n,
@@ -387,7 +386,7 @@ int boot_load(struct mem *mem, const void *buf, const struct boot_image *img,
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 	}
 
-	n = boot_map(mem, map);
+	n = boot_pvh_map(mem, map);
 	si = mem_gpa_to_hva(mem, BOOT_START_INFO, BOOT_AREA_END - BOOT_START_INFO);
 	if (!si)
 		return -EFAULT;

@@ -75,6 +75,13 @@ int boot_e820_reserve(struct hvm_memmap_table_entry *map, int n, u64 addr, u64 s
 struct migctl_host;
 
 /**
+ * boot_pvh_map() - the memory map boot_load() gives a PVH guest: the RAM
+ * banks (boot_e820()) with @mem's extra page reserved.
+ * Return: the number of entries in @map (room for BOOT_MAX_E820).
+ */
+int boot_pvh_map(const struct mem *mem, struct hvm_memmap_table_entry *map);
+
+/**
  * boot_check_map() - may the guest be given the map boot_load() writes (V-12)
  * @host: the VM's protocol engine, whose RAM the status log covers.
  * @mem: the guest memory boot_load() will describe.

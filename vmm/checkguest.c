@@ -124,18 +124,17 @@ static void checkguest_hypercall(void *arg, int cpu, u64 nr, u64 a0, u64 a1, u64
 	migctl_check_hypercall(cg->check, cpu, nr, a0, a1, a2, ret);
 }
 
-int checkguest_create(struct vm *vm, struct proto *proto, struct checkguest **out)
+int checkguest_create(struct vm *vm, struct proto *proto,
+		      const struct hvm_memmap_table_entry *map, int n, struct checkguest **out)
 {
-	struct hvm_memmap_table_entry map[BOOT_MAX_E820];
 	struct checkguest *cg = calloc(1, sizeof(*cg));
-	int i, n, ret;
+	int i, ret;
 
 	if (!cg)
 		return -ENOMEM;
 	cg->vm = vm;
 	checkguest_read_offer(vm, &cg->offer);
-	n = boot_e820(vm->mem.banks, vm->mem.nr_banks, map);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && cg->offer.nr_ram < BOOT_MAX_E820; i++)
 		if (map[i].type == MIGCTL_PVH_MEMMAP_RAM)
 			cg->ram[cg->offer.nr_ram++] = (struct migctl_check_region){
 				map[i].addr, map[i].size };

@@ -5,6 +5,8 @@
 
 #include <stdio.h>
 
+#include <migctl/pvh.h>
+
 struct vm;
 struct proto;
 struct checkguest;
@@ -14,16 +16,19 @@ struct checkguest;
  * @vm: the VM, after proto_create() installed the offer in its CPUID
  *      template (created with proto_config.check_guest), before its vCPUs run.
  * @proto: the protocol glue whose exits feed the checker.
+ * @map, @n: the memory map the guest is given (a PVH image's or a bzImage's):
+ *      its RAM entries are the RAM the guest must notify before READY (G-13).
  * @out: the new checker.
  *
  * The offer is read back from the CPUID template the vCPUs get (all the
- * guest can know), the RAM ranges from the PVH memory map of the RAM banks.
+ * guest can know), the RAM ranges from @map.
  * Every MSR and hypercall exit is then fed to the checker with the answer
  * the guest gets; the entries of a list request are read from guest memory
  * while the vCPU still waits in its exit, as the host copied them.
  * Return: 0 or -errno.
  */
-int checkguest_create(struct vm *vm, struct proto *proto, struct checkguest **out);
+int checkguest_create(struct vm *vm, struct proto *proto,
+		      const struct hvm_memmap_table_entry *map, int n, struct checkguest **out);
 
 /** checkguest_destroy() - free a checker (NULL is fine) */
 void checkguest_destroy(struct checkguest *cg);

@@ -350,14 +350,20 @@ static void vmm_incoming(struct vmm *v)
 	}
 }
 
+/* The RAM the guest must notify is what its memory map says, PVH or Linux. */
 static struct checkguest *vmm_check_guest(struct vmm *v)
 {
+	struct hvm_memmap_table_entry map[BOOT_MAX_E820];
 	struct checkguest *cg;
-	int ret;
+	int n, ret;
 
 	if (!v->opt.check_guest)
 		return NULL;
-	ret = checkguest_create(v->vm, v->proto, &cg);
+	if (bzimage_detect(v->image, v->image_len))
+		n = bzimage_e820(&v->vm->mem, map);
+	else
+		n = boot_pvh_map(&v->vm->mem, map);
+	ret = checkguest_create(v->vm, v->proto, map, n, &cg);
 	if (ret)
 		die("cannot set up --check-guest: %s", strerror(-ret));
 	return cg;

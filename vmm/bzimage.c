@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "acpi.h"
 #include "boot.h"
 #include "bzimage.h"
 #include "mptable.h"
@@ -23,7 +24,8 @@
 
 _Static_assert(BZIMAGE_MPTABLE + BZIMAGE_MPTABLE_SIZE == MEM_LOW_END,
 	       "the MP table page ends the low RAM");
-_Static_assert(BZIMAGE_CMDLINE + BZIMAGE_CMDLINE_MAX <= BZIMAGE_MPTABLE, "boot area fits");
+_Static_assert(BZIMAGE_ACPI + BZIMAGE_ACPI_SIZE == BZIMAGE_MPTABLE, "ACPI, then MP table");
+_Static_assert(BZIMAGE_CMDLINE + BZIMAGE_CMDLINE_MAX <= BZIMAGE_ACPI, "boot area fits");
 
 static u16 rd16(const u8 *b, size_t off)
 {
@@ -47,6 +49,11 @@ static u64 rd64(const u8 *b, size_t off)
 
 	memcpy(&v, b + off, sizeof(v));
 	return v;
+}
+
+static void wr16(u8 *b, size_t off, u16 v)
+{
+	memcpy(b + off, &v, sizeof(v));
 }
 
 static void wr32(u8 *b, size_t off, u32 v)
@@ -240,10 +247,10 @@ int bzimage_e820(const struct mem *mem, struct hvm_memmap_table_entry *map)
 {
 	int n = boot_e820(mem->banks, mem->nr_banks, map);
 
-	/* The low bank ends at 640 KiB, with the MP table in its last page. */
+	/* The low bank ends at 640 KiB, with the ACPI and MP tables in its last pages. */
 	if (n && !map[0].addr && map[0].size == MEM_LOW_END) {
-		map[0].size -= BZIMAGE_MPTABLE_SIZE;
-		n = boot_e820_reserve(map, n, BZIMAGE_MPTABLE, BZIMAGE_MPTABLE_SIZE);
+		map[0].size = BZIMAGE_ACPI;
+		n = boot_e820_reserve(map, n, BZIMAGE_ACPI, MEM_LOW_END - BZIMAGE_ACPI);
 	}
 	if (mem->extra)
 		n = boot_e820_reserve(map, n, mem->extra_gpa, BZIMAGE_PAGE);
@@ -263,6 +270,7 @@ void bzimage_zero_page(u8 *zp, const void *buf, const struct bzimage *bz,
 	wr32(zp, BZIMAGE_RAMDISK_SIZE, (u32)bz->initrd_size);
 	wr32(zp, BZIMAGE_ZP_EXT_RAMDISK_IMAGE, (u32)(bz->initrd_addr >> 32));
 	wr32(zp, BZIMAGE_ZP_EXT_RAMDISK_SIZE, (u32)(bz->initrd_size >> 32));
+	wr64(zp, BZIMAGE_ZP_ACPI_RSDP, BZIMAGE_ACPI);
 	if (n > BZIMAGE_ZP_E820_MAX)
 		n = BZIMAGE_ZP_E820_MAX;
 	zp[BZIMAGE_ZP_E820_ENTRIES] = (u8)n;
@@ -307,14 +315,28 @@ static int bzimage_mptable(struct mem *mem, int nr_cpus)
 			     (u32)BZIMAGE_MPTABLE, nr_cpus);
 }
 
+static int bzimage_acpi(struct mem *mem, int nr_cpus)
+{
+	u8 *page = mem_gpa_to_hva(mem, BZIMAGE_ACPI, BZIMAGE_ACPI_SIZE);
+	u8 *bda = mem_gpa_to_hva(mem, BZIMAGE_BDA_EBDA, 2);
+
+	if (!page || !bda)
+		return -EFAULT;
+	if (acpi_size(nr_cpus) > BZIMAGE_ACPI_SIZE)
+		return -E2BIG;
+	memset(page, 0, BZIMAGE_ACPI_SIZE);
+	wr16(bda, 0, (u16)(BZIMAGE_ACPI >> 4));
+	return acpi_build(page, BZIMAGE_ACPI, nr_cpus);
+}
+
 int bzimage_load(struct mem *mem, const void *buf, const struct bzimage *bz,
 		 const void *initrd, const char *cmdline, int nr_cpus)
 {
 	struct hvm_memmap_table_entry map[BOOT_MAX_E820];
-	u8 *low = mem_gpa_to_hva(mem, 0, BZIMAGE_MPTABLE);
+	u8 *low = mem_gpa_to_hva(mem, 0, BZIMAGE_ACPI);
 	u8 *kernel = mem_gpa_to_hva(mem, bz->load_addr, bz->init_size);
 	size_t cmd_len = strlen(cmdline);
-	int n;
+	int n, ret;
 
 	if (!low || !kernel)
 		return -EFAULT;
@@ -328,10 +350,11 @@ int bzimage_load(struct mem *mem, const void *buf, const struct bzimage *bz,
 			return -EFAULT;
 		memcpy(rd, initrd, bz->initrd_size);
 	}
-	memset(low + BZIMAGE_GDT, 0, BZIMAGE_MPTABLE - BZIMAGE_GDT);
+	memset(low + BZIMAGE_GDT, 0, BZIMAGE_ACPI - BZIMAGE_GDT);
 	memcpy(low + BZIMAGE_CMDLINE, cmdline, cmd_len + 1);
 	bzimage_tables(low);
 	n = bzimage_e820(mem, map);
 	bzimage_zero_page(low + BZIMAGE_ZERO_PAGE, buf, bz, map, n);
-	return bzimage_mptable(mem, nr_cpus);
+	ret = bzimage_acpi(mem, nr_cpus);
+	return ret ? ret : bzimage_mptable(mem, nr_cpus);
 }

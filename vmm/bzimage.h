@@ -16,7 +16,10 @@
  * keeps the first MiB to itself and copies the zero page and the command
  * line before it allocates anything): the GDT, the identity page tables
  * (a PML4, a PDPT and four page directories of 2 MiB pages: 0..4 GiB),
- * the zero page, the command line and the MP table page, reserved in e820.
+ * the zero page, the command line, the ACPI page and the MP table page, the
+ * last two reserved in e820. The guest finds the ACPI RSDP through the zero
+ * page's acpi_rsdp_addr and, for a kernel started by kexec without it, at
+ * the start of the EBDA the BIOS data area's word at 0x40e points to.
  */
 #define BZIMAGE_GDT		0x1000ull
 #define BZIMAGE_STACK		BZIMAGE_GDT	/* grows down from there */
@@ -26,6 +29,9 @@
 #define BZIMAGE_ZERO_PAGE	0x8000ull
 #define BZIMAGE_CMDLINE		0x9000ull
 #define BZIMAGE_CMDLINE_MAX	0x1000ull	/* with the NUL */
+#define BZIMAGE_ACPI		0x9e000ull	/* one page: the RSDP and the tables */
+#define BZIMAGE_ACPI_SIZE	0x1000ull
+#define BZIMAGE_BDA_EBDA	0x40eull	/* the EBDA's real-mode segment */
 #define BZIMAGE_MPTABLE		0x9f000ull	/* one page, up to 640 KiB */
 #define BZIMAGE_MPTABLE_SIZE	0x1000ull
 
@@ -49,6 +55,7 @@
 #define BZIMAGE_PREF_ADDRESS	0x258
 #define BZIMAGE_INIT_SIZE	0x260
 #define BZIMAGE_HDR_MIN_END	0x264	/* protocol 2.12 ends after init_size */
+#define BZIMAGE_ZP_ACPI_RSDP	0x070
 #define BZIMAGE_ZP_EXT_RAMDISK_IMAGE	0x0c0
 #define BZIMAGE_ZP_EXT_RAMDISK_SIZE	0x0c4
 #define BZIMAGE_ZP_EXT_CMD_LINE_PTR	0x0c8
@@ -122,7 +129,8 @@ int bzimage_place(struct bzimage *bz, const struct mem_bank *banks, int nr_banks
 
 /**
  * bzimage_e820() - the memory map a bzImage guest gets: that of
- * boot_e820() with the MP table page and @mem's extra page reserved.
+ * boot_e820() with the ACPI and MP table pages and @mem's extra page
+ * reserved.
  *
  * Return: the number of entries in @map (room for BOOT_MAX_E820).
  */
@@ -131,7 +139,8 @@ int bzimage_e820(const struct mem *mem, struct hvm_memmap_table_entry *map);
 /**
  * bzimage_zero_page() - fill the boot_params page @zp (BZIMAGE_ZP_SIZE
  * bytes): zeroes, the file's setup header, type_of_loader, the command
- * line pointer, the initrd and the e820 table @map of @n entries.
+ * line pointer, the initrd, the ACPI RSDP's address and the e820 table
+ * @map of @n entries.
  */
 void bzimage_zero_page(u8 *zp, const void *buf, const struct bzimage *bz,
 		       const struct hvm_memmap_table_entry *map, int n);
@@ -139,10 +148,11 @@ void bzimage_zero_page(u8 *zp, const void *buf, const struct bzimage *bz,
 /**
  * bzimage_load() - write everything the 64-bit entry needs into guest RAM:
  * the protected-mode kernel, the initrd, the command line, the zero page,
- * the identity page tables, the GDT and the MP table for @nr_cpus vCPUs.
+ * the identity page tables, the GDT, and the ACPI tables (acpi_build())
+ * and the MP table for @nr_cpus vCPUs.
  *
  * Return: 0, -EFAULT when RAM is missing, -E2BIG (too many vCPUs for the
- * MP table page).
+ * ACPI or MP table page).
  */
 int bzimage_load(struct mem *mem, const void *buf, const struct bzimage *bz,
 		 const void *initrd, const char *cmdline, int nr_cpus);

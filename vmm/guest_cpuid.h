@@ -42,6 +42,15 @@ struct guest_cpuid_config {
 int guest_cpuid_build(struct kvm_cpuid2 *c, u32 max, const struct guest_cpuid_config *cfg);
 
 /**
+ * guest_cpuid_apic_id() - the initial (x2)APIC ID of vCPU @index, which its
+ * CPUID, its local APIC and the MP and ACPI tables all give it.
+ */
+static inline u32 guest_cpuid_apic_id(int index)
+{
+	return (u32)index;
+}
+
+/**
  * guest_cpuid_set_apic_id() - make a copy of the template the table of the vCPU
  * with initial (x2)APIC ID @apic_id (leaves 1, 0xb, 0x1f, 0x8000001e).
  */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "guest_cpuid.h"
 #include "mptable.h"
 
 #define MPTABLE_SPEC_REV	4	/* 1.4 */
@@ -57,7 +58,7 @@ static u8 *mptable_cpus(u8 *p, int nr_cpus)
 {
 	for (int i = 0; i < nr_cpus; i++, p += MPTABLE_CPU_SIZE) {
 		p[0] = MPTABLE_PROCESSOR;
-		p[1] = (u8)i;	/* local APIC ID */
+		p[1] = (u8)guest_cpuid_apic_id(i);
 		p[2] = MPTABLE_LAPIC_VERSION;
 		p[3] = MPTABLE_CPU_ENABLED | (i == 0 ? MPTABLE_CPU_BSP : 0);
 		put32(p + 4, MPTABLE_CPU_SIGNATURE);

@@ -35,8 +35,8 @@ size_t mptable_size(int nr_cpus);
  * mptable_build() - write an MP floating pointer (MPTABLE_FLOAT_SIZE bytes)
  * at @buf and the configuration table it points to at @cfg, which the
  * guest sees at @cfg_gpa (mptable_size() - MPTABLE_FLOAT_SIZE bytes).
- * @nr_cpus: vCPU i has local APIC ID i, as vcpu_create() gives its CPUID
- *           (guest_cpuid_set_apic_id()) and KVM its LAPIC; vCPU 0 boots.
+ * @nr_cpus: vCPU i has local APIC ID guest_cpuid_apic_id(i), as vcpu_create()
+ *           gives its CPUID and KVM its LAPIC; vCPU 0 boots.
  *
  * The table: one processor entry per vCPU, an ISA bus, the IOAPIC (ID
  * @nr_cpus) at MPTABLE_IOAPIC_ADDR, ISA IRQ n on IOAPIC pin n as KVM's

@@ -44,7 +44,7 @@ static int vcpu_set_cpuid(struct vcpu *vcpu)
 	if (!c)
 		return -ENOMEM;
 	memcpy(c, tmpl, sz);
-	guest_cpuid_set_apic_id(c, vcpu->id);
+	guest_cpuid_set_apic_id(c, guest_cpuid_apic_id(vcpu->id));
 	if (ioctl(vcpu->fd, KVM_SET_CPUID2, c) < 0)
 		ret = -errno;
 	free(c);

@@ -4,8 +4,8 @@
 VMM_BIN		:= $(O)/vmm/migctl-vmm
 VMM_CORE_OBJS	:= $(addprefix $(O)/vmm/,vm.o vcpu.o state_check.o state_load.o guest_cpuid.o mem.o boot.o probe.o proto.o options.o \
 			dev/serial.o dev/uart.o dev/exitport.o sevsim_vm.o)
-# The Linux x86 boot protocol (bzImage, zero page, 64-bit entry) and the MP table.
-VMM_CORE_OBJS	+= $(addprefix $(O)/vmm/,bzimage.o mptable.o)
+# The Linux x86 boot protocol (bzImage, zero page, 64-bit entry), the MP and ACPI tables.
+VMM_CORE_OBJS	+= $(addprefix $(O)/vmm/,bzimage.o mptable.o acpi.o)
 # json-c parses and checks the control socket's requests (vmm/ctlreq.c).
 VMM_JSON_CFLAGS	:= $(or $(shell pkg-config --cflags json-c 2>/dev/null),-I/usr/include/json-c)
 VMM_JSON_LDLIBS	:= $(or $(shell pkg-config --libs json-c 2>/dev/null),-ljson-c)
@@ -66,7 +66,7 @@ $(O)/vmm/tests/options_test: $(O)/vmm/tests/options_test.o $(O)/vmm/options.o $(
 $(O)/vmm/tests/boot_test: $(O)/vmm/tests/boot_test.o $(O)/vmm/boot.o $(O)/vmm/mem.o \
 			  $(MIGCTL_HOST_LIB) $(TEST_LIB)
 $(O)/vmm/tests/bzimage_test: $(O)/vmm/tests/bzimage_test.o $(O)/vmm/bzimage.o $(O)/vmm/mptable.o \
-			     $(O)/vmm/boot.o $(O)/vmm/mem.o $(O)/vmm/guest_cpuid.o $(MIGCTL_HOST_LIB) \
+			     $(O)/vmm/acpi.o $(O)/vmm/boot.o $(O)/vmm/mem.o $(O)/vmm/guest_cpuid.o $(MIGCTL_HOST_LIB) \
 			     $(TEST_LIB)
 $(O)/vmm/tests/ctlreq_test: $(O)/vmm/tests/ctlreq_test.o $(O)/vmm/ctlreq.o $(TEST_LIB)
 # serial.o refers to vm_ioport_register(): the core objects, though no VM is made.

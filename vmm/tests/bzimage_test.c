@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* bzimage_test.c - bzImage parser on crafted headers and the real kernel, zero page, MP table. */
+/* bzimage_test.c - bzImage parser, real kernel, zero page, MP and ACPI tables. */
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "test.h"
+#include "../acpi.h"
 #include "../boot.h"
 #include "../bzimage.h"
 #include "../guest_cpuid.h"
@@ -240,7 +241,7 @@ static struct migctl_host *host_for(const struct mem_bank *banks, int n)
  * the legacy hole, RAM from 1 MiB; it passes the host library's check.
  * Covers: V-12
  */
-TEST(e820, mptable_reserved)
+TEST(e820, tables_reserved)
 {
 	struct hvm_memmap_table_entry map[BOOT_MAX_E820];
 	struct mem mem = { 0 };
@@ -253,10 +254,10 @@ TEST(e820, mptable_reserved)
 	n = bzimage_e820(&mem, map);
 	ASSERT_EQ(4, n);
 	EXPECT_EQ(0u, map[0].addr);
-	EXPECT_EQ(BZIMAGE_MPTABLE, map[0].size);
+	EXPECT_EQ(BZIMAGE_ACPI, map[0].size);
 	EXPECT_EQ((u32)MIGCTL_PVH_MEMMAP_RAM, map[0].type);
-	EXPECT_EQ(BZIMAGE_MPTABLE, map[1].addr);
-	EXPECT_EQ(BZIMAGE_MPTABLE_SIZE, map[1].size);
+	EXPECT_EQ(BZIMAGE_ACPI, map[1].addr);
+	EXPECT_EQ(BZIMAGE_ACPI_SIZE + BZIMAGE_MPTABLE_SIZE, map[1].size);
 	EXPECT_EQ((u32)MIGCTL_PVH_MEMMAP_RESERVED, map[1].type);
 	EXPECT_EQ(0xa0000u, map[2].addr);
 	EXPECT_EQ((u32)MIGCTL_PVH_MEMMAP_RESERVED, map[2].type);
@@ -304,12 +305,16 @@ TEST(load, zero_page_and_tables)
 	EXPECT_EQ(0u, get32(zp, 0x0c0));
 	EXPECT_EQ(0x200000u, get32(zp, 0x214));		/* code32_start */
 	EXPECT_EQ(0, zp[0x1ef]);				/* sentinel */
+	EXPECT_EQ(BZIMAGE_ACPI, get64(zp, 0x070));		/* acpi_rsdp_addr */
+	EXPECT_EQ(BZIMAGE_ACPI >> 4, get16(mem.host, 0x40e));	/* the EBDA: the RSDP */
+	EXPECT_EQ(0, memcmp(mem.host + BZIMAGE_ACPI, "RSD PTR ", 8));
 	ASSERT_EQ(4, zp[0x1e8]);
 	e = zp + 0x2d0;
 	EXPECT_EQ(0u, get64(e, 0));
-	EXPECT_EQ(BZIMAGE_MPTABLE, get64(e, 8));
+	EXPECT_EQ(BZIMAGE_ACPI, get64(e, 8));
 	EXPECT_EQ(1u, get32(e, 16));
-	EXPECT_EQ(BZIMAGE_MPTABLE, get64(e + 20, 0));
+	EXPECT_EQ(BZIMAGE_ACPI, get64(e + 20, 0));
+	EXPECT_EQ(0x2000u, get64(e + 20, 8));
 	EXPECT_EQ(2u, get32(e + 20, 16));
 	EXPECT_EQ(MIB, get64(e + 60, 0));
 	EXPECT_EQ(7 * MIB, get64(e + 60, 8));
@@ -438,4 +443,236 @@ TEST(mp, bad_cpu_counts)
 	EXPECT_EQ(-EINVAL, mptable_build(fp, cfg, 0x9f000, 0));
 	EXPECT_EQ(-EINVAL, mptable_build(fp, cfg, 0x9f000, 255));
 	EXPECT_EQ(0, mptable_build(fp, cfg, 0x9f000, 254));
+}
+
+/* What acpi_read() found. */
+struct madt_seen {
+	int lapics, ioapics, isos, nmis;
+	u32 apic_id[256];
+	u64 table[5];		/* RSDP, XSDT, FADT, DSDT, MADT */
+	u32 len[5];
+};
+
+static const u8 *table_at(const u8 *ram, size_t ram_size, u64 gpa, u32 len)
+{
+	return gpa < ram_size && len <= ram_size - gpa ? ram + gpa : NULL;
+}
+
+/*
+ * The ACPI tables read back as a guest reads them, from the RSDP at @rsdp_gpa
+ * in RAM @ram (guest physical 0 at @ram[0], @ram_size bytes): every
+ * signature, length, revision and checksum, the XSDT's two tables, the
+ * FADT's DSDT, and the MADT's entries counted into @m.
+ */
+static void acpi_read(const u8 *ram, size_t ram_size,
+		      u64 rsdp_gpa, int nr_cpus, struct madt_seen *m)
+{
+	const u8 *rsdp, *xsdt, *fadt, *dsdt, *madt, *p, *end;
+	u64 madt_gpa = 0, fadt_gpa = 0;
+
+	memset(m, 0, sizeof(*m));
+	rsdp = table_at(ram, ram_size, rsdp_gpa, ACPI_RSDP_SIZE);
+	ASSERT_NONNULL(rsdp);
+	EXPECT_EQ(0, memcmp(rsdp, "RSD PTR ", 8));
+	EXPECT_EQ(0, sum(rsdp, 20));
+	EXPECT_EQ(0, sum(rsdp, ACPI_RSDP_SIZE));
+	EXPECT_EQ(2, rsdp[15]);
+	EXPECT_EQ((u32)ACPI_RSDP_SIZE, get32(rsdp, 20));
+	m->table[0] = rsdp_gpa;
+	m->len[0] = ACPI_RSDP_SIZE;
+
+	m->table[1] = get64(rsdp, 24);
+	xsdt = table_at(ram, ram_size, m->table[1], ACPI_HDR_SIZE + 16);
+	ASSERT_NONNULL(xsdt);
+	EXPECT_EQ(0, memcmp(xsdt, "XSDT", 4));
+	ASSERT_EQ((u32)ACPI_HDR_SIZE + 16, get32(xsdt, 4));
+	m->len[1] = ACPI_HDR_SIZE + 16;
+	EXPECT_EQ(1, xsdt[8]);
+	EXPECT_EQ(0, sum(xsdt, m->len[1]));
+	for (int i = 0; i < 2; i++) {
+		u64 t = get64(xsdt, ACPI_HDR_SIZE + 8 * i);
+		const u8 *h = table_at(ram, ram_size, t, ACPI_HDR_SIZE);
+
+		ASSERT_NONNULL(h);
+		if (!memcmp(h, "FACP", 4))
+			fadt_gpa = t;
+		else if (!memcmp(h, "APIC", 4))
+			madt_gpa = t;
+	}
+	ASSERT_NE(0u, fadt_gpa);
+	ASSERT_NE(0u, madt_gpa);
+
+	fadt = table_at(ram, ram_size, fadt_gpa, ACPI_FADT_SIZE);
+	ASSERT_NONNULL(fadt);
+	ASSERT_EQ((u32)ACPI_FADT_SIZE, get32(fadt, 4));
+	EXPECT_EQ(6, fadt[8]);
+	EXPECT_EQ(3, fadt[ACPI_FADT_MINOR]);
+	EXPECT_EQ(0, sum(fadt, ACPI_FADT_SIZE));
+	EXPECT_EQ(ACPI_FADT_HW_REDUCED, get32(fadt, ACPI_FADT_FLAGS));
+	EXPECT_EQ(0u, get32(fadt, 36));				/* no FACS */
+	EXPECT_EQ(0u, get64(fadt, 132));
+	EXPECT_EQ(0, get16(fadt, 46));				/* no SCI */
+	EXPECT_EQ(0u, get32(fadt, 76));				/* no PM timer */
+	EXPECT_EQ(0u, get64(fadt, 208 + 4));			/* X_PM_TMR_BLK */
+	EXPECT_EQ(0, fadt[91]);					/* PM_TMR_LEN */
+	EXPECT_EQ((u64)get32(fadt, ACPI_FADT_DSDT), get64(fadt, ACPI_FADT_X_DSDT));
+	m->table[2] = fadt_gpa;
+	m->len[2] = ACPI_FADT_SIZE;
+
+	m->table[3] = get64(fadt, ACPI_FADT_X_DSDT);
+	dsdt = table_at(ram, ram_size, m->table[3], ACPI_HDR_SIZE);
+	ASSERT_NONNULL(dsdt);
+	EXPECT_EQ(0, memcmp(dsdt, "DSDT", 4));
+	ASSERT_EQ((u32)ACPI_HDR_SIZE, get32(dsdt, 4));		/* an empty AML body */
+	EXPECT_EQ(2, dsdt[8]);
+	EXPECT_EQ(0, sum(dsdt, ACPI_HDR_SIZE));
+	m->len[3] = ACPI_HDR_SIZE;
+
+	madt = table_at(ram, ram_size, madt_gpa, ACPI_MADT_HDR_SIZE);
+	ASSERT_NONNULL(madt);
+	m->table[4] = madt_gpa;
+	m->len[4] = get32(madt, 4);
+	ASSERT_NONNULL(table_at(ram, ram_size, madt_gpa, m->len[4]));
+	EXPECT_EQ(5, madt[8]);
+	EXPECT_EQ(0, sum(madt, m->len[4]));
+	EXPECT_EQ(MPTABLE_LAPIC_ADDR, get32(madt, 36));
+	EXPECT_EQ(1u, get32(madt, 40));				/* PCAT_COMPAT */
+	p = madt + ACPI_MADT_HDR_SIZE;
+	end = madt + m->len[4];
+	while (p < end) {
+		ASSERT_TRUE(p + 2 <= end && p[1] >= 2 && p + p[1] <= end);
+		switch (p[0]) {
+		case ACPI_MADT_LAPIC:
+			ASSERT_EQ(ACPI_MADT_LAPIC_LEN, p[1]);
+			ASSERT_LT(m->lapics, 256);
+			EXPECT_EQ(m->lapics, p[2]);		/* processor UID */
+			m->apic_id[m->lapics++] = p[3];
+			EXPECT_EQ(1u, get32(p, 4));		/* enabled */
+			break;
+		case ACPI_MADT_IOAPIC:
+			ASSERT_EQ(ACPI_MADT_IOAPIC_LEN, p[1]);
+			EXPECT_EQ(nr_cpus, p[2]);		/* the MP table's IOAPIC ID */
+			EXPECT_EQ(MPTABLE_IOAPIC_ADDR, get32(p, 4));
+			EXPECT_EQ(0u, get32(p, 8));		/* GSI base */
+			m->ioapics++;
+			break;
+		case ACPI_MADT_ISO:
+			ASSERT_EQ(ACPI_MADT_ISO_LEN, p[1]);
+			EXPECT_EQ(0, p[2]);			/* ISA */
+			EXPECT_EQ(0, p[3]);			/* IRQ 0 */
+			/* The MP table puts ISA IRQ 0 on IOAPIC pin 0: GSI 0. */
+			EXPECT_EQ(0u, get32(p, 4));
+			EXPECT_EQ(5, get16(p, 8));		/* edge, active high */
+			m->isos++;
+			break;
+		case ACPI_MADT_LAPIC_NMI:
+			ASSERT_EQ(ACPI_MADT_NMI_LEN, p[1]);
+			EXPECT_EQ(0xff, p[2]);			/* every processor */
+			EXPECT_EQ(1, p[5]);			/* LINT1 */
+			m->nmis++;
+			break;
+		default:
+			ASSERT_TRUE(!"unknown MADT entry type");
+		}
+		p += p[1];
+	}
+}
+
+FIXTURE(acpi) { u8 ram[0xa0000]; };
+FIXTURE_VARIANT(acpi) { int cpus; };
+FIXTURE_VARIANT_ADD(acpi, cpus_1) { 1 };
+FIXTURE_VARIANT_ADD(acpi, cpus_2) { 2 };
+FIXTURE_VARIANT_ADD(acpi, cpus_4) { 4 };
+FIXTURE_VARIANT_ADD(acpi, cpus_64) { 64 };
+FIXTURE_VARIANT_ADD(acpi, cpus_254) { 254 };
+FIXTURE_SETUP(acpi)
+{
+	memset(self->ram, 0xee, sizeof(self->ram));
+}
+FIXTURE_TEARDOWN(acpi) {}
+
+/* Signatures, lengths, checksums, one enabled Local APIC per vCPU with its CPUID's APIC ID. */
+TEST_F(acpi, tables)
+{
+	int n = variant->cpus;
+	size_t len = acpi_size(n);
+	struct madt_seen m;
+	u64 end = 0;
+
+	ASSERT_LE(len, (size_t)BZIMAGE_ACPI_SIZE);
+	ASSERT_EQ(0, acpi_build(self->ram + BZIMAGE_ACPI, BZIMAGE_ACPI, n));
+	EXPECT_EQ(0xee, self->ram[BZIMAGE_ACPI + len]);		/* nothing written past */
+	EXPECT_EQ(0xee, self->ram[BZIMAGE_ACPI - 1]);
+	acpi_read(self->ram, sizeof(self->ram), BZIMAGE_ACPI, n, &m);
+	ASSERT_EQ(n, m.lapics);
+	for (int i = 0; i < n; i++)
+		EXPECT_EQ(cpuid_apic_id(i), m.apic_id[i]);
+	EXPECT_EQ(1, m.ioapics);
+	EXPECT_EQ(1, m.isos);
+	EXPECT_EQ(1, m.nmis);
+	EXPECT_EQ((u32)(ACPI_MADT_HDR_SIZE + n * 8 + 12 + 10 + 6), m.len[4]);
+	/* The tables do not overlap and end where acpi_size() says. */
+	for (int i = 0; i < 5; i++) {
+		for (int j = 0; j < 5; j++)
+			if (i != j)
+				EXPECT_TRUE(m.table[i] + m.len[i] <= m.table[j] ||
+					    m.table[j] + m.len[j] <= m.table[i]);
+		if (m.table[i] + m.len[i] > end)
+			end = m.table[i] + m.len[i];
+	}
+	EXPECT_EQ(BZIMAGE_ACPI + len, end);
+}
+
+TEST(acpi, bad_arguments)
+{
+	static u8 buf[8192];
+
+	EXPECT_EQ(-EINVAL, acpi_build(buf, 0x9e000, 0));
+	EXPECT_EQ(-EINVAL, acpi_build(buf, 0x9e000, 255));
+	EXPECT_EQ(-EINVAL, acpi_build(buf, 0x9e008, 1));		/* not 16-byte aligned */
+	EXPECT_EQ(-EINVAL, acpi_build(buf, 0xffffff00, 1));	/* crosses 4 GiB */
+	EXPECT_EQ(0, acpi_build(buf, 0x9e000, 254));
+}
+
+/* Loaded for 1, 2, 4 and 64 vCPUs: the kernel finds the RSDP and every table in reserved e820. */
+TEST(load, acpi_in_reserved_e820)
+{
+	static const int counts[] = { 1, 2, 4, 64 };
+	static u8 img[IMG_SIZE];
+	struct mem mem = { 0 };
+	struct bzimage bz;
+	const char *why = NULL;
+
+	craft(img);
+	mem.nr_banks = mem_layout(8 * MIB, mem.banks);
+	mem.host = calloc(1, 8 * MIB);
+	ASSERT_NONNULL(mem.host);
+	ASSERT_EQ(0, bzimage_parse(img, sizeof(img), &bz, &why));
+	ASSERT_EQ(0, bzimage_place(&bz, mem.banks, mem.nr_banks, 0, 4, &why));
+	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+		const u8 *zp = mem.host + BZIMAGE_ZERO_PAGE;
+		struct madt_seen m;
+		int n = counts[c], nr_e820;
+
+		test_diag("%d vCPUs", n);
+		ASSERT_EQ(0, bzimage_load(&mem, img, &bz, NULL, "x=y", n));
+		acpi_read(mem.host, MEM_LOW_END, get64(zp, 0x070), n, &m);
+		EXPECT_EQ(n, m.lapics);
+		nr_e820 = zp[0x1e8];
+		for (int i = 0; i < 5; i++) {
+			bool in = false;
+
+			for (int j = 0; j < nr_e820; j++) {
+				const u8 *e = zp + 0x2d0 + j * 20;
+
+				if (get32(e, 16) == 2 && m.table[i] >= get64(e, 0) &&
+				    m.table[i] + m.len[i] <= get64(e, 0) + get64(e, 8))
+					in = true;
+			}
+			EXPECT_TRUE(in);
+		}
+		/* The EBDA the BIOS data area names starts with the RSDP. */
+		EXPECT_EQ(get64(zp, 0x070), (u64)get16(mem.host, 0x40e) << 4);
+	}
+	free(mem.host);
 }

@@ -116,6 +116,7 @@ static bool serial_put_mark(struct serial *s, size_t extra)
 static void serial_put_locked(struct serial *s, char c)
 {
 	size_t plen = s->prefix ? strlen(s->prefix) : 0;
+	bool held = s->head != s->ready;
 
 	if (!serial_put_mark(s, plen + 1) || s->head - s->tail + plen + 1 > SERIAL_RING) {
 		s->lost++;
@@ -128,6 +129,9 @@ static void serial_put_locked(struct serial *s, char c)
 	s->midline = c != '\n';
 	if (c == '\n' || s->head - s->ready >= SERIAL_LINE) {
 		s->ready = s->head;
+		pthread_cond_signal(&s->more);
+	} else if (!held) {
+		/* A partial line begins: the writer times it (serial_wait_more()). */
 		pthread_cond_signal(&s->more);
 	}
 }

@@ -423,7 +423,11 @@ TEST(uart, input_only_from_pipe_or_tty)
 	close(out[1]);
 }
 
-/* A prompt (no newline) reaches the reader without a flush, once the guest pauses. */
+/*
+ * A prompt (no newline) reaches the reader without a flush, once the
+ * guest pauses: also when the writer was asleep with nothing held, after
+ * a whole line.
+ */
 TEST(uart, partial_line_written_when_quiet)
 {
 	struct pollfd pfd;
@@ -433,6 +437,10 @@ TEST(uart, partial_line_written_when_quiet)
 
 	ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
 	ASSERT_EQ(0, serial_open(fds[1], &s));
+	put_line(s, "line %d\n", 1);
+	ASSERT_EQ(7, read(fds[0], buf, sizeof(buf)));
+	usleep(100 * 1000);	/* the writer sleeps with nothing held */
+	memset(buf, 0, sizeof(buf));
 	for (const char *p = "/ # "; *p; p++)
 		serial_putc(s, *p);
 	pfd = (struct pollfd){ .fd = fds[0], .events = POLLIN };

@@ -2,7 +2,7 @@
 # conformance/linux/tools/tools.mk - static tools a Linux guest's initramfs carries.
 
 # Static, so that they run on the busybox initramfs without a libc there.
-LINUX_TOOL_NAMES := migctl-exit
+LINUX_TOOL_NAMES := migctl-exit memverify
 LINUX_TOOLS	:= $(addprefix $(O)/conformance/linux/tools/,$(LINUX_TOOL_NAMES))
 
 $(LINUX_TOOLS): $(O)/conformance/linux/tools/%: conformance/linux/tools/%.c

@@ -8,7 +8,10 @@
 # e820 map and SMP lines of the kernel's log) and ends the VM through the
 # exit port with conformance/linux/tools/migctl-exit. The 2 and 4 vCPU
 # boots find their CPUs in the ACPI MADT, with no ACPI error; the 1 vCPU
-# boot passes acpi=off and finds it in the MP table. The kernel's console
+# boot passes acpi=off and finds it in the MP table. A kernel started with
+# kexec -e from a 2 vCPU guest, whose local APICs the first kernel left in
+# x2APIC mode, must find the ACPI tables and bring up both CPUs (needs
+# /sbin/kexec, package kexec-tools). The kernel's console
 # is earlyprintk on COM1, kept after boot, into a file per case. A
 # truncated kernel must be refused before any guest runs.
 #
@@ -29,7 +32,8 @@ SLOW=${MIGCTL_SLOW:-1}
 # shellcheck source=../../scripts/ktap.sh
 . "$top/scripts/ktap.sh"
 
-CASES=(boots_1cpu_mptable boots_2cpus_acpi boots_4cpus_acpi truncated_kernel_refused)
+CASES=(boots_1cpu_mptable boots_2cpus_acpi boots_4cpus_acpi kexec_x2apic_acpi
+       truncated_kernel_refused)
 echo "KTAP version 1"
 echo "1..${#CASES[@]}"
 
@@ -64,7 +68,8 @@ k() { echo "<2>migctl-linux: $*" >/dev/kmsg; }
 k "nproc=$(grep -c '^processor' /proc/cpuinfo)"
 k "online=$(cat /sys/devices/system/cpu/online)"
 k "clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
-dmesg | grep -E -e 'BIOS-e820|smp: Brought up|smpboot: CPU|Switched to clocksource|x86: Booting SMP' \
+dmesg | grep -E \
+	-e 'BIOS-e820|smp: Brought up|smpboot: CPU|Switched to clocksource|x86: Booting SMP' \
 	-e 'ACPI|MPTABLE|MultiProcessor' |
 	while read -r line; do k "dmesg: $line"; done
 k "done"
@@ -82,14 +87,16 @@ echo "# kernel $kernel, initramfs $(stat -c %s "$tmp/initramfs.gz") bytes"
 CMDLINE=(earlyprintk=serial,ttyS0,115200,keep loglevel=4 panic=-1)
 LIMIT=$((60 * SLOW))
 
-# boot CPUS [ARG]...: one run, ARGs added to the command line; sets rc, log (COM1), err (stderr).
+# boot CPUS [ARG]...: one run of the initramfs $initrd with $mem of RAM, ARGs
+# added to the command line; sets rc, log (COM1), err (stderr).
+initrd=$tmp/initramfs.gz mem=256M
 boot() {
 	local cpus=$1
 
 	shift
-	log=$tmp/serial-$cpus.log err=$tmp/stderr-$cpus.log
-	"$VMM" --cpus "$cpus" --memory 256M --timeout "$LIMIT" --serial "$log" \
-		--initrd "$tmp/initramfs.gz" "$kernel" -- "${CMDLINE[@]}" "$@" 2>"$err"
+	log=$tmp/serial-$cpus-$(basename "$initrd").log err=$tmp/stderr-$cpus.log
+	"$VMM" --cpus "$cpus" --memory "$mem" --timeout "$LIMIT" --serial "$log" \
+		--initrd "$initrd" "$kernel" -- "${CMDLINE[@]}" "$@" 2>"$err"
 	rc=$?
 }
 
@@ -151,6 +158,87 @@ for cpus in 1 2 4; do
 		ktap_result ok "$name"
 	fi
 done
+
+# kexec: the first kernel (2 vCPUs, ACPI, x2APIC) loads the same kernel
+# with a second initramfs and jumps to it; the second finds the RSDP
+# through the EBDA and its CPUs in the MADT, its local APIC in x2APIC mode.
+kexec_initramfs() {
+	local adds=(--add "$EXIT_TOOL:/bin/migctl-exit") lib
+
+	cat >"$tmp/init2" <<'EOF'
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+k() { echo "<2>migctl-linux: $*" >/dev/kmsg; }
+k "second: online=$(cat /sys/devices/system/cpu/online)"
+dmesg | grep -E 'x2apic|ACPI: RSDP|ACPI: Using|smp: Brought up|ACPI (BIOS )?Error' |
+	while read -r line; do k "dmesg2: $line"; done
+k "second: done"
+/bin/migctl-exit 0
+EOF
+	cat >"$tmp/init1" <<'EOF'
+#!/bin/sh
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+k() { echo "<2>migctl-linux: $*" >/dev/kmsg; }
+dmesg | grep -E 'x2apic|smp: Brought up' | while read -r line; do k "dmesg1: $line"; done
+kexec -l /vmlinuz --initrd=/second.gz --append="$(cat /proc/cmdline)" 2>&1 |
+	while read -r line; do k "kexec -l: $line"; done
+k "first: kexec_loaded=$(cat /sys/kernel/kexec_loaded)"
+kexec -e 2>&1 | while read -r line; do k "kexec -e: $line"; done
+k "first: kexec -e returned"
+/bin/migctl-exit 1
+EOF
+	"$top/conformance/linux/initramfs.sh" -o "$tmp/second.gz" "${adds[@]}" "$tmp/init2" ||
+		return
+	adds+=(--add /sbin/kexec:/sbin/kexec --add "$kernel:/vmlinuz"
+	       --add "$tmp/second.gz:/second.gz")
+	for lib in $(ldd /sbin/kexec | grep -o '/[^ ]*lib[^ ]*'); do
+		adds+=(--add "$(readlink -f "$lib"):$lib")
+	done
+	"$top/conformance/linux/initramfs.sh" -o "$tmp/kexec.gz" "${adds[@]}" "$tmp/init1"
+}
+
+# Why the kexec boot is not what it should be, or nothing.
+check_kexec() {
+	[ "$rc" -eq 0 ] || { echo "migctl-vmm exit $rc: $(tail -n 3 "$err" | tr '\n' ' ')"; return; }
+	grep -q 'migctl-linux: dmesg1: .*x2apic enabled' "$log" ||
+		{ echo "the first kernel did not enable x2APIC: nothing to check"; return; }
+	grep -q 'migctl-linux: second: done' "$log" ||
+		{ echo "the second kernel did not reach /init"; return; }
+	[ "$(marker 'second: online=')" = 0-1 ] ||
+		{ echo "second kernel: CPUs online $(marker 'second: online='), not 0-1"; return; }
+	grep -q 'dmesg2: .*x2apic: enabled by BIOS' "$log" ||
+		{ echo "the second kernel did not find x2APIC mode on"; return; }
+	grep -q 'dmesg2: .*ACPI: Using ACPI (MADT) for SMP configuration' "$log" ||
+		{ echo "the second kernel did not take its CPUs from the MADT"; return; }
+	! grep -qE 'dmesg2: .*ACPI (BIOS )?Error' "$log" || { echo "ACPI errors after kexec"; return; }
+}
+
+if [ -n "$no_boot" ]; then
+	ktap_result skip kexec_x2apic_acpi "$no_boot"
+elif [ ! -x /sbin/kexec ]; then
+	ktap_result skip kexec_x2apic_acpi "no /sbin/kexec (package kexec-tools)"
+elif ! kexec_initramfs >"$tmp/kexec-initramfs.log" 2>&1; then
+	sed 's/^/# /' "$tmp/kexec-initramfs.log"
+	ktap_result fail kexec_x2apic_acpi "could not build the kexec initramfs"
+else
+	initrd=$tmp/kexec.gz mem=512M	# the kernel and both initramfs in it
+	boot 2
+	why=$(check_kexec)
+	tr -d '\r' <"$log" | grep -E 'migctl-linux: (dmesg1|dmesg2|second|first|kexec)' |
+		sed 's/^.*migctl-linux: /# /'
+	if [ -n "$why" ]; then
+		tr -d '\r' <"$log" | tail -n 20 | sed 's/^/# serial: /'
+		ktap_result fail kexec_x2apic_acpi "$why"
+	else
+		ktap_result ok kexec_x2apic_acpi
+	fi
+fi
 
 # A kernel cut short is refused, naming what is wrong, before a guest runs.
 head -c $(($(stat -c %s "$kernel") / 2)) "$kernel" >"$tmp/truncated"

@@ -5,6 +5,7 @@
 #   make check         install missing packages, build, run every test
 #   make check-asan    the same tests built with ASan and UBSan
 #   make demo          the main demonstration
+#   make linux-check   the Linux guest suite (conformance/linux/), on a standard KVM
 #   make docs          HTML spec and docs, man pages
 #   make install       PREFIX=/usr/local DESTDIR= (staged installs)
 #   V=1 verbose, WERROR=0 warnings are not errors, O=DIR build directory

@@ -8,4 +8,5 @@ include conformance/vmm/vmm-suite.mk
 include conformance/vmm/reliability.mk
 include conformance/vmm/crafted-stream.mk
 include conformance/linux/tools/tools.mk
+include conformance/linux/linux-suite.mk
 include conformance/run.mk

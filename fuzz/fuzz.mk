@@ -47,7 +47,7 @@ FUZZ_VMM_SRCS	:= $(patsubst $(O)/%.o,%.c,$(VMM_CORE_OBJS)) vmm/migrate/recv.c \
 FUZZ_SRCS_incoming	:= fuzz/incoming.c fuzz/incoming_vm.c $(FUZZ_VMM_SRCS) \
 			   $(FUZZ_MIGRATE_SRCS) $(FUZZ_HOST_SRCS)
 # The bzImage setup header parser, its placement and zero page (vmm/bzimage.c).
-FUZZ_SRCS_bzimage	:= fuzz/bzimage.c vmm/bzimage.c vmm/mptable.c vmm/boot.c vmm/mem.c \
+FUZZ_SRCS_bzimage	:= fuzz/bzimage.c vmm/bzimage.c vmm/acpi.c vmm/mptable.c vmm/boot.c vmm/mem.c \
 			   $(FUZZ_HOST_SRCS)
 FUZZ_LIBS_bzimage	:= -lpthread
 FUZZ_LIBS_incoming	:= $(VMM_MIGRATE_LDLIBS) $(VMM_LDLIBS)

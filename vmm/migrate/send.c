@@ -19,6 +19,9 @@
 
 #define SEND_PAGE	4096ull
 #define SEND_TICK_PAGES	8192	/* 32 MiB between progress reports */
+/* Or, every SEND_TICK_CLOCK pages, a report when SEND_TICK_MS have passed. */
+#define SEND_TICK_CLOCK	64
+#define SEND_TICK_MS	200
 #define SEND_SCAN_WORDS	512	/* round 0 asks which pages exist 32768 at a time */
 #define SEND_WHY_MS	1000	/* after a broken stream: the wait for a FAIL reason */
 
@@ -39,6 +42,7 @@ struct send_ctx {
 	u64 t0, t_pause;
 	u64 t_fetch;			/* the last dirty-log fetch */
 	u64 round_t0, round_bytes0;	/* when the last round began, bytes then */
+	u64 progress_ms;		/* when the last progress report went out */
 	bool paused;
 	char *err;
 	size_t errlen;
@@ -177,8 +181,9 @@ static void send_progress(struct send_ctx *c, u64 remaining)
 {
 	struct migrate_stream_stats ws;
 	struct migrate_progress p;
-	u64 el = send_now_ms() - c->t0;
+	u64 now = send_now_ms(), el = now - c->t0;
 
+	c->progress_ms = now;
 	if (!c->a->progress)
 		return;
 	migrate_writer_stats(c->w, &ws);
@@ -217,16 +222,21 @@ static int send_throttle(struct send_ctx *c)
 }
 
 /*
- * Within a round, every SEND_TICK_PAGES pages: progress for query-migrate
- * and the terminal, and a cancel is seen without waiting for the round
- * (the first one is all of RAM).
+ * Within a round, every SEND_TICK_PAGES pages, or SEND_TICK_MS after the
+ * last report when pages go slowly (a bandwidth limit, a slow link):
+ * progress for query-migrate and the terminal, and a cancel is seen
+ * without waiting for the round (the first one is all of RAM).
  */
 static int send_tick(struct send_ctx *c, u64 *sent, u64 total)
 {
 	int ret = send_throttle(c);
 
-	if (ret || ++*sent % SEND_TICK_PAGES)
+	if (ret)
 		return ret;
+	++*sent;
+	if (*sent % SEND_TICK_PAGES &&
+	    (*sent % SEND_TICK_CLOCK || send_now_ms() - c->progress_ms < SEND_TICK_MS))
+		return 0;
 	if (atomic_load(c->a->cancel))
 		return send_fail(c, -ECANCELED, "%s", "cancelled");
 	send_progress(c, total - *sent);

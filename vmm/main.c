@@ -146,8 +146,12 @@ static void vmm_setup_vm(struct vmm *v)
 	/* --check-guest without --serial: the guest's lines are diagnostics of its KTAP. */
 	if (v->opt.check_guest && !v->opt.serial)
 		serial_set_prefix(v->serial, "# guest: ");
-	/* --serial stdio: the guest's console input is ours, from a pipe or a tty. */
-	if (!v->opt.serial)
+	/*
+	 * --serial stdio: a terminal on standard input is the guest's console
+	 * input. A pipe only with --console-input: scripts run the VMM with
+	 * their own standard input (a loop's list, say), which it must not eat.
+	 */
+	if (!v->opt.serial && (v->opt.console_input || isatty(STDIN_FILENO)))
 		serial_set_input(v->serial, STDIN_FILENO);
 	if (!v->opt.sevsim)
 		return;

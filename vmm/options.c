@@ -218,6 +218,7 @@ static bool options_flag(struct options *o, const char *name)
 		{ "sev-sim", &o->sevsim }, { "check-guest", &o->check_guest },
 		{ "help", &o->help }, { "version", &o->version },
 		{ "migrate-insecure", &o->migrate_insecure },
+		{ "console-input", &o->console_input },
 	};
 
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
@@ -346,6 +347,8 @@ const char *options_usage(void)
 	"  --migctl MODE      protocol the host offers: off, v1, v2 (default v2)\n"
 	"  --features LIST    v2 features: msr-psc,list | none | all (default all)\n"
 	"  --serial FILE      COM1 output to FILE, or stdio (default)\n"
+	"  --console-input    with stdio, standard input feeds COM1 even when it is\n"
+	"                     a pipe (by default only a terminal does)\n"
 	"  --initrd FILE      initial RAM disk for a bzImage kernel\n"
 	"  --timeout SECONDS  stop the guest after this time: message 'timeout', exit 1\n"
 	"  --sev-sim          simulated memory encryption: RAM starts private, key page\n"

@@ -47,6 +47,7 @@ struct options {
 	unsigned int max_rounds;
 	unsigned int max_bandwidth;	/* MiB/s of pre-copy, 0: unlimited */
 	enum mem_dirty_mode dirty_log;	/* how a migration logs dirty pages */
+	bool console_input;	/* stdin feeds COM1 even when it is not a terminal */
 	bool trace;
 	bool check_guest;	/* judge the guest's protocol use (G rules) */
 	bool stats;

@@ -101,7 +101,7 @@ vmm() {
 	# Held open read-write: the VMM's open does not wait, and no EOF comes early.
 	exec {fd}<>"$tmp/$name.in"
 	in_fd[$name]=$fd
-	timeout -k 5 "$LIMIT" "$VMM" --serial stdio --timeout "$LIMIT" "$@" \
+	timeout -k 5 "$LIMIT" "$VMM" --serial stdio --console-input --timeout "$LIMIT" "$@" \
 		<"$tmp/$name.in" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	pid=$!
 	pids+=("$pid")

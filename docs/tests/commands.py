@@ -214,8 +214,10 @@ def main():
             args = [to_build(a) for a in argv[1:]]
             if '--help' in args or '-h' in args or '--version' in args or '-V' in args:
                 continue
-            # A migration end point waits for its partner: parsed above only.
-            if any(a.split('=', 1)[0] in ('--incoming', '--control') for a in args):
+            # A migration end point waits for its partner, and a Linux kernel
+            # runs its initramfs until told to stop (vmm/tests/linux-boot.sh
+            # boots one): parsed above only.
+            if any(a.split('=', 1)[0] in ('--incoming', '--control', '--initrd') for a in args):
                 continue
             for i, a in enumerate(args[:-1]):
                 if a == '--serial' and args[i + 1] != 'stdio':

@@ -102,6 +102,23 @@ static void vcpu_flat_seg(struct kvm_segment *s, u16 sel, u8 type)
 	};
 }
 
+/*
+ * The segments both boot states share: flat 4 GiB code (CS) and data (DS,
+ * ES, FS, GS, SS), a 32-bit busy TSS and an empty LDT, the given GDT.
+ */
+static void vcpu_flat_sregs(struct kvm_sregs *sregs, u64 gdt_base, u16 gdt_limit)
+{
+	vcpu_flat_seg(&sregs->cs, VCPU_FLAT_CS, 0xb);	/* code, read, accessed */
+	vcpu_flat_seg(&sregs->ds, VCPU_FLAT_DS, 0x3);	/* data, write, accessed */
+	sregs->es = sregs->fs = sregs->gs = sregs->ss = sregs->ds;
+	sregs->tr = (struct kvm_segment){
+		.selector = VCPU_FLAT_TR, .limit = 0x67, .type = 0xb, .present = 1,
+	};
+	sregs->ldt = (struct kvm_segment){ .limit = 0xffff, .type = 0x2, .present = 1 };
+	sregs->gdt.base = gdt_base;
+	sregs->gdt.limit = gdt_limit;
+}
+
 int vcpu_set_flat32(struct vcpu *vcpu, const struct vcpu_flat32 *st)
 {
 	struct kvm_sregs sregs;
@@ -111,15 +128,7 @@ int vcpu_set_flat32(struct vcpu *vcpu, const struct vcpu_flat32 *st)
 
 	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
 		return -errno;
-	vcpu_flat_seg(&sregs.cs, VCPU_FLAT_CS, 0xb);	/* code, read, accessed */
-	vcpu_flat_seg(&sregs.ds, VCPU_FLAT_DS, 0x3);	/* data, write, accessed */
-	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
-	sregs.tr = (struct kvm_segment){
-		.selector = VCPU_FLAT_TR, .limit = 0x67, .type = 0xb, .present = 1,
-	};
-	sregs.ldt = (struct kvm_segment){ .limit = 0xffff, .type = 0x2, .present = 1 };
-	sregs.gdt.base = st->gdt_base;
-	sregs.gdt.limit = st->gdt_limit;
+	vcpu_flat_sregs(&sregs, st->gdt_base, st->gdt_limit);
 	sregs.idt.base = st->idt_base;
 	sregs.idt.limit = st->idt_limit;
 	sregs.cr0 = 0x11;	/* PE | ET, paging off */
@@ -140,17 +149,9 @@ int vcpu_set_long64(struct vcpu *vcpu, const struct vcpu_long64 *st)
 
 	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
 		return -errno;
-	vcpu_flat_seg(&sregs.cs, VCPU_FLAT_CS, 0xb);
+	vcpu_flat_sregs(&sregs, st->gdt_base, st->gdt_limit);
 	sregs.cs.l = 1;		/* 64-bit code: D must be clear */
 	sregs.cs.db = 0;
-	vcpu_flat_seg(&sregs.ds, VCPU_FLAT_DS, 0x3);
-	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
-	sregs.tr = (struct kvm_segment){
-		.selector = VCPU_FLAT_TR, .limit = 0x67, .type = 0xb, .present = 1,
-	};
-	sregs.ldt = (struct kvm_segment){ .limit = 0xffff, .type = 0x2, .present = 1 };
-	sregs.gdt.base = st->gdt_base;
-	sregs.gdt.limit = st->gdt_limit;
 	sregs.idt.base = 0;
 	sregs.idt.limit = 0;
 	sregs.cr0 = 0x80000011;	/* PG | ET | PE */

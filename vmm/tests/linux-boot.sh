@@ -31,28 +31,18 @@ EXIT_TOOL=$O/conformance/linux/tools/migctl-exit
 SLOW=${MIGCTL_SLOW:-1}
 # shellcheck source=../../scripts/ktap.sh
 . "$top/scripts/ktap.sh"
+# shellcheck source=../../conformance/linux/lib.sh
+. "$top/conformance/linux/lib.sh"
 
 CASES=(boots_1cpu_mptable boots_2cpus_acpi boots_4cpus_acpi kexec_x2apic_acpi
        truncated_kernel_refused)
 echo "KTAP version 1"
 echo "1..${#CASES[@]}"
 
-kernel=${MIGCTL_LINUX_KERNEL:-$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)}
-[ -n "$kernel" ] && [ -r "$kernel" ] ||
-	ktap_skip_all ${#CASES[@]} "no readable /boot/vmlinuz-* (package linux-image-amd64)" "${CASES[@]}"
-[ -x /bin/busybox ] ||
-	ktap_skip_all ${#CASES[@]} "no /bin/busybox (package busybox-static)" "${CASES[@]}"
-for f in "$VMM" "$EXIT_TOOL"; do
-	[ -x "$f" ] || { echo "# $f is missing: run make O=$O first"; exit 1; }
-done
-[ -r /dev/kvm ] && [ -w /dev/kvm ] ||
-	ktap_skip_all ${#CASES[@]} "no usable /dev/kvm (run through scripts/kvm-run)" "${CASES[@]}"
-# A KVM of another kind (kvm-run --check: "other") does not run a stock
-# kernel's ring 0; make check runs this test through scripts/kvm-run too.
-kind=$("$top/scripts/kvm-run" --check 2>/dev/null | sed -n 's/^native KVM: \([a-z]*\).*/\1/p')
-no_boot=
-[ "$kind" = standard ] ||
-	no_boot="not a standard KVM here ($kind): scripts/kvm-run runs this test on one"
+# The kernel, busybox and /dev/kvm, or every case skipped; the boots also
+# need a standard KVM (make check runs this test through scripts/kvm-run).
+linux_preflight --any-kvm "$VMM" "$EXIT_TOOL" -- "${CASES[@]}"
+no_boot=$(linux_not_standard)
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/linux-boot.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

@@ -33,21 +33,14 @@ EXIT_TOOL=$O/conformance/linux/tools/migctl-exit
 SLOW=${MIGCTL_SLOW:-1}
 # shellcheck source=../../scripts/ktap.sh
 . "$top/scripts/ktap.sh"
+# shellcheck source=../../conformance/linux/lib.sh
+. "$top/conformance/linux/lib.sh"
 
 CASES=(shell_on_ttyS0 shell_after_migration)
 echo "KTAP version 1"
 echo "1..${#CASES[@]}"
 
-kernel=${MIGCTL_LINUX_KERNEL:-$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)}
-[ -n "$kernel" ] && [ -r "$kernel" ] ||
-	ktap_skip_all ${#CASES[@]} "no readable /boot/vmlinuz-* (package linux-image-amd64)" "${CASES[@]}"
-[ -x /bin/busybox ] ||
-	ktap_skip_all ${#CASES[@]} "no /bin/busybox (package busybox-static)" "${CASES[@]}"
-for f in "$VMM" "$EXIT_TOOL"; do
-	[ -x "$f" ] || { echo "# $f is missing: run make O=$O first"; exit 1; }
-done
-[ -r /dev/kvm ] && [ -w /dev/kvm ] ||
-	ktap_skip_all ${#CASES[@]} "no usable /dev/kvm (run through scripts/kvm-run)" "${CASES[@]}"
+linux_preflight "$VMM" "$EXIT_TOOL" -- "${CASES[@]}"
 
 # Local: a FIFO cannot live on a 9p share (kvm-run's).
 tmp=$(mktemp -d /tmp/linux-console.XXXXXX)

@@ -18,8 +18,9 @@
 # Environment: O (build directory; default: the one this script was
 # installed in by make, else "build"), MIGCTL_VMM,
 # MIGCTL_TEST_IMAGE, QEMU (default qemu-system-x86_64), MIGCTL_RUN_TIMEOUT
-# (seconds per run, default 120, times MIGCTL_SLOW as in
-# conformance/vmm/lib.sh), MIGCTL_HOST_SUITE_FILTER (glob on run names).
+# (seconds per run, default 30, times MIGCTL_SLOW as in
+# conformance/vmm/lib.sh; a run takes 0.5 s natively), MIGCTL_HOST_SUITE_FILTER
+# (glob on run names). A run past its limit fails with its threads' stacks.
 
 # Covers: V-6, V-11
 
@@ -32,7 +33,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../vmm/lib.sh
 . "$here/../vmm/lib.sh" || exit 1
 QEMU=${QEMU:-qemu-system-x86_64}
-TIMEOUT=$(scaled "${MIGCTL_RUN_TIMEOUT:-120}")
+TIMEOUT=$(scaled "${MIGCTL_RUN_TIMEOUT:-30}")
 FILTER=${MIGCTL_HOST_SUITE_FILTER:-*}
 
 # name, host, vCPUs, what the host offers (--migctl and expect=), v2 features
@@ -122,14 +123,30 @@ run_host() {	# host cpus mode features test
 		feat=(--features "$4")
 	fi
 	if [ "${1%-sevsim}" = vmm ]; then
-		timeout -k 5 "$TIMEOUT" "$VMM" --cpus "$2" --migctl "$3" "${feat[@]}" "${sev[@]}" \
-			--stats --timeout "$TIMEOUT" "$IMAGE" -- "${args[@]}"
+		timeout -k 5 $((TIMEOUT + 5)) "$VMM" --cpus "$2" --migctl "$3" "${feat[@]}" \
+			"${sev[@]}" --stats --timeout "$TIMEOUT" "$IMAGE" -- "${args[@]}" &
 	else
 		timeout -k 5 "$TIMEOUT" "$QEMU" -accel kvm -cpu host,-arch-capabilities -M q35 \
 			-m 64M -smp "$2" -nodefaults -display none -no-reboot -serial stdio \
 			-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-			-kernel "$IMAGE" -append "${args[*]}"
+			-kernel "$IMAGE" -append "${args[*]}" &
 	fi
+	limited $!
+}
+
+# limited PID: waits for the run under timeout(1) that is PID and returns
+# its status; a second before its time limit, the stacks of a run still
+# going are kept in $tmp/stacks.
+limited() {
+	local n=0 stall=$(((TIMEOUT - 1) * 10))
+
+	: >"$tmp/stacks"
+	while kill -0 "$1" 2>/dev/null && [ $n -lt $stall ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	kill -0 "$1" 2>/dev/null && lib_stacks "$(vmm_pid "$1")" >"$tmp/stacks"
+	wait "$1"
 }
 
 # The guest's verdict from the host's exit status: pass, skip or fail.
@@ -305,8 +322,9 @@ while read -r name host cpus mode features glob; do
 	secs=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || echo "?")
 	sed 's/^/  /' "$tmp/out"
 	echo "# $name: exit status $status after ${secs}s"
-	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ] || [ -s "$tmp/stacks" ]; then
 		sed 's/^/# stderr: /' "$tmp/err" | tail -n 5
+		cat "$tmp/stacks"
 		ktap_result fail "$name" "timeout after ${TIMEOUT}s: the guest hung"
 		continue
 	fi

@@ -194,6 +194,21 @@ vmm_pid() {
 	[ -n "$c" ] && echo "$c"
 }
 
+# lib_stacks PID: what each thread of process PID is doing, as
+# diagnostics: its name, scheduler state and kernel wait channel, then,
+# with gdb, each thread's user stack. For a run past its time limit,
+# taken before it is killed: a hang is then a trace, not a guess.
+lib_stacks() {
+	local t
+	[ -n "${1:-}" ] && [ -d "/proc/$1" ] || return 0
+	for t in /proc/"$1"/task/*; do
+		echo "# thread ${t##*/} $(cat "$t/comm" 2>/dev/null): state $(sed 's/.*) //; s/ .*//' "$t/stat" 2>/dev/null), wchan $(cat "$t/wchan" 2>/dev/null)"
+	done
+	command -v gdb >/dev/null || return 0
+	timeout 60 gdb -batch -nx -p "$1" -ex "thread apply all bt 16" </dev/null 2>/dev/null |
+		grep -E '^(Thread|#[0-9])' | sed 's/^/# gdb: /' | head -n 300
+}
+
 # A sev-sim destination for the workload VM on the next port: its URI in $uri.
 dest() {
 	local name=$1; shift

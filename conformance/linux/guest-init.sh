@@ -7,17 +7,11 @@
 # loglevel, as "migctl-linux: TEXT". The VM ends through the exit port
 # (migctl-exit) with 0 when the case's guest part went well, 1 if not.
 #
-# Kernel command line (after migctl-vmm's --):
+# Kernel command line (after migctl-vmm's --): mc.case=NAME runs the
+# function case_NAME, from this file (boot) or from one of the case files
+# below /etc/migctl/ (guest-*.sh, sourced here), with the mc.* arguments
+# that file names; its status is the VM's.
 #   mc.case=boot           markers (CPUs, clocksource, uptime), then exit 0
-#   mc.case=migrate        memverify mc.mib= MiB for mc.secs= seconds, its
-#                          lines relayed; then "after" markers and a second
-#                          short memverify run, its status the VM's
-#   mc.case=module         the module (/lib/modules/migctl.ko): its state
-#                          from debugfs; with mc.full=1 also unload and
-#                          load, CPU 1 offline and online, and conversions
-#                          through debugfs (mc.conv= GPA: 64 pages
-#                          contiguous, strided and in random order), with
-#                          the counters each moved
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -39,55 +33,13 @@ relay() { while read -r line; do k "$line"; done; }
 # memverify MIB SECONDS, its lines relayed; prints its exit status.
 memverify() { { { /bin/memverify "$@"; echo $? >&3; } | relay; } 3>&1; }
 
-DBG=/sys/kernel/debug/migctl
-# st FIELD: a field of the module's state file.
-st() { sed -n "s/^$1: //p" $DBG/state; }
-state() { k "$1 state=$(st state) version=$(st version) features=$(st features) out_reason=$(st out_reason)"; }
+# The cases of the other files.
+for f in /etc/migctl/guest-*.sh; do
+	[ -r "$f" ] && . "$f"
+done
 
-# conv NAME FILE: FILE's lines in one write to convert (one batch); the
-# counters it moved.
-conv() {
-	local r l h p e
-	r=$(st requests) l=$(st list_calls) h=$(st hypercalls) p=$(st psc_writes) e=$(st errors)
-	dd if="$2" of=$DBG/convert bs=65536 2>/dev/null || k "convert $1: write failed"
-	k "convert $1 requests=$(($(st requests) - r)) list_calls=$(($(st list_calls) - l)) hypercalls=$(($(st hypercalls) - h)) psc_writes=$(($(st psc_writes) - p)) errors=$(($(st errors) - e))"
-}
-
-# pages BASE STEP: 64 lines "GPA 1 shared", page i at BASE + i * STEP pages.
-pages() {
-	local i=0
-	while [ $i -lt 64 ]; do
-		printf '0x%x 1 shared\n' $(($1 + i * $2 * 4096))
-		i=$((i + 1))
-	done
-}
-
-module_case() {
-	local base
-	mount -t debugfs debugfs /sys/kernel/debug
-	insmod /lib/modules/migctl.ko || { k "insmod failed"; return 1; }
-	state loaded
-	[ "$(arg full)" = 1 ] || return 0
-	rmmod migctl || { k "rmmod failed"; return 1; }
-	k "unloaded debugfs=$(ls $DBG 2>/dev/null | wc -l)"
-	insmod /lib/modules/migctl.ko || { k "insmod again failed"; return 1; }
-	state reloaded
-	echo 0 >/sys/devices/system/cpu/cpu1/online || k "cpu1 offline failed"
-	k "cpu1 offline online=$(cat /sys/devices/system/cpu/online)"
-	state cpu1-offline
-	echo 1 >/sys/devices/system/cpu/cpu1/online || k "cpu1 online failed"
-	k "cpu1 online online=$(cat /sys/devices/system/cpu/online)"
-	state cpu1-online
-	base=$(($(arg conv)))
-	pages $base 1 >/tmp/contiguous
-	pages $((base + 0x100000)) 2 >/tmp/strided
-	pages $((base + 0x200000)) 1 | shuf >/tmp/random
-	for c in contiguous strided random; do conv $c /tmp/$c; done
-	state converted
-	# The VM ends now, as a power-off: first what the kernel's reboot
-	# notifier does then (G-11: write 0 before a shutdown).
-	echo "opt-out shutdown" >$DBG/control || k "opt-out failed"
-	state shutdown
+case_boot() {
+	k "done"
 	return 0
 }
 
@@ -95,28 +47,10 @@ k "init uptime=$(cut -d' ' -f1 /proc/uptime)"
 k "nproc=$(grep -c '^processor' /proc/cpuinfo)"
 k "clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 
-case $(arg case) in
-boot)
-	k "done"
-	quit 0
-	;;
-migrate)
-	status=$(memverify "$(arg mib)" "$(arg secs)")
-	k "memverify status=$status"
-	# After the move: the clock and the console go on, and it can still work.
-	k "after uptime=$(cut -d' ' -f1 /proc/uptime) clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
-	[ "$status" = 0 ] || quit 1
-	status=$(memverify 4 1)
-	k "memverify again status=$status"
-	[ "$status" = 0 ] && quit 0
-	quit 1
-	;;
-module)
-	module_case
+c=$(arg case)
+if [ -n "$c" ] && command -v "case_$c" >/dev/null; then
+	"case_$c"
 	quit $?
-	;;
-*)
-	k "unknown case '$(arg case)'"
-	quit 1
-	;;
-esac
+fi
+k "unknown case '$c'"
+quit 1

@@ -4,9 +4,9 @@
 # Sources conformance/vmm/lib.sh (VMMs, sockets, waits, KTAP) and
 # conformance/linux/lib.sh (the kernel, the checks before a boot), and
 # gives the suite's programs one initramfs (conformance/linux/initramfs.sh:
-# busybox, /init from guest-init.sh, the static tools of
-# conformance/linux/tools/ and the module when it is built) and the
-# helpers to boot it and read its console.
+# busybox, /init from guest-init.sh with the cases of guest-*.sh, the
+# static tools of conformance/linux/tools/ and the module when it is
+# built) and the helpers to boot it and read its console.
 #
 # A program sets CASES and calls suite_start, which prints the plan and
 # skips every case when something the suite needs is missing.
@@ -42,14 +42,17 @@ MODULE=$O/guest/linux/migctl.ko
 # suite_start: the plan for CASES; the suite's needs, else every case
 # skipped; the initramfs, $tmp/initramfs.gz.
 suite_start() {
-	local module_add=()
+	local module_add=() f cases=()
 
 	echo "KTAP version 1"
 	echo "1..${#CASES[@]}"
 	linux_preflight "$VMM" "$TOOLS/migctl-exit" "$TOOLS/memverify" -- "${CASES[@]}"
 	[ -r "$MODULE" ] && module_add=(--add "$MODULE:/lib/modules/migctl.ko")
+	for f in "$here"/guest-*.sh; do
+		[ "$f" = "$here/guest-init.sh" ] || cases+=(--add "$f:/etc/migctl/$(basename "$f")")
+	done
 	if ! "$here/initramfs.sh" -o "$tmp/initramfs.gz" --add "$TOOLS/migctl-exit:/bin/migctl-exit" \
-		--add "$TOOLS/memverify:/bin/memverify" "${module_add[@]}" "$here/guest-init.sh" \
+		--add "$TOOLS/memverify:/bin/memverify" "${module_add[@]}" "${cases[@]}" "$here/guest-init.sh" \
 		>"$tmp/initramfs.log" 2>&1; then
 		sed 's/^/# /' "$tmp/initramfs.log"
 		ktap_skip_all ${#CASES[@]} "initramfs.sh failed" "${CASES[@]}"

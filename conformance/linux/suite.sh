@@ -39,21 +39,27 @@ if [ -n "${MIGCTL_LINUX_KEEP:-}" ]; then
 fi
 MODULE=$O/guest/linux/migctl.ko
 
-# suite_start: the plan for CASES; the suite's needs, else every case
-# skipped; the initramfs, $tmp/initramfs.gz.
-suite_start() {
-	local module_add=() f cases=()
+# suite_initramfs OUT [--add SRC:DST]...: the suite's initramfs, with more files.
+suite_initramfs() {
+	local out=$1 module_add=() f cases=()
 
-	echo "KTAP version 1"
-	echo "1..${#CASES[@]}"
-	linux_preflight "$VMM" "$TOOLS/migctl-exit" "$TOOLS/memverify" -- "${CASES[@]}"
+	shift
 	[ -r "$MODULE" ] && module_add=(--add "$MODULE:/lib/modules/migctl.ko")
 	for f in "$here"/guest-*.sh; do
 		[ "$f" = "$here/guest-init.sh" ] || cases+=(--add "$f:/etc/migctl/$(basename "$f")")
 	done
-	if ! "$here/initramfs.sh" -o "$tmp/initramfs.gz" --add "$TOOLS/migctl-exit:/bin/migctl-exit" \
-		--add "$TOOLS/memverify:/bin/memverify" "${module_add[@]}" "${cases[@]}" "$here/guest-init.sh" \
-		>"$tmp/initramfs.log" 2>&1; then
+	"$here/initramfs.sh" -o "$out" --add "$TOOLS/migctl-exit:/bin/migctl-exit" \
+		--add "$TOOLS/memverify:/bin/memverify" "${module_add[@]}" "${cases[@]}" "$@" \
+		"$here/guest-init.sh"
+}
+
+# suite_start: the plan for CASES; the suite's needs, else every case
+# skipped; the initramfs, $tmp/initramfs.gz.
+suite_start() {
+	echo "KTAP version 1"
+	echo "1..${#CASES[@]}"
+	linux_preflight "$VMM" "$TOOLS/migctl-exit" "$TOOLS/memverify" -- "${CASES[@]}"
+	if ! suite_initramfs "$tmp/initramfs.gz" >"$tmp/initramfs.log" 2>&1; then
 		sed 's/^/# /' "$tmp/initramfs.log"
 		ktap_skip_all ${#CASES[@]} "initramfs.sh failed" "${CASES[@]}"
 	fi

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* ctlreq.c - one control-socket request line: parsed, checked field by field, and its reply. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,7 +13,8 @@
 #define CTLREQ_DEPTH	3	/* an object holding an array or object: a type error, not a parse error */
 #define CTLREQ_TO_TEXT	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-enum ctlreq_key { KEY_URI, KEY_WAIT, KEY_DOWNTIME, KEY_ROUNDS, KEY_BANDWIDTH, KEY_NR };
+enum ctlreq_key { KEY_URI, KEY_WAIT, KEY_DOWNTIME, KEY_ROUNDS, KEY_BANDWIDTH, KEY_FROM_GFN,
+		  KEY_NR };
 
 #define K(key)	(1u << (key))
 
@@ -30,6 +32,7 @@ static const struct {
 	{ "cont", CTLREQ_CONT, 0 },
 	{ "query-status", CTLREQ_QUERY_STATUS, 0 },
 	{ "quit", CTLREQ_QUIT, 0 },
+	{ "query-status-log", CTLREQ_QUERY_STATUS_LOG, K(KEY_FROM_GFN) },
 };
 
 /* The integer keys: their range, as the matching command-line options have it. */
@@ -42,6 +45,7 @@ static const struct {
 	[KEY_DOWNTIME] = { "downtime_ms", 1, OPTIONS_MAX_DOWNTIME_MS },
 	[KEY_ROUNDS] = { "max_rounds", 1, OPTIONS_MAX_ROUNDS },
 	[KEY_BANDWIDTH] = { "max_bandwidth_mib", 0, OPTIONS_MAX_BANDWIDTH },
+	[KEY_FROM_GFN] = { "from_gfn", 0, CTLREQ_GFN_MAX },
 };
 
 /* At most 32 characters of what a client sent, for a message: printable ASCII. */
@@ -109,7 +113,7 @@ static int ctlreq_key(struct json_object *val, enum ctlreq_key key, struct ctlre
 {
 	long long *ints[KEY_NR] = {
 		[KEY_DOWNTIME] = &req->downtime_ms, [KEY_ROUNDS] = &req->max_rounds,
-		[KEY_BANDWIDTH] = &req->max_bandwidth_mib,
+		[KEY_BANDWIDTH] = &req->max_bandwidth_mib, [KEY_FROM_GFN] = &req->from_gfn,
 	};
 	const char *name = ctlreq_keys[key].name, *s;
 	long long n;
@@ -236,7 +240,8 @@ int ctlreq_parse(const char *line, size_t len, struct ctlreq *req, char *err, si
 	struct json_object *obj, *id;
 	int ret = 0;
 
-	*req = (struct ctlreq){ .downtime_ms = -1, .max_rounds = -1, .max_bandwidth_mib = -1 };
+	*req = (struct ctlreq){ .downtime_ms = -1, .max_rounds = -1, .max_bandwidth_mib = -1,
+				.from_gfn = 0 };
 	obj = ctlreq_object(line, len, err, errlen);
 	if (!obj)
 		return -EINVAL;
@@ -262,6 +267,48 @@ int ctlreq_reply(char *out, size_t size, const char *id, const char *body)
 	snprintf(out, size, "{%s%s%s\"error\":\"the reply is longer than %zu bytes\"}\n",
 		     *id ? "\"id\":" : "", id, *id ? "," : "", size - 2);
 	return -E2BIG;
+}
+
+/* snprintf() that keeps count in *@n and fails once @size is exceeded. */
+static bool ctlreq_put(char *out, size_t size, int *n, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(out + *n, size - *n, fmt, ap);
+	va_end(ap);
+	if (k < 0 || (size_t)k >= size - *n)
+		return false;
+	*n += k;
+	return true;
+}
+
+int ctlreq_status_log(char *out, size_t size, unsigned long long from_gfn,
+		      unsigned long long private_pages, unsigned long long shared_pages,
+		      bool (*next_run)(void *opaque, unsigned long long *gfn,
+				       unsigned long long *npages, bool *private),
+		      void *opaque)
+{
+	unsigned long long gfn = from_gfn, npages;
+	int n = 0, runs = 0;
+	bool private, more = true, ok;
+
+	ok = ctlreq_put(out, size, &n, "{\"return\":{\"private_pages\":%llu,\"shared_pages\":%llu,"
+			"\"from_gfn\":%llu,\"runs\":[", private_pages, shared_pages, from_gfn);
+	while (ok && runs < CTLREQ_LOG_RUNS && (more = next_run(opaque, &gfn, &npages, &private))) {
+		ok = ctlreq_put(out, size, &n, "%s[%llu,%llu,\"%s\"]", runs ? "," : "", gfn, npages,
+				private ? "private" : "shared");
+		runs++;
+		gfn += npages;
+	}
+	if (ok && more && runs == CTLREQ_LOG_RUNS)
+		more = next_run(opaque, &gfn, &npages, &private);
+	if (ok && more)
+		ok = ctlreq_put(out, size, &n, "],\"next_gfn\":%llu}}", gfn);
+	else if (ok)
+		ok = ctlreq_put(out, size, &n, "],\"next_gfn\":null}}");
+	return ok ? n : -E2BIG;
 }
 
 int ctlreq_error(char *out, size_t size, const char *id, const char *msg)

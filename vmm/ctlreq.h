@@ -21,7 +21,12 @@ enum ctlreq_cmd {
 	CTLREQ_CONT,
 	CTLREQ_QUERY_STATUS,
 	CTLREQ_QUIT,
+	CTLREQ_QUERY_STATUS_LOG,
 };
+
+/* query-status-log: at most this many runs in one reply, from "from_gfn" on. */
+#define CTLREQ_LOG_RUNS		64
+#define CTLREQ_GFN_MAX		((1ll << 52) - 1)	/* a 64-bit physical address's frame */
 
 /* set-parameters: a value not given stays -1. */
 struct ctlreq {
@@ -32,6 +37,7 @@ struct ctlreq {
 	long long downtime_ms;
 	long long max_rounds;
 	long long max_bandwidth_mib;
+	long long from_gfn;		/* query-status-log: 0 unless given */
 };
 
 /**
@@ -56,6 +62,29 @@ int ctlreq_parse(const char *line, size_t len, struct ctlreq *req, char *err, si
  * Return: its length, or -E2BIG (@out then holds an error reply).
  */
 int ctlreq_reply(char *out, size_t size, const char *id, const char *body);
+
+/**
+ * ctlreq_status_log() - the reply body of query-status-log
+ * @next_run: the status log's runs, as migctl_host_log_next_run() gives
+ *	      them: from *@gfn on, the next run (its first page, length and
+ *	      status), false past the last RAM page
+ * @private_pages, @shared_pages: the log's totals
+ *
+ * {"return":{"private_pages":P,"shared_pages":S,"from_gfn":F,
+ * "runs":[[GFN,NPAGES,"private"|"shared"],...],"next_gfn":N}}: the log's
+ * runs of equal status from @from_gfn on (the first cut to start there),
+ * at most CTLREQ_LOG_RUNS of them; "next_gfn" is where the next request
+ * goes on, null when the list reached the end of RAM. Runs end at RAM
+ * regions' ends, so a range the guest converted at once may show as two.
+ *
+ * Return: the body's length, or -E2BIG when @size is too small (at least
+ * CTLREQ_REPLY_MAX - 64 always suffices).
+ */
+int ctlreq_status_log(char *out, size_t size, unsigned long long from_gfn,
+		      unsigned long long private_pages, unsigned long long shared_pages,
+		      bool (*next_run)(void *opaque, unsigned long long *gfn,
+				       unsigned long long *npages, bool *private),
+		      void *opaque);
 
 /** ctlreq_error() - the reply line {"error":@msg} (with @id as ctlreq_reply()). */
 int ctlreq_error(char *out, size_t size, const char *id, const char *msg);

@@ -160,6 +160,31 @@ static void control_status(struct vmm *v, char *out, size_t len)
 		 migration_active(v) ? "active" : "idle");
 }
 
+static bool control_log_run(void *opaque, unsigned long long *gfn, unsigned long long *npages,
+			    bool *private)
+{
+	u64 g = *gfn, n = 0;
+	bool more = migctl_host_log_next_run(opaque, &g, &n, private);
+
+	*gfn = g;
+	*npages = n;
+	return more;
+}
+
+/*
+ * query-status-log: the status log's shared runs from req->from_gfn, at
+ * most CTLREQ_LOG_RUNS (ctlreq_status_log()). The guest may convert while
+ * it is read: each page's status is one it had during the request.
+ */
+static void control_status_log(struct vmm *v, const struct ctlreq *req, char *out, size_t len)
+{
+	struct migctl_host_log *log = migctl_host_log(proto_host(v->proto));
+
+	ctlreq_status_log(out, len, (unsigned long long)req->from_gfn,
+			  (unsigned long long)migctl_host_log_count(log, true),
+			  (unsigned long long)migctl_host_log_count(log, false), control_log_run, log);
+}
+
 /*
  * set-parameters: any of downtime_ms, max_rounds and max_bandwidth_mib
  * (ranges checked by ctlreq_parse()) for the next migration, as
@@ -264,6 +289,9 @@ static void control_run(struct control *c, struct control_client *cl, const stru
 		break;
 	case CTLREQ_QUERY_STATUS:
 		control_status(v, body, sizeof(body));
+		break;
+	case CTLREQ_QUERY_STATUS_LOG:
+		control_status_log(v, req, body, sizeof(body));
 		break;
 	case CTLREQ_QUIT:
 		if (atomic_load(&v->incoming) != VMM_INCOMING_NONE)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* ctlreq_test.c - control-socket requests: each field checked, anything else refused. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "test.h"
@@ -35,6 +36,9 @@ GOOD(params_none, "{\"cmd\":\"set-parameters\"}", CTLREQ_SET_PARAMETERS, "");
 GOOD(params_edges, "{\"cmd\":\"set-parameters\",\"downtime_ms\":600000,\"max_rounds\":1,"
      "\"max_bandwidth_mib\":0}", CTLREQ_SET_PARAMETERS, "");
 GOOD(query_migrate, "{\"cmd\":\"query-migrate\"}", CTLREQ_QUERY_MIGRATE, "");
+GOOD(status_log, "{\"cmd\":\"query-status-log\"}", CTLREQ_QUERY_STATUS_LOG, "");
+GOOD(status_log_from, "{\"cmd\":\"query-status-log\",\"from_gfn\":4503599627370495}",
+     CTLREQ_QUERY_STATUS_LOG, "");
 
 BAD(not_json, "cmd=quit", "not JSON", "");
 BAD(empty_object, "{}", "no \"cmd\"", "");
@@ -74,6 +78,12 @@ BAD(id_control_char, "{\"cmd\":\"quit\",\"id\":\"a\\nb\"}", "id:", "");
 BAD(id_object, "{\"cmd\":\"quit\",\"id\":{}}", "id:", "");
 BAD(id_too_long, "{\"cmd\":\"quit\",\"id\":"
     "\"12345678901234567890123456789012345678901234567890123456789012345\"}", "id:", "");
+BAD(from_gfn_above, "{\"cmd\":\"query-status-log\",\"from_gfn\":4503599627370496}",
+    "from_gfn: an integer 0..4503599627370495", "");
+BAD(from_gfn_negative, "{\"cmd\":\"query-status-log\",\"from_gfn\":-1}", "from_gfn", "");
+BAD(from_gfn_string, "{\"cmd\":\"query-status-log\",\"from_gfn\":\"0x1000\"}", "from_gfn", "");
+BAD(from_gfn_elsewhere, "{\"cmd\":\"query-status\",\"from_gfn\":0}",
+    "query-status takes no key 'from_gfn'", "");
 /* The error reply of a request with a good "id" carries it. */
 BAD(id_kept_on_error, "{\"id\":\"x\",\"cmd\":\"nope\"}", "unknown command", "\"x\"");
 
@@ -141,4 +151,82 @@ TEST(reply, format)
 	big[sizeof(big) - 1] = '\0';
 	EXPECT_EQ(-E2BIG, ctlreq_reply(out, sizeof(out), "", big));
 	EXPECT_TRUE(strstr(out, "{\"error\":\"the reply is longer") == out);
+}
+
+/* A fake status log: RAM 0..end, shared where a run of @shared says, private elsewhere. */
+struct fake_log {
+	const unsigned long long (*shared)[2];
+	int nr;
+	unsigned long long end;
+};
+
+static bool fake_next_run(void *opaque, unsigned long long *gfn, unsigned long long *npages,
+			  bool *private)
+{
+	struct fake_log *l = opaque;
+	unsigned long long g = *gfn;
+
+	if (g >= l->end)
+		return false;
+	for (int i = 0; i < l->nr; i++) {
+		unsigned long long s = l->shared[i][0], e = s + l->shared[i][1];
+
+		if (g < s) {
+			*npages = s - g;
+			*private = true;
+			return true;
+		}
+		if (g < e) {
+			*npages = e - g;
+			*private = false;
+			return true;
+		}
+	}
+	*npages = l->end - g;
+	*private = true;
+	return true;
+}
+
+/*
+ * query-status-log's body: the runs from "from_gfn" (a run it starts
+ * inside cut there) with their status, at most CTLREQ_LOG_RUNS,
+ * "next_gfn" where the list goes on or null at the end of RAM; a buffer
+ * too small refused.
+ */
+TEST(reply, status_log)
+{
+	static const unsigned long long three[][2] = { { 0x100, 16 }, { 0x200, 1 }, { 0x4000, 64 } };
+	static unsigned long long many[CTLREQ_LOG_RUNS][2];
+	struct fake_log l = { three, 3, 0x8000 };
+	char out[CTLREQ_REPLY_MAX], expect[160];
+	int n;
+
+	n = ctlreq_status_log(out, sizeof(out), 0, 0x8000 - 81, 81, fake_next_run, &l);
+	EXPECT_STREQ("{\"return\":{\"private_pages\":32687,\"shared_pages\":81,\"from_gfn\":0,"
+		     "\"runs\":[[0,256,\"private\"],[256,16,\"shared\"],[272,240,\"private\"],"
+		     "[512,1,\"shared\"],[513,15871,\"private\"],[16384,64,\"shared\"],"
+		     "[16448,16320,\"private\"]],\"next_gfn\":null}}", out);
+	EXPECT_EQ((int)strlen(out), n);
+	ctlreq_status_log(out, sizeof(out), 0x108, 1, 2, fake_next_run, &l);
+	EXPECT_TRUE(strstr(out, "\"from_gfn\":264,\"runs\":[[264,8,\"shared\"],[272,240,") != NULL);
+	ctlreq_status_log(out, sizeof(out), 0x7fff, 1, 2, fake_next_run, &l);
+	EXPECT_TRUE(strstr(out, "\"runs\":[[32767,1,\"private\"]],\"next_gfn\":null}}") != NULL);
+	ctlreq_status_log(out, sizeof(out), 0x8000, 1, 2, fake_next_run, &l);
+	EXPECT_TRUE(strstr(out, "\"runs\":[],\"next_gfn\":null}}") != NULL);
+
+	/* The widest numbers: shared pages 2 apart, 2 runs each, near the top of RAM. */
+	for (int i = 0; i < CTLREQ_LOG_RUNS; i++) {
+		many[i][0] = 0xfffffffff000ull + 2ull * i;
+		many[i][1] = 1;
+	}
+	l = (struct fake_log){ many, CTLREQ_LOG_RUNS, 0x10000000000000ull };
+	n = ctlreq_status_log(out, sizeof(out), 0xffffffffefffull, 1, 2, fake_next_run, &l);
+	ASSERT_TRUE(n > 0 && n < CTLREQ_REPLY_MAX - CTLREQ_ID_MAX - 8);
+	/* 64 runs: the private page before each of 32 shared pages, and those. */
+	snprintf(expect, sizeof(expect), "[%llu,1,\"shared\"]],\"next_gfn\":%llu}}",
+		 many[31][0], many[31][0] + 1);
+	EXPECT_MSG(strstr(out, expect), "'%s' does not end with '%s'", out, expect);
+	EXPECT_TRUE(strstr(out, "\"runs\":[[281474976706559,1,\"private\"],[281474976706560,1,"
+			   "\"shared\"],") != NULL);
+	EXPECT_EQ(-E2BIG, ctlreq_status_log(out, 100, 0, 1, 2, fake_next_run, &l));
 }

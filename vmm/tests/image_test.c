@@ -558,6 +558,15 @@ TEST(control, query_stop_cont_quit)
 	EXPECT_STREQ("{\"return\":\"running\"}\n", r.out);
 	VMM(&r, "ctl", sock, "query-migrate");
 	EXPECT_STREQ("{\"status\":\"none\"}\n", r.out);
+	/* A guest that converted nothing: its RAM shared (no encryption), the hole a gap. */
+	VMM(&r, "ctl", sock, "query-status-log");
+	EXPECT_EQ(0, r.status);
+	EXPECT_TRUE(strstr(r.out, "{\"return\":{\"private_pages\":0,\"shared_pages\":"));
+	EXPECT_TRUE(strstr(r.out, ",\"from_gfn\":0,\"runs\":[[0,160,\"shared\"],[256,"));
+	EXPECT_TRUE(strstr(r.out, ",\"shared\"]],\"next_gfn\":null}}\n"));
+	VMM(&r, "ctl", sock, "{\"cmd\":\"query-status-log\",\"from_gfn\":-1}");
+	EXPECT_EQ(1, r.status);
+	EXPECT_TRUE(strstr(r.out, "from_gfn: an integer"));
 	VMM(&r, "ctl", sock, "frobnicate");
 	EXPECT_EQ(1, r.status);
 	EXPECT_TRUE(strstr(r.out, "{\"error\":\"unknown command"));

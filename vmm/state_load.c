@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guest_cpuid.h"
 #include "state_check.h"
 #include "state_load.h"
 #include "vcpu.h"
@@ -85,12 +86,27 @@ static int state_set_tsc_khz(struct vcpu *vcpu, u32 khz, char *why)
 	return ret;
 }
 
+#define STATE_TSS_BUSY		0x2	/* in a TSS descriptor's type: 3 and 11 busy, 1 and 9 not */
+
+void state_sregs_for_load(const struct vm *vm, const struct kvm_sregs *saved,
+			  struct kvm_sregs *load)
+{
+	const struct kvm_cpuid_entry2 *e = vm->cpuid ? guest_cpuid_find(vm->cpuid, 0, 0) : NULL;
+	/* "AuthenticAMD" / "HygonGenuine": EBX "Auth" / "Hygo" */
+	bool svm = e && (e->ebx == 0x68747541u || e->ebx == 0x6f677948u);
+
+	*load = *saved;
+	if (svm && !load->tr.s && (load->tr.type == 3 || load->tr.type == 11))
+		load->tr.type &= ~STATE_TSS_BUSY;
+}
+
 /* Everything up to and including the MSRs; the TSC deadline goes to *deadline. */
 static int state_load_cpu(struct vcpu *vcpu, const struct vcpu_state *st,
 			  const struct kvm_msr_entry **deadline, char *why)
 {
 	const struct vcpu_load_ops *ops = vcpu->vm->load->vcpu;
 	struct kvm_msr_entry *msrs = malloc((st->nr_msrs + 1) * sizeof(*msrs));
+	struct kvm_sregs sregs;
 	u32 n = 0;
 	int ret;
 
@@ -103,7 +119,8 @@ static int state_load_cpu(struct vcpu *vcpu, const struct vcpu_state *st,
 			msrs[n++] = st->msrs[i];
 	}
 	/* SREGS first: it carries the APIC base the LAPIC state depends on. */
-	ret = ops->set_sregs(vcpu, &st->sregs);
+	state_sregs_for_load(vcpu->vm, &st->sregs, &sregs);
+	ret = ops->set_sregs(vcpu, &sregs);
 	if (!ret)
 		ret = ops->set_regs(vcpu, &st->regs);
 	if (!ret)

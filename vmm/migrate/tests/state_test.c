@@ -372,3 +372,58 @@ TEST(devstate, absent_devices_are_zero)
 	EXPECT_EQ(0, vm_restore_state(&vm, &st, why));
 	EXPECT_STREQ("ciii", dev_calls);
 }
+
+/* A VM whose CPUID leaf 0 names @ebx's vendor, for state_sregs_for_load(). */
+static void vendor_vm(struct vm *vm, struct kvm_cpuid2 *c, u32 ebx)
+{
+	memset(vm, 0, sizeof(*vm));
+	c->nent = 1;
+	c->entries[0] = (struct kvm_cpuid_entry2){ .function = 0, .eax = 0xd, .ebx = ebx };
+	vm->cpuid = c;
+}
+
+/*
+ * TR as a Linux guest's vCPU is saved on kvm-amd: a busy 64-bit TSS. The
+ * destination loads it available on kvm-amd (an SVM guest's own LTR
+ * leaves type 9 in the VMCB, and an SVM whose user-mode I/O check wants
+ * that type faults a process's iopl(3) outb after the move), as saved on
+ * kvm-intel (VMX needs a busy TSS), and never touches anything else.
+ */
+TEST(vcpustate, tr_busy_bit_by_vendor)
+{
+	struct { struct kvm_cpuid2 c; struct kvm_cpuid_entry2 e[1]; } cpuid;
+	struct kvm_sregs saved = {
+		.tr = { .base = 0xfffffe0000003000ull, .limit = 0x4087, .selector = 0x40,
+			.type = 11, .present = 1 },
+		.cr0 = 0x80050033, .efer = 0xd01,
+	}, load, want;
+	struct vm vm;
+
+	vendor_vm(&vm, &cpuid.c, 0x68747541u);		/* AuthenticAMD */
+	state_sregs_for_load(&vm, &saved, &load);
+	want = saved;
+	want.tr.type = 9;
+	EXPECT_EQ(0, memcmp(&want, &load, sizeof(want)));
+	saved.tr.type = 3;				/* a busy 16-bit TSS */
+	state_sregs_for_load(&vm, &saved, &load);
+	EXPECT_EQ(1, load.tr.type);
+	saved.tr.type = 9;				/* already available */
+	state_sregs_for_load(&vm, &saved, &load);
+	EXPECT_EQ(0, memcmp(&saved, &load, sizeof(saved)));
+	saved.tr.type = 11;
+	saved.tr.s = 1;					/* not a system descriptor: as saved */
+	state_sregs_for_load(&vm, &saved, &load);
+	EXPECT_EQ(0, memcmp(&saved, &load, sizeof(saved)));
+	saved.tr.s = 0;
+
+	vendor_vm(&vm, &cpuid.c, 0x6f677948u);		/* HygonGenuine: SVM too */
+	state_sregs_for_load(&vm, &saved, &load);
+	EXPECT_EQ(9, load.tr.type);
+
+	vendor_vm(&vm, &cpuid.c, 0x756e6547u);		/* GenuineIntel */
+	state_sregs_for_load(&vm, &saved, &load);
+	EXPECT_EQ(0, memcmp(&saved, &load, sizeof(saved)));
+	vm.cpuid = NULL;				/* no template: as saved */
+	state_sregs_for_load(&vm, &saved, &load);
+	EXPECT_EQ(0, memcmp(&saved, &load, sizeof(saved)));
+}

@@ -1,25 +1,40 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* statuslog.c - per-page status S and changed set C, lock-free updates. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "statuslog.h"
 
+#ifdef __x86_64__
+#include <emmintrin.h>
+#endif
+
 #define LOG_PAGE_SHIFT	12
 #define WORD_BITS	64u
 
 /*
- * One region: S and C share one allocation, S first. Bits past the last
- * page of the region are never set in either bitmap, so word-wide
- * operations need no masking when read back.
+ * One region: S and two buffers of C share one allocation, S first. Bits
+ * past the last page of the region are never set in any of them, so
+ * word-wide operations need no masking when read back.
+ *
+ * C is double-buffered: updaters OR into c[cur]; a fetch flips cur and
+ * then owns the other buffer, which it reads and clears with plain loads
+ * and stores instead of one locked exchange per word (the exchange, not
+ * the memory, bounded the scan: docs/performance.adoc). The price is one
+ * more bit per page. See migctl_host_log_fetch_changed() for why no change
+ * is lost.
  */
 struct log_region {
 	u64 gfn;
 	u64 npages;
 	u64 nwords;
 	u64 *s;
-	u64 *c;
+	u64 *c[2];
+	unsigned int cur;		/* the buffer updaters write; atomic */
+	pthread_mutex_t fetch_lock;	/* fetches of one region, one at a time */
 };
 
 struct migctl_host_log {
@@ -92,15 +107,17 @@ int migctl_host_log_create(const struct migctl_host_region *ram, unsigned int nr
 		r->npages = ram[i].size >> LOG_PAGE_SHIFT;
 		r->nwords = words_for(r->npages);
 		/* calloc: C starts empty and the kernel hands out zero pages. */
-		r->s = calloc(2 * r->nwords, sizeof(u64));
+		r->s = calloc(3 * r->nwords, sizeof(u64));
 		if (!r->s) {
 			err = -ENOMEM;
 			goto err_free;
 		}
-		r->c = r->s + r->nwords;
+		r->c[0] = r->s + r->nwords;
+		r->c[1] = r->c[0] + r->nwords;
+		pthread_mutex_init(&r->fetch_lock, NULL);
 		fill_region(r, private);
 		log->pages += r->npages;
-		log->bytes += 2 * r->nwords * sizeof(u64);
+		log->bytes += 3 * r->nwords * sizeof(u64);
 	}
 	*out = log;
 	return 0;
@@ -116,8 +133,12 @@ void migctl_host_log_destroy(struct migctl_host_log *log)
 
 	if (!log)
 		return;
-	for (i = 0; i < log->nr; i++)
+	for (i = 0; i < log->nr; i++) {
+		if (!log->r[i].s)
+			continue;
+		pthread_mutex_destroy(&log->r[i].fetch_lock);
 		free(log->r[i].s);
+	}
 	free(log);
 }
 
@@ -193,38 +214,65 @@ bool migctl_host_log_contains(const struct migctl_host_log *log, u64 gfn, u64 np
 	}
 }
 
-/*
- * Record @private for bits lo..hi-1 of word @w: S first, then C. The C
- * update is a release, and migctl_host_log_fetch_changed() exchanges C with
- * acquire semantics, so whoever fetches the C bit also sees the new S.
- */
-static void update_word(struct log_region *r, u64 w, unsigned int lo, unsigned int hi,
-			bool private)
+/* The mask of word @w for pages first..last-1 (relative to the region). */
+static u64 range_mask(u64 w, u64 first, u64 last)
 {
-	u64 m = word_mask(lo, hi);
+	unsigned int lo = w == first / WORD_BITS ? first % WORD_BITS : 0;
+	unsigned int hi = w == (last - 1) / WORD_BITS ?
+				  (unsigned int)((last - 1) % WORD_BITS) + 1 : WORD_BITS;
 
-	if (m == ~0ull) {
-		__atomic_store_n(&r->s[w], private ? ~0ull : 0, __ATOMIC_RELAXED);
-		__atomic_fetch_or(&r->c[w], m, __ATOMIC_RELEASE);
-		return;
-	}
-	if (private)
-		__atomic_fetch_or(&r->s[w], m, __ATOMIC_RELAXED);
-	else
-		__atomic_fetch_and(&r->s[w], ~m, __ATOMIC_RELAXED);
-	__atomic_fetch_or(&r->c[w], m, __ATOMIC_RELEASE);
+	return word_mask(lo, hi);
 }
 
-/* Pages first..last-1, relative to the region, 64 per step. */
+static void s_range(struct log_region *r, u64 first, u64 last, bool private)
+{
+	for (u64 w = first / WORD_BITS; w <= (last - 1) / WORD_BITS; w++) {
+		u64 m = range_mask(w, first, last);
+
+		if (m == ~0ull)
+			__atomic_store_n(&r->s[w], private ? ~0ull : 0, __ATOMIC_RELAXED);
+		else if (private)
+			__atomic_fetch_or(&r->s[w], m, __ATOMIC_RELAXED);
+		else
+			__atomic_fetch_and(&r->s[w], ~m, __ATOMIC_RELAXED);
+	}
+}
+
+/* Set (release, and sequentially consistent) or clear (acquire) pages in one C buffer. */
+static void c_range(u64 *c, u64 first, u64 last, bool set)
+{
+	for (u64 w = first / WORD_BITS; w <= (last - 1) / WORD_BITS; w++) {
+		u64 m = range_mask(w, first, last);
+
+		if (set)
+			__atomic_fetch_or(&c[w], m, __ATOMIC_SEQ_CST);
+		else
+			__atomic_fetch_and(&c[w], ~m, __ATOMIC_ACQ_REL);
+	}
+}
+
+/*
+ * Pages first..last-1, relative to the region: S, then C. The OR into C
+ * is followed by a load of cur; migctl_host_log_fetch_changed() explains
+ * why that is enough. When a fetch flipped cur meanwhile, the bits go to
+ * the new buffer too and come out of the old one (a fetch may have read
+ * them there already: then they are reported once more, never lost). The
+ * AND comes before the OR into the new buffer, so whatever it acquires
+ * from another updater's OR on the same word travels on with this OR.
+ */
 static void update_range(struct log_region *r, u64 first, u64 last, bool private)
 {
-	u64 w = first / WORD_BITS, lw = (last - 1) / WORD_BITS;
-	unsigned int lo = first % WORD_BITS;
+	unsigned int e, now;
 
-	for (; w <= lw; w++, lo = 0) {
-		unsigned int hi = w == lw ? (unsigned int)((last - 1) % WORD_BITS) + 1 : WORD_BITS;
-
-		update_word(r, w, lo, hi, private);
+	s_range(r, first, last, private);
+	e = __atomic_load_n(&r->cur, __ATOMIC_SEQ_CST);
+	for (;;) {
+		c_range(r->c[e], first, last, true);
+		now = __atomic_load_n(&r->cur, __ATOMIC_SEQ_CST);
+		if (now == e)
+			return;
+		c_range(r->c[e], first, last, false);
+		e = now;
 	}
 }
 
@@ -274,60 +322,189 @@ u64 migctl_host_log_count(const struct migctl_host_log *log, bool private)
 }
 
 /*
- * Clears @v's word of C if @v, the word as just read, holds a change.
- * Most words are zero between rounds: they cost a load, not a locked
- * exchange. A bit set after the load is not lost: it stays in C for the
- * next fetch, exactly as if it had come after the exchange.
+ * Why a concurrent fetch never loses a change. An updater writes S, ORs
+ * the page's bit into c[e] for the e it loaded from cur, then loads cur
+ * again; both C operations and that load are sequentially consistent. A
+ * fetch stores the other index into cur, issues a sequentially consistent
+ * fence, and only then reads c[e]. In the single total order of those
+ * operations either the updater's second load of cur comes before the
+ * fetch's store, so its OR came before the fence too and the fetch's read
+ * of that word sees the bit; or it comes after, so the updater sees the
+ * flip and ORs the bit into the new buffer, where the next fetch finds it.
+ * An OR that lands in c[e] after the fetch read the word (or between its
+ * load and its clearing store) is of the second kind. A bit leaves a
+ * buffer only through a fetch that returns it or through the updater
+ * that put it there after a flip, once it has ORed it into the new one.
+ * Fetches of one region take a mutex, so that the buffer a fetch reads
+ * is not flipped back under it; updaters never wait for anything.
+ *
+ * The fence after the read makes the S written before each OR visible to
+ * the caller's later reads of S (the ORs are releases).
  */
-static u64 fetch_word(u64 *c, u64 v)
+static unsigned int fetch_begin(struct log_region *r)
 {
-	return v ? __atomic_exchange_n(c, 0, __ATOMIC_ACQ_REL) : 0;
+	unsigned int e;
+
+	pthread_mutex_lock(&r->fetch_lock);
+	e = __atomic_load_n(&r->cur, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->cur, e ^ 1, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return e;
+}
+
+static void fetch_end(struct log_region *r)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	pthread_mutex_unlock(&r->fetch_lock);
+}
+
+/* Read c[w] and clear it if set: plain loads and stores (see above). */
+static inline u64 take_word(u64 *c)
+{
+	u64 v = __atomic_load_n(c, __ATOMIC_RELAXED);
+
+	if (v)
+		__atomic_store_n(c, 0, __ATOMIC_RELAXED);
+	return v;
 }
 
 /*
- * Why a concurrent fetch never loses a change: an updater writes S, then
- * ORs the page's bit into C (release). The fetch swaps each C word with 0
- * in one atomic step (acquire). The OR and the swap on one word are
- * totally ordered: if the OR came first its bit is in the swapped-out
- * value, and the acquire makes the matching S visible to the caller's
- * later reads of S; if the swap came first the bit is set in C afterwards
- * and the next fetch returns it. No bit is cleared except by a swap that
- * returns it. A word read as zero is not swapped: see fetch_word().
+ * Non-temporal stores for a bitmap this large: it will not fit the caches
+ * anyway, and a store that misses them costs a read of the line first
+ * (memcpy avoids that at these sizes too).
  */
+#define FETCH_STREAM_WORDS	(1u << 20)	/* 8 MiB of bitmap, 32 GiB of RAM */
+
+static inline __attribute__((always_inline)) void put_pair(u64 *dst, u64 lo, u64 hi, bool stream)
+{
+#ifdef __x86_64__
+	if (stream) {
+		_mm_stream_si128((__m128i *)dst, _mm_set_epi64x((long long)hi, (long long)lo));
+		return;
+	}
+#endif
+	dst[0] = lo;
+	dst[1] = hi;
+}
+
+/* Words 0..@nwords-1 (a multiple of 4) of c into @bitmap; @stream is a constant. */
+static inline __attribute__((always_inline)) s64 scan_quads(u64 *c, u64 *bitmap, u64 nwords,
+							    bool stream)
+{
+	s64 n = 0;
+
+	for (u64 w = 0; w < nwords; w += 4) {
+		u64 v0 = __atomic_load_n(&c[w], __ATOMIC_RELAXED);
+		u64 v1 = __atomic_load_n(&c[w + 1], __ATOMIC_RELAXED);
+		u64 v2 = __atomic_load_n(&c[w + 2], __ATOMIC_RELAXED);
+		u64 v3 = __atomic_load_n(&c[w + 3], __ATOMIC_RELAXED);
+
+		__atomic_store_n(&c[w], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&c[w + 1], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&c[w + 2], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&c[w + 3], 0, __ATOMIC_RELAXED);
+		n += __builtin_popcountll(v0) + __builtin_popcountll(v1) +
+		     __builtin_popcountll(v2) + __builtin_popcountll(v3);
+		put_pair(&bitmap[w], v0, v1, stream);
+		put_pair(&bitmap[w + 2], v2, v3, stream);
+	}
+	return n;
+}
+
+/*
+ * The scan of c[e] into @bitmap (@merge: OR'ed in), always inlined into
+ * the two builds below: __builtin_popcountll is one instruction where
+ * the target has POPCNT and a call into libgcc where it does not, and a
+ * full C counts every word.
+ *
+ * Four words per step, each cleared whether it was set or not: a branch
+ * per word or per step mispredicts at the sparse benchmark's density (one
+ * word in 16 set) and cost a quarter of the scan; storing a zero over a
+ * zero costs a write-back of lines already read, which the scan hides
+ * behind its reads (C full, sparse and empty all scan at 0.8 to 0.9 of
+ * memcpy, bench/logbench.c). The zero stores come after the fence of
+ * fetch_begin(), so they are as safe as the clearing of a set word.
+ */
+static inline __attribute__((always_inline)) s64 scan_buffer(u64 *c, u64 nwords, u64 *bitmap,
+							     bool merge)
+{
+	bool stream = false;
+	s64 n = 0;
+	u64 w = 0;
+
+	if (merge) {
+		for (; w < nwords; w++) {
+			u64 v = take_word(&c[w]);
+
+			if (v) {
+				n += __builtin_popcountll(v);
+				bitmap[w] |= v;
+			}
+		}
+		return n;
+	}
+#ifdef __x86_64__
+	if (nwords >= FETCH_STREAM_WORDS) {
+		stream = true;
+		if ((uintptr_t)bitmap & 15) {	/* 16-byte stores, 8-byte aligned words */
+			bitmap[0] = take_word(&c[0]);
+			n += __builtin_popcountll(bitmap[0]);
+			w = 1;
+		}
+	}
+#endif
+	if (stream)
+		n += scan_quads(&c[w], &bitmap[w], (nwords - w) & ~3ull, true);
+	else
+		n += scan_quads(&c[w], &bitmap[w], (nwords - w) & ~3ull, false);
+	w += (nwords - w) & ~3ull;
+#ifdef __x86_64__
+	if (stream)
+		_mm_sfence();
+#endif
+	for (; w < nwords; w++) {
+		bitmap[w] = take_word(&c[w]);
+		n += __builtin_popcountll(bitmap[w]);
+	}
+	return n;
+}
+
+static s64 scan_default(u64 *c, u64 nwords, u64 *bitmap, bool merge)
+{
+	return scan_buffer(c, nwords, bitmap, merge);
+}
+
+#ifdef __x86_64__
+__attribute__((target("popcnt"))) static s64 scan_popcnt(u64 *c, u64 nwords, u64 *bitmap,
+							 bool merge)
+{
+	return scan_buffer(c, nwords, bitmap, merge);
+}
+#endif
+
+/* Read and clear c[e] into @bitmap (@merge: OR'ed in). Return: bits read. */
+static s64 fetch_buffer(const struct log_region *r, unsigned int e, u64 *bitmap, bool merge)
+{
+#ifdef __x86_64__
+	if (__builtin_cpu_supports("popcnt"))
+		return scan_popcnt(r->c[e], r->nwords, bitmap, merge);
+#endif
+	return scan_default(r->c[e], r->nwords, bitmap, merge);
+}
+
 s64 migctl_host_log_fetch_changed(struct migctl_host_log *log, unsigned int region,
 				  u64 *bitmap, size_t nwords)
 {
 	struct log_region *r;
-	s64 n = 0;
+	s64 n;
 	u64 w;
 
 	if (region >= log->nr || nwords < log->r[region].nwords)
 		return -EINVAL;
 	r = &log->r[region];
-	/*
-	 * Two words per step, one branch for a pair of zero words: the scan
-	 * of a sparse C runs from the caches about twice as fast as one word
-	 * per step (bench/logbench.c; docs/performance.adoc).
-	 */
-	for (w = 0; w + 2 <= r->nwords; w += 2) {
-		u64 lo = __atomic_load_n(&r->c[w], __ATOMIC_RELAXED);
-		u64 hi = __atomic_load_n(&r->c[w + 1], __ATOMIC_RELAXED);
-
-		if (!(lo | hi)) {
-			bitmap[w] = 0;
-			bitmap[w + 1] = 0;
-			continue;
-		}
-		bitmap[w] = fetch_word(&r->c[w], lo);
-		bitmap[w + 1] = fetch_word(&r->c[w + 1], hi);
-		n += __builtin_popcountll(bitmap[w]) + __builtin_popcountll(bitmap[w + 1]);
-	}
-	if (w < r->nwords) {
-		bitmap[w] = fetch_word(&r->c[w], __atomic_load_n(&r->c[w], __ATOMIC_RELAXED));
-		n += __builtin_popcountll(bitmap[w]);
-		w++;
-	}
-	for (; w < nwords; w++)
+	n = fetch_buffer(r, fetch_begin(r), bitmap, false);
+	fetch_end(r);
+	for (w = r->nwords; w < nwords; w++)
 		bitmap[w] = 0;
 	return n;
 }
@@ -336,21 +513,13 @@ s64 migctl_host_log_merge_changed(struct migctl_host_log *log, unsigned int regi
 				  u64 *bitmap, size_t nwords)
 {
 	struct log_region *r;
-	s64 n = 0;
-	u64 w;
+	s64 n;
 
 	if (region >= log->nr || nwords < log->r[region].nwords)
 		return -EINVAL;
 	r = &log->r[region];
-	for (w = 0; w < r->nwords; w++) {
-		u64 c = __atomic_load_n(&r->c[w], __ATOMIC_RELAXED);
-
-		if (!c)
-			continue;
-		c = fetch_word(&r->c[w], c);
-		bitmap[w] |= c;
-		n += __builtin_popcountll(c);
-	}
+	n = fetch_buffer(r, fetch_begin(r), bitmap, true);
+	fetch_end(r);
 	return n;
 }
 

@@ -4,11 +4,13 @@
 #define MIGCTL_HOST_STATUSLOG_H
 
 /*
- * Two bitmaps per RAM region, one bit per 4 KiB page each: S (1 = private,
- * 0 = shared) and C (status written since the last fetch). Memory is two
- * bits per page of RAM plus a constant, never per page of address span.
- * Updates are lock-free and safe from many threads; fetching C is safe
- * while updates run (V-1, V-2). GFNs are guest-physical page numbers.
+ * Bitmaps per RAM region, one bit per 4 KiB page each: S (1 = private,
+ * 0 = shared) and C (status written since the last fetch), C in two
+ * buffers so that a fetch reads and clears one with plain loads and
+ * stores while updates go to the other. Memory is three bits per page of
+ * RAM plus a constant, never per page of address span. Updates are
+ * lock-free and safe from many threads; fetching C is safe while updates
+ * run (V-1, V-2). GFNs are guest-physical page numbers.
  */
 
 #include <stdbool.h>
@@ -94,8 +96,10 @@ u64 migctl_host_log_count(const struct migctl_host_log *log, bool private);
  *          region's end are 0.
  * @nwords: words in @bitmap, at least ceil(region pages / 64).
  *
- * Each word is exchanged atomically, so a change made concurrently is
- * either in @bitmap or still in C for the next fetch, never lost.
+ * A change made concurrently is either in @bitmap or in C for the next
+ * fetch, never lost; in a race it may be reported by both. Updaters
+ * never wait; fetches of one region wait for each other. Time and memory
+ * traffic are those of a copy of the region's C.
  *
  * Return: number of pages fetched, or -EINVAL.
  */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* statuslog_mt_test.c - concurrent updaters vs fetch-and-clear; the memory bound at 1 TiB. */
+/* statuslog_mt_test.c - concurrent updaters vs fetch-and-clear, on one word too; the memory bound at 1 TiB. */
 #define _GNU_SOURCE
 #include <malloc.h>
 #include <pthread.h>
@@ -143,6 +143,103 @@ TEST_TIMEOUT(log, concurrent_updates_lose_nothing, 300)
 }
 
 /*
+ * The hardest race for a fetch: every updater on the pages of one word of
+ * C, flipping its pages' status as fast as it can, while fetches (both
+ * kinds, alternating) flip C's buffers under them. Each updater owns
+ * OW_PAGES pages of the word; after each round the "destination" holds,
+ * for every page fetched, its status read then (V-2). When all have
+ * stopped, one more round must leave the destination equal to the
+ * updaters' last statuses (a lost change leaves it stale), and C empty.
+ */
+#define OW_UPDATERS	4
+#define OW_PAGES	16
+#define OW_STEPS	400000
+
+struct ow_shared {
+	struct migctl_host_log *log;
+	u8 model[64];
+	u8 dest[64];
+	u64 rounds, reported;
+};
+
+struct ow_updater {
+	struct ow_shared *sh;
+	unsigned int id;
+	u64 seed;
+};
+
+static void *ow_update(void *arg)
+{
+	struct ow_updater *u = arg;
+	u64 rng = u->seed, i;
+
+	for (i = 0; i < OW_STEPS; i++) {
+		u64 page = u->id * OW_PAGES + ht_rand_below(&rng, OW_PAGES);
+		u64 n = 1 + ht_rand_below(&rng, u->id * OW_PAGES + OW_PAGES - page);
+		bool priv = !u->sh->model[page];
+
+		if (migctl_host_log_set(u->sh->log, page, n, priv))
+			abort();
+		for (u64 k = page; k < page + n; k++)
+			u->sh->model[k] = priv;
+	}
+	return NULL;
+}
+
+static void ow_round(struct ow_shared *sh)
+{
+	u64 map = 0;
+	s64 n = sh->rounds & 1 ? migctl_host_log_merge_changed(sh->log, 0, &map, 1) :
+				 migctl_host_log_fetch_changed(sh->log, 0, &map, 1);
+
+	if (n < 0 || n != __builtin_popcountll(map))
+		abort();
+	for (unsigned int b = 0; b < 64; b++)
+		if (map >> b & 1)
+			sh->dest[b] = (u8)migctl_host_log_get(sh->log, b);
+	sh->reported += (u64)n;
+	sh->rounds++;
+}
+
+/* Covers: V-1, V-2 */
+TEST_TIMEOUT(log, one_word_races_lose_nothing, 300)
+{
+	static const struct migctl_host_region ram = { 0, 64 * 4096 };
+	struct ow_shared *sh = calloc(1, sizeof(*sh));
+	struct ow_updater u[OW_UPDATERS];
+	pthread_t t[OW_UPDATERS];
+	bool joined[OW_UPDATERS] = { false };
+	unsigned int i, left, wrong = 0;
+	u64 seed = test_seed();
+
+	ASSERT_NONNULL(sh);
+	ASSERT_EQ(0, migctl_host_log_create(&ram, 1, false, &sh->log));
+	for (i = 0; i < OW_UPDATERS; i++) {
+		u[i] = (struct ow_updater){ sh, i, seed + i };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, ow_update, &u[i]));
+	}
+	for (left = OW_UPDATERS; left;) {
+		ow_round(sh);
+		for (i = 0; i < OW_UPDATERS; i++) {
+			if (!joined[i] && !pthread_tryjoin_np(t[i], NULL)) {
+				joined[i] = true;
+				left--;
+			}
+		}
+	}
+	ow_round(sh);
+	for (i = 0; i < 64; i++)
+		wrong += sh->dest[i] != sh->model[i];
+	test_diag("%llu rounds, %llu pages reported", (unsigned long long)sh->rounds,
+		  (unsigned long long)sh->reported);
+	EXPECT_EQ(0, wrong);
+	EXPECT_GT(sh->rounds, 100);
+	EXPECT_EQ(0, ht_log_drain_changed(sh->log));
+	migctl_host_log_destroy(sh->log);
+	free(sh);
+}
+
+/*
  * Heap bytes in use: the sanitizer allocator's count under ASan (where
  * mallinfo2 sees nothing), glibc's otherwise. 0 when neither can tell.
  */
@@ -173,7 +270,8 @@ static const struct mem_case mem_cases[] = {
 };
 
 /*
- * At most 2 bits per RAM page, plus this much per log and per region; the
+ * At most 3 bits per RAM page (S and C's two buffers), plus this much per
+ * log and per region; the
  * heap may round each region's block up to whole pages (mmap'd chunks).
  */
 #define LOG_CONST	256
@@ -194,7 +292,7 @@ TEST_TIMEOUT(log, memory_bound_1tib, 120)
 
 		for (k = 0; k < c->nr; k++)
 			pages += c->r[k].size >> 12;
-		bound = 2 * pages / 8 + LOG_CONST + REGION_CONST * c->nr;
+		bound = 3 * pages / 8 + LOG_CONST + REGION_CONST * c->nr;
 		before = heap_in_use();
 		ASSERT_EQ(0, migctl_host_log_create(c->r, c->nr, true, &log));
 		after = heap_in_use();

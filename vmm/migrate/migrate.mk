@@ -8,7 +8,7 @@ VMM_MIGRATE_SODIUM_CFLAGS := $(shell pkg-config --cflags libsodium 2>/dev/null)
 VMM_MIGRATE_LDLIBS	:= $(or $(shell pkg-config --libs libsodium 2>/dev/null),-lsodium)
 
 VMM_MIGRATE_OBJS	:= $(addprefix $(O)/vmm/migrate/,stream.o stream_config.o \
-			   stream_reader.o channel.o secure.o sevsim.o sevsim_prf.o)
+			   stream_reader.o stream_hash.o channel.o secure.o sevsim.o sevsim_prf.o)
 
 # The conformance guest image compiles sevsim_prf.c freestanding; building
 # it here with the guest flags keeps it that way.

@@ -10,18 +10,21 @@
 #include <sodium.h>
 
 #include "stream-priv.h"
+#include "stream_hash.h"
 
 /*
  * One buffer holds everything between flushes. A RAM batch is built in
  * place and its two headers are patched when it closes, so a batch never
  * straddles a flush: a batch closes early when the next page would not
  * fit (a full batch of sealed pages is slightly larger than the buffer).
+ * There are two such buffers: while one is hashed (stream_hash.h) and
+ * written, the next one fills.
  */
 #define WRITER_BUF_BYTES (1u << 20)
 #define RAM_ENTRY_MAX	 (STREAM_DESC_BYTES + MIGCTL_SEALED_PAGE_BYTES)
 
 struct migrate_writer {
-	crypto_generichash_state hash; /* first: needs 64-byte alignment */
+	struct stream_hash *hash;
 	const struct migrate_io *io;
 	void *ctx;
 	int err; /* sticky I/O error */
@@ -34,7 +37,10 @@ struct migrate_writer {
 	u32 batch_pages;
 	struct migrate_stream_stats st;
 	size_t len;
-	u8 buf[WRITER_BUF_BYTES];
+	u8 *buf; /* bufs[cur] */
+	int cur;
+	u64 ticket[2]; /* when each buffer's bytes are hashed */
+	u8 bufs[2][WRITER_BUF_BYTES];
 };
 
 static ssize_t io_fd_read(void *ctx, void *buf, size_t len)
@@ -99,16 +105,23 @@ int migrate_writer_create(const struct migrate_io *io, void *ctx,
 		return -EINVAL;
 	if (posix_memalign((void **)&w, 64, sizeof(*w)))
 		return -ENOMEM;
-	memset(w, 0, offsetof(struct migrate_writer, buf));
+	memset(w, 0, offsetof(struct migrate_writer, bufs));
+	if (stream_hash_create(&w->hash)) {
+		free(w);
+		return -ENOMEM;
+	}
 	w->io = io;
 	w->ctx = ctx;
-	crypto_generichash_init(&w->hash, NULL, 0, MIGCTL_STREAM_DIGEST_BYTES);
+	w->buf = w->bufs[0];
 	*out = w;
 	return 0;
 }
 
 void migrate_writer_destroy(struct migrate_writer *w)
 {
+	if (!w)
+		return;
+	stream_hash_destroy(w->hash);
 	free(w);
 }
 
@@ -127,17 +140,23 @@ static int write_all(struct migrate_writer *w, const u8 *p, size_t len)
 	return 0;
 }
 
-/* Hash and push the buffer; a RAM batch must be closed first. */
+/*
+ * Hash and push the buffer, then switch to the other one once its bytes
+ * are hashed; a RAM batch must be closed first.
+ */
 static int wr_drain(struct migrate_writer *w)
 {
 	int ret;
 
 	if (w->err)
 		return w->err;
-	crypto_generichash_update(&w->hash, w->buf, w->len);
+	w->ticket[w->cur] = stream_hash_add(w->hash, w->buf, w->len);
 	ret = write_all(w, w->buf, w->len);
 	w->st.bytes += w->len;
 	w->len = 0;
+	w->cur ^= 1;
+	w->buf = w->bufs[w->cur];
+	stream_hash_wait(w->hash, w->ticket[w->cur]);
 	return ret;
 }
 
@@ -148,15 +167,18 @@ static int wr_put(struct migrate_writer *w, const void *p, size_t n)
 
 	if (w->err)
 		return w->err;
-	if (n > sizeof(w->buf) - w->len) {
+	if (n > WRITER_BUF_BYTES - w->len) {
 		ret = wr_drain(w);
 		if (ret)
 			return ret;
 	}
-	if (n > sizeof(w->buf)) {
-		crypto_generichash_update(&w->hash, p, n);
+	if (n > WRITER_BUF_BYTES) {
+		u64 t = stream_hash_add(w->hash, p, n);
+
 		w->st.bytes += n;
-		return write_all(w, p, n);
+		ret = write_all(w, p, n);
+		stream_hash_wait(w->hash, t); /* the caller may free @p */
+		return ret;
 	}
 	memcpy(w->buf + w->len, p, n);
 	w->len += n;
@@ -252,13 +274,13 @@ int migrate_writer_ram(struct migrate_writer *w, u64 round, u64 gfn, u32 kind,
 		return -EINVAL;
 	if (w->batch_open &&
 	    (w->batch_pages == MIGCTL_STREAM_RAM_BATCH_MAX ||
-	     sizeof(w->buf) - w->len < STREAM_DESC_BYTES + n)) {
+	     WRITER_BUF_BYTES - w->len < STREAM_DESC_BYTES + n)) {
 		ret = migrate_writer_flush(w);
 		if (ret)
 			return ret;
 	}
 	if (!w->batch_open) {
-		if (sizeof(w->buf) - w->len <
+		if (WRITER_BUF_BYTES - w->len <
 		    STREAM_SEC_BYTES + STREAM_RAM_BYTES + RAM_ENTRY_MAX) {
 			ret = wr_drain(w);
 			if (ret)
@@ -407,7 +429,7 @@ int migrate_writer_end(struct migrate_writer *w)
 		ret = wr_drain(w); /* the digest covers the END header */
 	if (ret)
 		return ret;
-	crypto_generichash_final(&w->hash, digest, sizeof(digest));
+	stream_hash_final(w->hash, digest, sizeof(digest));
 	memcpy(w->buf, digest, sizeof(digest));
 	w->len = sizeof(digest);
 	ret = write_all(w, w->buf, w->len);

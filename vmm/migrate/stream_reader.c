@@ -17,8 +17,15 @@
 #include <sodium.h>
 
 #include "stream-priv.h"
+#include "stream_hash.h"
 
-#define READER_IN_BYTES (64u << 10)
+/*
+ * Input arrives in READER_IN_SLOTS buffers used in turn: a buffer is
+ * hashed (stream_hash.h, on a thread of its own for a large stream) once
+ * it was consumed, and filled again only when that is done.
+ */
+#define READER_IN_BYTES (256u << 10)
+#define READER_IN_SLOTS 4
 #define BLOB_CHUNK	(64u << 10)
 #define RAM_SECTION_MAX                     \
 	(STREAM_RAM_BYTES +                 \
@@ -28,7 +35,7 @@
 enum reader_state { RD_HEADER, RD_CONFIG, RD_BODY, RD_DONE, RD_FAILED };
 
 struct migrate_reader {
-	crypto_generichash_state hash; /* first: needs 64-byte alignment */
+	struct stream_hash *hash;
 	const struct migrate_io *io;
 	void *ctx;
 	const struct migrate_reader_ops *ops;
@@ -47,8 +54,13 @@ struct migrate_reader {
 	size_t blob_cap;
 	struct migrate_stream_stats st;
 	size_t in_pos, in_len;
+	size_t hash_from; /* in[hash_from..] is not handed to the digest yet */
+	bool hash_off; /* at the END digest: nothing more is hashed */
+	u8 *in; /* slots[slot] */
+	int slot;
+	u64 ticket[READER_IN_SLOTS]; /* when each slot's bytes are hashed */
 	u8 page[MIGCTL_SEALED_PAGE_BYTES];
-	u8 in[READER_IN_BYTES];
+	u8 slots[READER_IN_SLOTS][READER_IN_BYTES];
 };
 
 static int rd_fail(struct migrate_reader *r, int err, const char *fmt, ...)
@@ -90,6 +102,11 @@ int migrate_reader_create(const struct migrate_io *io, void *ctx,
 	if (posix_memalign((void **)&r, 64, sizeof(*r)))
 		return -ENOMEM;
 	memset(r, 0, offsetof(struct migrate_reader, page));
+	if (stream_hash_create(&r->hash)) {
+		free(r);
+		return -ENOMEM;
+	}
+	r->in = r->slots[0];
 	r->io = io;
 	r->ctx = ctx;
 	r->ops = ops ? ops : &no_ops;
@@ -100,7 +117,6 @@ int migrate_reader_create(const struct migrate_io *io, void *ctx,
 		r->lim.device_max = MIGCTL_STREAM_BLOB_MAX;
 	if (!r->lim.vcpu_max)
 		r->lim.vcpu_max = MIGCTL_STREAM_BLOB_MAX;
-	crypto_generichash_init(&r->hash, NULL, 0, MIGCTL_STREAM_DIGEST_BYTES);
 	*out = r;
 	return 0;
 }
@@ -109,12 +125,41 @@ void migrate_reader_destroy(struct migrate_reader *r)
 {
 	if (!r)
 		return;
+	stream_hash_destroy(r->hash);
 	free(r->blob);
 	free(r);
 }
 
-/* Read exactly @n bytes of @what; @hash false only for the END digest. */
-static int rd_exact(struct migrate_reader *r, void *dst, size_t n, bool hash,
+/* The consumed bytes of the current slot to the digest (until END's). */
+static void rd_hash_consumed(struct migrate_reader *r)
+{
+	if (r->hash_off || r->in_pos == r->hash_from)
+		return;
+	r->ticket[r->slot] = stream_hash_add(r->hash, r->in + r->hash_from,
+					     r->in_pos - r->hash_from);
+	r->hash_from = r->in_pos;
+}
+
+/* The next slot, once the digest is done with it. */
+static void rd_next_slot(struct migrate_reader *r)
+{
+	rd_hash_consumed(r);
+	r->slot = (r->slot + 1) % READER_IN_SLOTS;
+	r->in = r->slots[r->slot];
+	stream_hash_wait(r->hash, r->ticket[r->slot]);
+	r->in_pos = r->in_len = r->hash_from = 0;
+}
+
+/* Consume @n bytes that are in the current slot. */
+static void rd_skip(struct migrate_reader *r, size_t n)
+{
+	r->in_pos += n;
+	r->offset += n;
+	r->st.bytes += n;
+}
+
+/* Read exactly @n bytes of @what; every byte goes to the digest until END's. */
+static int rd_exact(struct migrate_reader *r, void *dst, size_t n,
 		    const char *what)
 {
 	u8 *d = dst;
@@ -123,7 +168,10 @@ static int rd_exact(struct migrate_reader *r, void *dst, size_t n, bool hash,
 		size_t take;
 
 		if (r->in_pos == r->in_len) {
-			ssize_t got = r->io->read(r->ctx, r->in, sizeof(r->in));
+			ssize_t got;
+
+			rd_next_slot(r);
+			got = r->io->read(r->ctx, r->in, READER_IN_BYTES);
 
 			if (got == 0)
 				return rd_fail(
@@ -146,11 +194,7 @@ static int rd_exact(struct migrate_reader *r, void *dst, size_t n, bool hash,
 		}
 		take = r->in_len - r->in_pos < n ? r->in_len - r->in_pos : n;
 		memcpy(d, r->in + r->in_pos, take);
-		if (hash)
-			crypto_generichash_update(&r->hash, d, take);
-		r->in_pos += take;
-		r->offset += take;
-		r->st.bytes += take;
+		rd_skip(r, take);
 		d += take;
 		n -= take;
 	}
@@ -186,7 +230,7 @@ static int rd_blob(struct migrate_reader *r, u64 len, const char *what)
 		room = r->blob_cap - got;
 		if (want > room)
 			want = room;
-		ret = rd_exact(r, r->blob + got, want, true, what);
+		ret = rd_exact(r, r->blob + got, want, what);
 		if (ret)
 			return ret;
 		got += want;
@@ -222,7 +266,7 @@ static int rd_callback(struct migrate_reader *r, int ret, const char *what)
 static int rd_header(struct migrate_reader *r)
 {
 	u8 h[STREAM_HDR_BYTES];
-	int ret = rd_exact(r, h, sizeof(h), true, "the stream header");
+	int ret = rd_exact(r, h, sizeof(h), "the stream header");
 
 	if (ret)
 		return ret;
@@ -254,7 +298,7 @@ static int rd_config(struct migrate_reader *r, u64 len)
 	if (len < STREAM_CFG_BYTES || len > STREAM_CFG_MAX_BYTES)
 		return rd_fail(r, -EBADMSG, "CONFIG length %llu out of range",
 			       (unsigned long long)len);
-	ret = rd_exact(r, buf, STREAM_CFG_BYTES, true, "CONFIG");
+	ret = rd_exact(r, buf, STREAM_CFG_BYTES, "CONFIG");
 	if (ret)
 		return ret;
 	nr = stream_config_decode_fixed(buf, &r->cfg, why, sizeof(why));
@@ -265,7 +309,7 @@ static int rd_config(struct migrate_reader *r, u64 len)
 			r, -EBADMSG,
 			"CONFIG length %llu does not match its %d regions",
 			(unsigned long long)len, nr);
-	ret = rd_exact(r, buf, (size_t)nr * STREAM_REGION_BYTES, true,
+	ret = rd_exact(r, buf, (size_t)nr * STREAM_REGION_BYTES,
 		       "CONFIG regions");
 	if (ret)
 		return ret;
@@ -301,7 +345,7 @@ static int rd_page(struct migrate_reader *r, u64 *left, u32 i, u32 nr)
 	if (*left < STREAM_DESC_BYTES)
 		return rd_fail(r, -EBADMSG,
 			       "RAM section too short for its %u pages", nr);
-	ret = rd_exact(r, d, sizeof(d), true, "a RAM page descriptor");
+	ret = rd_exact(r, d, sizeof(d), "a RAM page descriptor");
 	if (ret)
 		return ret;
 	*left -= STREAM_DESC_BYTES;
@@ -325,8 +369,12 @@ static int rd_page(struct migrate_reader *r, u64 *left, u32 i, u32 nr)
 		return rd_fail(r, -EBADMSG,
 			       "RAM section too short for page gfn 0x%llx",
 			       (unsigned long long)pg.gfn);
-	if (pg.len) {
-		ret = rd_exact(r, r->page, pg.len, true, "RAM page data");
+	if (pg.len && r->in_len - r->in_pos >= pg.len) {
+		/* All in the input buffer: handed over in place, no copy. */
+		pg.data = r->in + r->in_pos;
+		rd_skip(r, pg.len);
+	} else if (pg.len) {
+		ret = rd_exact(r, r->page, pg.len, "RAM page data");
 		if (ret)
 			return ret;
 		pg.data = r->page;
@@ -356,7 +404,7 @@ static int rd_ram(struct migrate_reader *r, u64 len)
 			"RAM section length %llu out of range (%u..%llu)",
 			(unsigned long long)len, (unsigned int)STREAM_RAM_BYTES,
 			(unsigned long long)RAM_SECTION_MAX);
-	ret = rd_exact(r, h, sizeof(h), true, "a RAM batch header");
+	ret = rd_exact(r, h, sizeof(h), "a RAM batch header");
 	if (ret)
 		return ret;
 	left = len - STREAM_RAM_BYTES;
@@ -391,7 +439,7 @@ static int rd_round(struct migrate_reader *r, u64 len)
 	if (len != sizeof(p))
 		return rd_fail(r, -EBADMSG, "ROUND length %llu (must be 8)",
 			       (unsigned long long)len);
-	ret = rd_exact(r, p, sizeof(p), true, "ROUND");
+	ret = rd_exact(r, p, sizeof(p), "ROUND");
 	if (ret)
 		return ret;
 	if (get_le64(p) != r->round)
@@ -458,7 +506,7 @@ static int rd_device(struct migrate_reader *r, u64 len)
 			       (unsigned long long)len,
 			       (unsigned long long)r->lim.device_max +
 				       MIGCTL_STREAM_DEVICE_NAME);
-	ret = rd_exact(r, name, MIGCTL_STREAM_DEVICE_NAME, true,
+	ret = rd_exact(r, name, MIGCTL_STREAM_DEVICE_NAME,
 		       "a DEVICE name");
 	if (ret)
 		return ret;
@@ -488,7 +536,7 @@ static int rd_vcpu(struct migrate_reader *r, u64 len)
 			       "VCPU length %llu out of range (8..%llu)",
 			       (unsigned long long)len,
 			       (unsigned long long)r->lim.vcpu_max + 8);
-	ret = rd_exact(r, h, sizeof(h), true, "a VCPU header");
+	ret = rd_exact(r, h, sizeof(h), "a VCPU header");
 	if (ret)
 		return ret;
 	idx = get_le32(h);
@@ -526,8 +574,10 @@ static int rd_end(struct migrate_reader *r, u64 len)
 		return rd_fail(r, -EBADMSG,
 			       "stream ends with state for %u of %u vCPUs",
 			       r->vcpus_seen, r->cfg.nr_vcpus);
-	crypto_generichash_final(&r->hash, want, sizeof(want));
-	ret = rd_exact(r, got, sizeof(got), false, "the END checksum");
+	rd_hash_consumed(r);
+	r->hash_off = true;
+	stream_hash_final(r->hash, want, sizeof(want));
+	ret = rd_exact(r, got, sizeof(got), "the END checksum");
 	if (ret)
 		return ret;
 	if (sodium_memcmp(want, got, sizeof(got)))
@@ -578,7 +628,7 @@ int migrate_reader_next(struct migrate_reader *r, u32 *type)
 			return ret;
 	}
 	start = r->offset;
-	ret = rd_exact(r, h, sizeof(h), true, "a section header");
+	ret = rd_exact(r, h, sizeof(h), "a section header");
 	if (ret)
 		return ret;
 	t = get_le32(h);

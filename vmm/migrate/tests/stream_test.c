@@ -2,6 +2,7 @@
 /* stream_test.c - migration stream: round trips, config checks, writer rules, replies. */
 
 #include "test.h"
+#include "stream_hash.h"
 #include "migrate_test_util.h"
 
 static struct recorder *rec_new(void)
@@ -214,6 +215,60 @@ TEST(stream, large_batches_and_blobs)
 	EXPECT_EQ(want, sum);
 	migrate_reader_destroy(rd);
 	free(blob);
+	free(m.buf);
+}
+
+/*
+ * A stream long enough that both sides hash it on a helper thread
+ * (stream_hash.h): the END digest is still BLAKE2b-256 of every byte
+ * before it, and one flipped data byte past the threshold fails END.
+ */
+TEST(stream, threaded_digest_is_the_digest)
+{
+	static const struct migrate_reader_ops ops = { .ram = count_ram };
+	u64 npages = 3 * STREAM_HASH_THREAD_AFTER / 4096, sum = 0, want = 0;
+	struct migrate_config c;
+	struct membuf m = { 0 };
+	struct migrate_writer *w;
+	struct migrate_io_mem mem;
+	struct migrate_reader *rd;
+	u8 page[4096], d[32];
+
+	sample_config(&c, false);
+	c.regions[1].size = 1ull << 30;
+	ASSERT_EQ(0, migrate_writer_create(&membuf_io, &m, &w));
+	ASSERT_EQ(0, migrate_writer_config(w, &c));
+	for (u64 gfn = SAMPLE_GFN_HIGH; gfn < SAMPLE_GFN_HIGH + npages; gfn++) {
+		fill_page(page, gfn, 3);
+		ASSERT_EQ(0, migrate_writer_ram(w, 0, gfn, MIGCTL_PAGE_RAW, page));
+		want += gfn + 1;
+	}
+	ASSERT_EQ(0, migrate_writer_status(w, "s", 1));
+	ASSERT_EQ(0, migrate_writer_vcpu(w, 0, NULL, 0));
+	ASSERT_EQ(0, migrate_writer_vcpu(w, 1, NULL, 0));
+	ASSERT_EQ(0, migrate_writer_end(w));
+	migrate_writer_destroy(w);
+	ASSERT_GT(m.len, (size_t)2 * STREAM_HASH_THREAD_AFTER);
+	crypto_generichash(d, sizeof(d), m.buf, m.len - 32, NULL, 0);
+	EXPECT_EQ(0, memcmp(d, m.buf + m.len - 32, 32));
+
+	mem = (struct migrate_io_mem){ .buf = m.buf, .len = m.len };
+	ASSERT_EQ(0, migrate_reader_create(&migrate_io_mem, &mem, &ops, &sum, NULL, &rd));
+	EXPECT_EQ(0, migrate_reader_run(rd));
+	EXPECT_EQ(want, sum);
+	migrate_reader_destroy(rd);
+
+	/*
+	 * A byte in the middle of the last page's data, before STATUS (17
+	 * bytes), two empty VCPU sections (24 each) and END (48): the page
+	 * still reads, END does not verify.
+	 */
+	m.buf[m.len - 48 - 2 * 24 - 17 - 2048] ^= 0x40;
+	mem = (struct migrate_io_mem){ .buf = m.buf, .len = m.len };
+	ASSERT_EQ(0, migrate_reader_create(&migrate_io_mem, &mem, NULL, NULL, NULL, &rd));
+	EXPECT_EQ(-EBADMSG, migrate_reader_run(rd));
+	EXPECT_NONNULL(strstr(migrate_reader_error(rd), "checksum mismatch"));
+	migrate_reader_destroy(rd);
 	free(m.buf);
 }
 

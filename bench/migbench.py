@@ -161,7 +161,10 @@ def run_ours(a, size_mib, dirty_mib, sevsim, procs):
     return {"total_ms": st["total_ms"], "downtime_ms": st["downtime_ms"], "bytes": st["bytes"],
             "rounds": st["rounds"], "pages_zero": st["pages_zero"], "pages_raw": st["pages_raw"],
             "pages_private": st["pages_private"], "remaining_pages": st["remaining"],
-            "dirty_rate_pages_s": st["dirty_rate"], "destination_running": True}
+            "dirty_rate_pages_s": st["dirty_rate"], "bandwidth_bytes_s": st.get("bandwidth"),
+            "expected_downtime_ms": st.get("expected_downtime_ms"),
+            "final_round_ms": st.get("final_round_ms"), "throttle_pct": st.get("throttle_pct"),
+            "converged": st.get("converged"), "destination_running": True}
 
 
 # --- QEMU over QMP -----------------------------------------------------------
@@ -220,10 +223,17 @@ def run_qemu(a, size_mib, dirty_mib, procs):
                                              "max-bandwidth": QEMU_MAX_BANDWIDTH})
         src.cmd("migrate", uri=f"tcp:127.0.0.1:{port}")
         end = time.monotonic() + MIGRATE_TIMEOUT
+        # QEMU reports its dirty rate and expected downtime only while it
+        # runs (0 until a sync period ended): the last values seen polling.
+        seen = {}
         while True:
             q = src.cmd("query-migrate")
             if q.get("status") in ("completed", "failed", "cancelled"):
                 break
+            for k, v in (("dirty", q.get("ram", {}).get("dirty-pages-rate")),
+                         ("expected", q.get("expected-downtime"))):
+                if v:
+                    seen[k] = v
             if time.monotonic() > end:
                 src.cmd("migrate_cancel")
                 ram = q.get("ram", {})
@@ -239,8 +249,9 @@ def run_qemu(a, size_mib, dirty_mib, procs):
         return {"total_ms": q["total-time"], "downtime_ms": q["downtime"],
                 "setup_ms": q.get("setup-time"), "bytes": ram["transferred"],
                 "rounds": ram["dirty-sync-count"], "pages_zero": ram.get("duplicate"),
-                "pages_raw": ram.get("normal"), "dirty_rate_pages_s": ram.get("dirty-pages-rate"),
-                "destination_running": True}
+                "pages_raw": ram.get("normal"),
+                "dirty_rate_pages_s": ram.get("dirty-pages-rate") or seen.get("dirty", 0),
+                "expected_downtime_ms": seen.get("expected"), "destination_running": True}
     finally:
         src.close()
         dst.close()
@@ -262,7 +273,7 @@ def one_run(a, impl, size_mib, dirty_mib):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-FIGURES = ("total_ms", "downtime_ms", "bytes", "rounds")
+FIGURES = ("total_ms", "downtime_ms", "bytes", "rounds", "dirty_rate_pages_s")
 
 
 def summarise(case):
@@ -310,6 +321,9 @@ def parse_args():
     p.add_argument("--reps-big", type=int, default=3, help="repetitions above 1 GiB")
     p.add_argument("--dirty-mib", type=int, default=32, help="MiB the dirtying guest writes")
     p.add_argument("--warmup", type=float, default=2.0, help="s the workload runs first")
+    p.add_argument("--impls", default=",".join(IMPLS),
+                   help="which VMMs, comma-separated (" + ", ".join(IMPLS) + ")")
+    p.add_argument("--workloads", default="idle,dirty", help="idle, dirty or both")
     return p.parse_args()
 
 
@@ -328,7 +342,8 @@ def machine(a):
 def main():
     a = parse_args()
     sizes = [int(s) for s in a.sizes.split(",")]
-    impls = IMPLS if a.qemu else IMPLS[:2]
+    impls = [i for i in a.impls.split(",") if i in IMPLS and (a.qemu or i != "qemu")]
+    workloads = a.workloads.split(",")
     doc = {"machine": machine(a), "loadavg_start": loadavg(),
            "settings": {"downtime_target_ms": DOWNTIME_MS,
                         "qemu_max_bandwidth": QEMU_MAX_BANDWIDTH,
@@ -344,6 +359,8 @@ def main():
         # Source and destination of one run live at once; leave 1 GiB to the rest.
         need, avail = 2 * size * MIB + (1 << 30), mem_available()
         for wl, dirty in (("idle", 0), ("dirty", a.dirty_mib)):
+            if wl not in workloads:
+                continue
             cases = [{"size_mib": size, "workload": wl, "dirty_mib": dirty, "impl": i,
                       "runs": []} for i in impls]
             doc["cases"] += cases

@@ -14,6 +14,7 @@
 #define CTLREQ_TO_TEXT	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 enum ctlreq_key { KEY_URI, KEY_WAIT, KEY_DOWNTIME, KEY_ROUNDS, KEY_BANDWIDTH, KEY_FROM_GFN,
+		  KEY_THROTTLE,
 		  KEY_NR };
 
 #define K(key)	(1u << (key))
@@ -26,7 +27,7 @@ static const struct {
 	{ "migrate", CTLREQ_MIGRATE, K(KEY_URI) | K(KEY_WAIT) },
 	{ "query-migrate", CTLREQ_QUERY_MIGRATE, 0 },
 	{ "set-parameters", CTLREQ_SET_PARAMETERS,
-	  K(KEY_DOWNTIME) | K(KEY_ROUNDS) | K(KEY_BANDWIDTH) },
+	  K(KEY_DOWNTIME) | K(KEY_ROUNDS) | K(KEY_BANDWIDTH) | K(KEY_THROTTLE) },
 	{ "cancel", CTLREQ_CANCEL, 0 },
 	{ "stop", CTLREQ_STOP, 0 },
 	{ "cont", CTLREQ_CONT, 0 },
@@ -46,6 +47,7 @@ static const struct {
 	[KEY_ROUNDS] = { "max_rounds", 1, OPTIONS_MAX_ROUNDS },
 	[KEY_BANDWIDTH] = { "max_bandwidth_mib", 0, OPTIONS_MAX_BANDWIDTH },
 	[KEY_FROM_GFN] = { "from_gfn", 0, CTLREQ_GFN_MAX },
+	[KEY_THROTTLE] = { "throttle_max_pct", 0, OPTIONS_MAX_THROTTLE },
 };
 
 /* At most 32 characters of what a client sent, for a message: printable ASCII. */
@@ -114,6 +116,7 @@ static int ctlreq_key(struct json_object *val, enum ctlreq_key key, struct ctlre
 	long long *ints[KEY_NR] = {
 		[KEY_DOWNTIME] = &req->downtime_ms, [KEY_ROUNDS] = &req->max_rounds,
 		[KEY_BANDWIDTH] = &req->max_bandwidth_mib, [KEY_FROM_GFN] = &req->from_gfn,
+		[KEY_THROTTLE] = &req->throttle_max_pct,
 	};
 	const char *name = ctlreq_keys[key].name, *s;
 	long long n;
@@ -241,7 +244,7 @@ int ctlreq_parse(const char *line, size_t len, struct ctlreq *req, char *err, si
 	int ret = 0;
 
 	*req = (struct ctlreq){ .downtime_ms = -1, .max_rounds = -1, .max_bandwidth_mib = -1,
-				.from_gfn = 0 };
+				.throttle_max_pct = -1, .from_gfn = 0 };
 	obj = ctlreq_object(line, len, err, errlen);
 	if (!obj)
 		return -EINVAL;

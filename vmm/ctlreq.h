@@ -37,6 +37,7 @@ struct ctlreq {
 	long long downtime_ms;
 	long long max_rounds;
 	long long max_bandwidth_mib;
+	long long throttle_max_pct;	/* auto-converge cap, 0: off */
 	long long from_gfn;		/* query-status-log: 0 unless given */
 };
 

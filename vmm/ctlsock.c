@@ -186,15 +186,16 @@ static void control_status_log(struct vmm *v, const struct ctlreq *req, char *ou
 }
 
 /*
- * set-parameters: any of downtime_ms, max_rounds and max_bandwidth_mib
- * (ranges checked by ctlreq_parse()) for the next migration, as
- * --downtime-ms, --max-rounds and --max-bandwidth; none given: the
+ * set-parameters: any of downtime_ms, max_rounds, max_bandwidth_mib and
+ * throttle_max_pct (ranges checked by ctlreq_parse()) for the next
+ * migration, as --downtime-ms, --max-rounds, --max-bandwidth and
+ * --throttle-max; none given: the
  * current values. The running migration keeps the values it started with.
  */
 static void control_parameters(struct vmm *v, struct control_client *cl,
 			       const struct ctlreq *req)
 {
-	char body[160];
+	char body[200];
 
 	if (migration_active(v)) {
 		control_error(cl, req->id, "a migration is active: set parameters before it starts");
@@ -206,9 +207,11 @@ static void control_parameters(struct vmm *v, struct control_client *cl,
 		v->opt.max_rounds = req->max_rounds;
 	if (req->max_bandwidth_mib >= 0)
 		v->opt.max_bandwidth = req->max_bandwidth_mib;
+	if (req->throttle_max_pct >= 0)
+		v->opt.throttle_max = req->throttle_max_pct;
 	snprintf(body, sizeof(body), "{\"return\":{\"downtime_ms\":%u,\"max_rounds\":%u,"
-		 "\"max_bandwidth_mib\":%u}}", v->opt.downtime_ms, v->opt.max_rounds,
-		 v->opt.max_bandwidth);
+		 "\"max_bandwidth_mib\":%u,\"throttle_max_pct\":%u}}", v->opt.downtime_ms,
+		 v->opt.max_rounds, v->opt.max_bandwidth, v->opt.throttle_max);
 	control_reply(cl, req->id, body);
 }
 

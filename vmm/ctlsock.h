@@ -8,7 +8,8 @@
  *	{"cmd":"migrate","uri":"tcp:127.0.0.1:4444"[,"wait":true]}
  *	{"cmd":"query-migrate"}  {"cmd":"cancel"}  {"cmd":"stop"}
  *	{"cmd":"cont"}  {"cmd":"query-status"}  {"cmd":"quit"}
- *	{"cmd":"set-parameters"[,"downtime_ms":N][,"max_rounds":N][,"max_bandwidth_mib":N]}
+ *	{"cmd":"set-parameters"[,"downtime_ms":N][,"max_rounds":N][,"max_bandwidth_mib":N]
+ *	 [,"throttle_max_pct":N]}
  * Any request may carry "id" (an integer or a short string); its reply
  * then starts with the same "id". Success replies carry "return" (or are
  * the queried object); failures are {"error":"..."}. ctlreq.h checks each

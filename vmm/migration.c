@@ -59,6 +59,10 @@ static void migration_progress(void *opaque, const struct migrate_progress *p)
 
 	pthread_mutex_lock(&j->lock);
 	j->last = *p;
+	/* query-migrate shows the policy's view while the migration runs. */
+	j->stats.dirty_rate = p->dirty_rate;
+	j->stats.expected_downtime_us = p->expected_downtime_us;
+	j->stats.throttle_pct = p->throttle_pct;
 	pthread_mutex_unlock(&j->lock);
 	if (!isatty(STDERR_FILENO))
 		return;
@@ -133,6 +137,7 @@ static void *migration_thread(void *arg)
 		.vm = v->vm, .host = proto_host(v->proto), .sev = v->sevsim ? &v->sev : NULL,
 		.bidirectional = migrate_uri_is_bidirectional(&j->uri),
 		.downtime_ms = v->opt.downtime_ms, .max_rounds = v->opt.max_rounds,
+		.throttle_max = v->opt.throttle_max,
 		.dirty_log = v->opt.dirty_log,
 		.max_bandwidth = (u64)v->opt.max_bandwidth << 20,
 		.reply_timeout_ms = MIGRATION_REPLY_MS, .cancel = &j->cancel,

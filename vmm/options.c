@@ -182,6 +182,9 @@ static int options_value(struct options *o, const char *name, const char *val,
 	} else if (!strcmp(name, "max-rounds")) {
 		if (options_parse_uint(val, 1, OPTIONS_MAX_ROUNDS, &o->max_rounds))
 			goto bad;
+	} else if (!strcmp(name, "throttle-max")) {
+		if (options_parse_uint(val, 0, OPTIONS_MAX_THROTTLE, &o->throttle_max))
+			goto bad;
 	} else if (!strcmp(name, "max-bandwidth")) {
 		if (options_parse_uint(val, 0, OPTIONS_MAX_BANDWIDTH, &o->max_bandwidth))
 			goto bad;
@@ -302,6 +305,7 @@ int options_parse(int argc, char *const argv[], struct options *o, char *err, si
 	o->features = MIGCTL_F_ALL;
 	o->downtime_ms = OPTIONS_DEFAULT_DOWNTIME_MS;
 	o->max_rounds = OPTIONS_DEFAULT_MAX_ROUNDS;
+	o->throttle_max = OPTIONS_MAX_THROTTLE;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -364,8 +368,11 @@ const char *options_usage(void)
 	"  --migrate-insecure allow tcp: migrations in the clear (no key)\n"
 	"  --control PATH     JSON-lines control socket (migrate, query-migrate, cancel,\n"
 	"                     set-parameters, stop, cont, query-status, quit); see 'ctl'\n"
-	"  --downtime-ms N    pre-copy ends when the rest fits N ms (default 300)\n"
+	"  --downtime-ms N    pre-copy ends when the rest fits N ms and another round\n"
+	"                     would not shrink it (default 300)\n"
 	"  --max-rounds N     or after N pre-copy rounds (default 30)\n"
+	"  --throttle-max PCT auto-converge: when rounds stop shrinking above the\n"
+	"                     target, slow the vCPUs, up to PCT percent (99; 0: off)\n"
 	"  --max-bandwidth MIB  pre-copy at most MIB MiB/s (default 0: unlimited)\n"
 	"  --dirty-log MODE   auto (manual protect where KVM has it), manual\n"
 	"                     (KVM_CLEAR_DIRTY_LOG, else the migration fails) or get\n"

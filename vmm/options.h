@@ -18,6 +18,7 @@
 #define OPTIONS_MAX_CPUS	64
 #define OPTIONS_DEFAULT_DOWNTIME_MS	300
 #define OPTIONS_DEFAULT_MAX_ROUNDS	30
+#define OPTIONS_MAX_THROTTLE	99	/* percent; converge.h's cap */
 
 enum options_migctl {
 	OPTIONS_MIGCTL_OFF,
@@ -45,6 +46,7 @@ struct options {
 	bool migrate_insecure;	/* tcp: without a key is allowed */
 	unsigned int downtime_ms;
 	unsigned int max_rounds;
+	unsigned int throttle_max;	/* auto-converge up to this percent, 0: off */
 	unsigned int max_bandwidth;	/* MiB/s of pre-copy, 0: unlimited */
 	enum mem_dirty_mode dirty_log;	/* how a migration logs dirty pages */
 	bool console_input;	/* stdin feeds COM1 even when it is not a terminal */

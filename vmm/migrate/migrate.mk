@@ -8,7 +8,8 @@ VMM_MIGRATE_SODIUM_CFLAGS := $(shell pkg-config --cflags libsodium 2>/dev/null)
 VMM_MIGRATE_LDLIBS	:= $(or $(shell pkg-config --libs libsodium 2>/dev/null),-lsodium)
 
 VMM_MIGRATE_OBJS	:= $(addprefix $(O)/vmm/migrate/,stream.o stream_config.o \
-			   stream_reader.o stream_hash.o channel.o secure.o sevsim.o sevsim_prf.o)
+			   stream_reader.o stream_hash.o channel.o secure.o sevsim.o sevsim_prf.o \
+			   converge.o)
 
 # The conformance guest image compiles sevsim_prf.c freestanding; building
 # it here with the guest flags keeps it that way.
@@ -23,7 +24,7 @@ $(VMM_MIGRATE_PRF_GUEST): vmm/migrate/sevsim_prf.c
 	$(Q)$(CC) $(GUEST_CFLAGS) -c -o $@ $<
 
 VMM_MIGRATE_TESTS	:= $(addprefix $(O)/vmm/migrate/tests/,stream_test \
-			   stream_bad_test channel_test secure_test sevsim_test)
+			   stream_bad_test channel_test secure_test sevsim_test converge_test)
 
 $(VMM_MIGRATE_TESTS): %: %.o $(VMM_MIGRATE_OBJS) $(TEST_LIB)
 	$(quiet) LD $@

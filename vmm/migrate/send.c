@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* send.c - the source side of a migration: pre-copy, pause, state, END. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 
 #include "migctl-host.h"
 #include "channel.h"
+#include "converge.h"
 #include "fault.h"
 #include "secure.h"
 #include "send.h"
@@ -40,20 +42,30 @@ struct send_ctx {
 	u64 round;
 	u64 gen0;			/* protocol state generation at the start */
 	u64 t0, t_pause;
-	u64 t_fetch;			/* the last dirty-log fetch */
-	u64 round_t0, round_bytes0;	/* when the last round began, bytes then */
+	u64 t_fetch_us;			/* the last dirty-log fetch */
+	u64 round_t0_us, round_bytes0;	/* when the last round began, bytes then */
 	u64 progress_ms;		/* when the last progress report went out */
+	struct converge cv;
+	pthread_t throttler;		/* auto-converge: pauses the VM a share of the time */
+	bool throttling;		/* the throttler runs */
+	atomic_uint throttle_pct;
+	atomic_bool throttle_stop;
 	bool paused;
 	char *err;
 	size_t errlen;
 };
 
-static u64 send_now_ms(void)
+static u64 send_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000ull;
+	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000ull;
+}
+
+static u64 send_now_ms(void)
+{
+	return send_now_us() / 1000;
 }
 
 static int send_fail(struct send_ctx *c, int ret, const char *fmt, const char *arg)
@@ -116,7 +128,7 @@ static s64 send_collect(struct send_ctx *c)
 	s64 total = 0;
 	int ret;
 
-	c->t_fetch = send_now_ms();
+	c->t_fetch_us = send_now_us();
 	for (int b = 0; b < mem->nr_banks; b++) {
 #ifdef MIGCTL_FAULT_STATUS_FIRST
 		send_snapshot_status(c, b);
@@ -188,15 +200,81 @@ static void send_progress(struct send_ctx *c, u64 remaining)
 		return;
 	migrate_writer_stats(c->w, &ws);
 	p = (struct migrate_progress){ c->round, ws.bytes, remaining, c->st->dirty_rate,
-				       el ? ws.bytes * 1000 / el : 0, el };
+				       el ? ws.bytes * 1000 / el : 0, el, c->cv.expected_us,
+				       c->cv.throttle };
 	c->a->progress(c->a->opaque, &p);
 }
 
-static void send_report(struct send_ctx *c, u64 remaining, u64 dt_ms, u64 dirty)
+/* After a round's harvest: the policy's view into the stats, then progress. */
+static void send_report(struct send_ctx *c, u64 remaining)
 {
 	c->st->remaining = remaining;
-	c->st->dirty_rate = dt_ms ? dirty * 1000 / dt_ms : 0;
+	c->st->dirty_rate = c->cv.dirty_rate;
+	c->st->bandwidth = c->cv.bandwidth;
+	c->st->expected_downtime_us = c->cv.expected_us;
+	c->st->throttle_pct = c->cv.throttle;
+	c->st->converged = c->cv.converged;
 	send_progress(c, remaining);
+}
+
+static void send_sleep_us(u64 us)
+{
+	struct timespec ts = { us / 1000000, us % 1000000 * 1000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/*
+ * Auto-converge: every CONVERGE_INTERVAL_US the vCPUs are parked for
+ * throttle_pct percent of it, as a CPU cap on the guest would; the
+ * dirty rate falls with the time the guest runs.
+ */
+static void *send_throttler(void *arg)
+{
+	struct send_ctx *c = arg;
+
+	while (!atomic_load(&c->throttle_stop)) {
+		u64 asleep = CONVERGE_INTERVAL_US * atomic_load(&c->throttle_pct) / 100;
+		int ret = 0;
+
+		if (asleep) {
+			ret = vm_pause(c->vm);
+			if (!ret)
+				send_sleep_us(asleep);
+			vm_resume(c->vm);
+		}
+		if (ret)
+			break;		/* the VM ended: the migration will see it */
+		send_sleep_us(CONVERGE_INTERVAL_US - asleep);
+	}
+	return NULL;
+}
+
+/* The policy's throttle to the throttler, started the first time it is needed. */
+static int send_apply_throttle(struct send_ctx *c)
+{
+	int ret;
+
+	atomic_store(&c->throttle_pct, c->cv.throttle);
+	if (!c->cv.throttle || c->throttling || c->a->user_paused)
+		return 0;
+	atomic_store(&c->throttle_stop, false);
+	ret = pthread_create(&c->throttler, NULL, send_throttler, c);
+	if (ret)
+		return send_fail(c, -ret, "cannot start the vCPU throttle: %s", strerror(ret));
+	c->throttling = true;
+	return 0;
+}
+
+/* The throttler ends with the vCPUs running. */
+static void send_stop_throttle(struct send_ctx *c)
+{
+	if (!c->throttling)
+		return;
+	atomic_store(&c->throttle_stop, true);
+	pthread_join(c->throttler, NULL);
+	c->throttling = false;
 }
 
 /*
@@ -335,21 +413,30 @@ static void send_round_begins(struct send_ctx *c)
 	struct migrate_stream_stats ws;
 
 	migrate_writer_stats(c->w, &ws);
-	c->round_t0 = send_now_ms();
+	c->round_t0_us = send_now_us();
 	c->round_bytes0 = ws.bytes;
 }
 
-/* Pre-copy rounds until the rest fits the downtime target or the round limit. */
+/*
+ * Pre-copy rounds while converge_round() asks for them (converge.h): the
+ * bandwidth is the last round's alone (round 0 is mostly zero pages, few
+ * bytes and a long scan, and would keep the estimate low for every later
+ * round), the dirty rate what the harvest found since the one before.
+ */
 static int send_precopy(struct send_ctx *c)
 {
 	int ret;
 
+	converge_init(&c->cv, (u64)c->a->downtime_ms * 1000, c->a->max_rounds,
+		      c->a->throttle_max);
 	send_round_begins(c);
 	ret = send_first_round(c);
 
 	while (!ret) {
 		struct migrate_stream_stats ws;
-		u64 now, bw, est_ms, prev = c->t_fetch;
+		struct converge_sample smp;
+		u64 prev = c->t_fetch_us, sent_us = send_now_us() - c->round_t0_us;
+		bool more;
 		s64 n;
 
 		if (atomic_load(c->a->cancel))
@@ -360,18 +447,16 @@ static int send_precopy(struct send_ctx *c)
 		n = send_collect(c);
 		if (n < 0)
 			return n;
-		now = send_now_ms();
 		migrate_writer_stats(c->w, &ws);
-		send_report(c, n, now - prev, n);
-		/*
-		 * The bandwidth of the last round alone: round 0 is mostly
-		 * zero pages (few bytes, a long scan), and an average over it
-		 * would keep the estimate low for every later round.
-		 */
-		bw = (ws.bytes - c->round_bytes0) * 1000 / (now - c->round_t0 + 1);
-		est_ms = bw ? n * SEND_PAGE * 1000 / bw : 0;
-		if (est_ms <= c->a->downtime_ms || c->round + 1 >= c->a->max_rounds)
+		smp = (struct converge_sample){ n, ws.bytes - c->round_bytes0, sent_us,
+						c->t_fetch_us - prev };
+		more = converge_round(&c->cv, &smp);
+		send_report(c, n);
+		if (!more)
 			return 0;
+		ret = send_apply_throttle(c);
+		if (ret)
+			return ret;
 		c->round++;
 		send_round_begins(c);
 		ret = send_round(c);
@@ -388,6 +473,7 @@ static int send_stop_and_copy(struct send_ctx *c)
 	s64 n;
 	int ret;
 
+	send_stop_throttle(c);
 	if (!a->user_paused) {
 		ret = vm_pause(c->vm);
 		if (ret)
@@ -409,6 +495,7 @@ static int send_stop_and_copy(struct send_ctx *c)
 	ret = send_round(c);
 	if (ret)
 		return ret;
+	c->st->final_ms = send_now_ms() - c->t_pause;
 #else
 	(void)n;
 #endif
@@ -531,6 +618,7 @@ int migrate_send(const struct migrate_send_args *a, struct migrate_stats *st, ch
 	migctl_host_state(a->host, &hs);
 	c.gen0 = hs.generation;
 	ret = send_all(&c);
+	send_stop_throttle(&c);
 	if (c.w)
 		migrate_writer_stats(c.w, &ws);
 	st->bytes = ws.bytes;
@@ -604,12 +692,18 @@ int migrate_stats_json(const struct migrate_stats *st, char *buf, size_t len)
 			"{\"total_ms\":%llu,\"downtime_ms\":%llu,\"bytes\":%llu,"
 			"\"pages_zero\":%llu,\"pages_raw\":%llu,\"pages_private\":%llu,"
 			"\"pages_status_resent\":%llu,\"rounds\":%llu,\"remaining\":%llu,"
-			"\"dirty_rate\":%llu,\"dirty_log\":\"%s\"}",
+			"\"dirty_rate\":%llu,\"bandwidth\":%llu,\"expected_downtime_ms\":%.3f,"
+			"\"final_round_ms\":%llu,\"throttle_pct\":%u,\"converged\":%s,"
+			"\"dirty_log\":\"%s\"}",
 			(unsigned long long)st->total_ms, (unsigned long long)st->downtime_ms,
 			(unsigned long long)st->bytes, (unsigned long long)st->pages_zero,
 			(unsigned long long)st->pages_raw, (unsigned long long)st->pages_private,
 			(unsigned long long)st->pages_status_resent,
 			(unsigned long long)st->rounds, (unsigned long long)st->remaining,
-			(unsigned long long)st->dirty_rate,
+			(unsigned long long)st->dirty_rate, (unsigned long long)st->bandwidth,
+			st->expected_downtime_us == UINT64_MAX ? -1.0 :
+			st->expected_downtime_us / 1000.0,
+			(unsigned long long)st->final_ms, st->throttle_pct,
+			st->converged ? "true" : "false",
 			st->manual_protect ? "manual-protect" : "get");
 }

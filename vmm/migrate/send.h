@@ -28,6 +28,11 @@ struct migrate_stats {
 	u64 rounds;			/* pre-copy rounds, the final one included */
 	u64 remaining;			/* pages of the last set before the pause */
 	u64 dirty_rate;			/* pages/s in the last pre-copy round */
+	u64 bandwidth;			/* bytes/s of the last pre-copy round */
+	u64 expected_downtime_us;	/* the policy's estimate at the pause */
+	u64 final_ms;			/* pause to the final round sent */
+	unsigned int throttle_pct;	/* auto-converge at the pause, 0: none */
+	bool converged;			/* the estimate fit the target at the pause */
 	bool manual_protect;		/* dirty log: KVM_CLEAR_DIRTY_LOG used */
 };
 
@@ -39,6 +44,8 @@ struct migrate_progress {
 	u64 dirty_rate;			/* pages/s */
 	u64 bandwidth;			/* bytes/s so far */
 	u64 elapsed_ms;
+	u64 expected_downtime_us;	/* if the VM paused after this round */
+	unsigned int throttle_pct;	/* auto-converge now, 0: none */
 };
 
 struct migrate_send_args {
@@ -50,6 +57,7 @@ struct migrate_send_args {
 	bool bidirectional;		/* socket: wait for ACCEPT and DONE */
 	unsigned int downtime_ms;
 	unsigned int max_rounds;
+	unsigned int throttle_max;	/* auto-converge up to this percent, 0: off */
 	enum mem_dirty_mode dirty_log;
 	u64 max_bandwidth;		/* pre-copy bytes/s, 0: unlimited */
 	int reply_timeout_ms;
@@ -72,7 +80,9 @@ struct migrate_send_args {
  * Refuses an encrypted VM whose guest is not READY before anything is
  * sent (V-6). Pre-copy: round 0 sends every page, each later round fetches
  * the dirty log first and then the changed-status set and sends their
- * union with the status read at send time (V-2); pause (V-3), final round
+ * union with the status read at send time (V-2), as long as converge.h's
+ * policy asks for rounds, throttling the vCPUs when it says so (while
+ * throttled the VM pauses and resumes many times); pause (V-3), final round
  * (V-4), STATUS, devices, vCPUs, END; on a socket DONE.
  *
  * Return: 0 when the destination has the VM (the caller stops it);

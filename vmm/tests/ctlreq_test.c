@@ -35,6 +35,10 @@ GOOD(migrate, "{\"cmd\":\"migrate\",\"uri\":\"unix:/tmp/x\",\"wait\":false}", CT
 GOOD(params_none, "{\"cmd\":\"set-parameters\"}", CTLREQ_SET_PARAMETERS, "");
 GOOD(params_edges, "{\"cmd\":\"set-parameters\",\"downtime_ms\":600000,\"max_rounds\":1,"
      "\"max_bandwidth_mib\":0}", CTLREQ_SET_PARAMETERS, "");
+GOOD(throttle_off, "{\"cmd\":\"set-parameters\",\"throttle_max_pct\":0}", CTLREQ_SET_PARAMETERS,
+     "");
+GOOD(throttle_max, "{\"cmd\":\"set-parameters\",\"throttle_max_pct\":99}", CTLREQ_SET_PARAMETERS,
+     "");
 GOOD(query_migrate, "{\"cmd\":\"query-migrate\"}", CTLREQ_QUERY_MIGRATE, "");
 GOOD(status_log, "{\"cmd\":\"query-status-log\"}", CTLREQ_QUERY_STATUS_LOG, "");
 GOOD(status_log_from, "{\"cmd\":\"query-status-log\",\"from_gfn\":4503599627370495}",
@@ -72,6 +76,12 @@ BAD(rounds_huge, "{\"cmd\":\"set-parameters\",\"max_rounds\":9999999999999999999
     "max_rounds", "");
 BAD(bandwidth_negative, "{\"cmd\":\"set-parameters\",\"max_bandwidth_mib\":-1}",
     "max_bandwidth_mib", "");
+BAD(throttle_100, "{\"cmd\":\"set-parameters\",\"throttle_max_pct\":100}", "0..99", "");
+BAD(throttle_negative, "{\"cmd\":\"set-parameters\",\"throttle_max_pct\":-5}",
+    "throttle_max_pct", "");
+BAD(throttle_bool, "{\"cmd\":\"set-parameters\",\"throttle_max_pct\":true}", "an integer", "");
+BAD(throttle_on_migrate, "{\"cmd\":\"migrate\",\"uri\":\"unix:/a\",\"throttle_max_pct\":5}",
+    "throttle_max_pct", "");
 BAD(id_negative, "{\"cmd\":\"quit\",\"id\":-1}", "id:", "");
 BAD(id_too_big, "{\"cmd\":\"quit\",\"id\":9007199254740992}", "id:", "");
 BAD(id_control_char, "{\"cmd\":\"quit\",\"id\":\"a\\nb\"}", "id:", "");
@@ -108,7 +118,8 @@ TEST_F(req, parse)
 /* What a good request carries comes through as given; what it lacks stays unset. */
 TEST(req, values)
 {
-	const char *l = "{\"cmd\":\"set-parameters\",\"max_rounds\":7,\"downtime_ms\":250}";
+	const char *l = "{\"cmd\":\"set-parameters\",\"max_rounds\":7,\"downtime_ms\":250,"
+			"\"throttle_max_pct\":35}";
 	const char *m = "{\"wait\":true,\"uri\":\"tcp:127.0.0.1:4444\",\"cmd\":\"migrate\"}";
 	struct ctlreq r;
 	char err[128];
@@ -117,6 +128,7 @@ TEST(req, values)
 	EXPECT_EQ(250, r.downtime_ms);
 	EXPECT_EQ(7, r.max_rounds);
 	EXPECT_EQ(-1, r.max_bandwidth_mib);
+	EXPECT_EQ(35, r.throttle_max_pct);
 	ASSERT_EQ(0, ctlreq_parse(m, strlen(m), &r, err, sizeof(err)));
 	EXPECT_STREQ("tcp:127.0.0.1:4444", r.uri);
 	EXPECT_TRUE(r.wait);

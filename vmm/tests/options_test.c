@@ -115,6 +115,8 @@ FIXTURE_VARIANT_ADD(cmd, downtime_zero) {
 	.argv = ARGS("--downtime-ms", "0", "img"), .ret = -EINVAL, .err = "--downtime-ms" };
 FIXTURE_VARIANT_ADD(cmd, dirty_log_unknown) {
 	.argv = ARGS("--dirty-log", "ring", "img"), .ret = -EINVAL, .err = "--dirty-log" };
+FIXTURE_VARIANT_ADD(cmd, throttle_too_big) {
+	.argv = ARGS("--throttle-max", "100", "img"), .ret = -EINVAL, .err = "--throttle-max" };
 FIXTURE_VARIANT_ADD(cmd, bandwidth_too_big) {
 	.argv = ARGS("--max-bandwidth", "1000001", "img"), .ret = -EINVAL,
 	.err = "--max-bandwidth" };
@@ -168,11 +170,13 @@ TEST(options, migration_options)
 {
 	const char *argv[] = { "migctl-vmm", "--sev-sim", "--sev-sim-window=0x2000000:16M",
 			       "--control", "/tmp/s", "--downtime-ms", "50", "--max-rounds=7",
-			       "--dirty-log=get", "--max-bandwidth", "64", "img", NULL };
+			       "--dirty-log=get", "--max-bandwidth", "64", "--throttle-max=0",
+			       "img", NULL };
 	struct options o;
 	char err[128];
 
-	ASSERT_EQ(0, options_parse(12, (char *const *)argv, &o, err, sizeof(err)));
+	ASSERT_EQ(0, options_parse(13, (char *const *)argv, &o, err, sizeof(err)));
+	EXPECT_EQ(0u, o.throttle_max);
 	EXPECT_EQ((int)MEM_DIRTY_GET, (int)o.dirty_log);
 	EXPECT_EQ(64u, o.max_bandwidth);
 	EXPECT_TRUE(o.sevsim);
@@ -185,6 +189,7 @@ TEST(options, migration_options)
 				   err, sizeof(err)));
 	EXPECT_EQ(300u, o.downtime_ms);
 	EXPECT_EQ(30u, o.max_rounds);
+	EXPECT_EQ(99u, o.throttle_max);
 	EXPECT_EQ((int)MEM_DIRTY_AUTO, (int)o.dirty_log);
 	EXPECT_EQ(0u, o.max_bandwidth);
 	EXPECT_FALSE(o.sevsim);

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* converge_test.c - the pre-copy policy against a simulated guest and link. */
+
+#include "test.h"
+#include "converge.h"
+
+/*
+ * A guest that rewrites @ws pages over and over at @rate pages/s while it
+ * runs (a throttled guest runs 100 - throttle percent of the time), and a
+ * link of @bw bytes/s. Round 0 sends @ram pages; each round after sends
+ * what the round before left, and leaves what the guest dirtied meanwhile.
+ */
+struct sim {
+	u64 ram, ws, rate, bw;
+	u64 left;		/* at the pause */
+	u64 bytes;		/* pre-copy */
+	unsigned int max_throttle_seen;
+};
+
+static u64 sim_round(struct sim *s, struct converge *cv, u64 send_pages,
+		     struct converge_sample *smp)
+{
+	u64 us = send_pages * CONVERGE_PAGE_BYTES * 1000000 / s->bw + 1;
+	u64 dirtied = s->rate * (100 - cv->throttle) / 100 * us / 1000000;
+
+	s->bytes += send_pages * CONVERGE_PAGE_BYTES;
+	*smp = (struct converge_sample){ dirtied < s->ws ? dirtied : s->ws,
+					 send_pages * CONVERGE_PAGE_BYTES, us, us };
+	return smp->pages_left;
+}
+
+/* Run the policy to the pause; the number of pre-copy rounds it sent. */
+static u64 sim_run(struct sim *s, struct converge *cv)
+{
+	struct converge_sample smp;
+	u64 send = s->ram;
+
+	for (;;) {
+		send = sim_round(s, cv, send, &smp);
+		if (!converge_round(cv, &smp))
+			break;
+		if (cv->throttle > s->max_throttle_seen)
+			s->max_throttle_seen = cv->throttle;
+	}
+	s->left = send;
+	return cv->rounds;
+}
+
+/* A fast link: rounds shrink until another one would gain nothing. */
+TEST(converge, fast_link_shrinks_to_the_floor)
+{
+	struct sim s = { .ram = 262144, .ws = 8192, .rate = 100000, .bw = 2000000000 };
+	struct converge cv;
+
+	converge_init(&cv, 300000, 30, CONVERGE_THROTTLE_MAX);
+	sim_run(&s, &cv);
+	EXPECT_LE(cv.expected_us, (u64)CONVERGE_FLOOR_US);
+	EXPECT_GE(cv.rounds, 3u);
+	EXPECT_LT(cv.rounds, 10u);
+	EXPECT_EQ(0u, s.max_throttle_seen);
+	EXPECT_TRUE(cv.converged);
+	EXPECT_TRUE(!cv.round_limit);
+	/* The estimate is what the simulated link would take. */
+	EXPECT_EQ(s.left * CONVERGE_PAGE_BYTES * 1000000 / cv.bandwidth, cv.expected_us);
+}
+
+/* Rounds stop paying but the rest fits the target: pause, no throttle. */
+TEST(converge, steady_set_within_target_stops)
+{
+	struct sim s = { .ram = 65536, .ws = 8192, .rate = 400000, .bw = 400000000 };
+	struct converge cv;
+
+	converge_init(&cv, 300000, 30, CONVERGE_THROTTLE_MAX);
+	sim_run(&s, &cv);
+	EXPECT_EQ(s.ws, s.left);
+	EXPECT_LE(cv.rounds, 3u);
+	EXPECT_EQ(0u, s.max_throttle_seen);
+	EXPECT_TRUE(cv.converged);
+	EXPECT_GT(cv.dirty_rate, 0u);
+}
+
+/* The guest outruns the link above the target: throttle until it fits. */
+TEST(converge, outrun_link_throttles_until_it_fits)
+{
+	struct sim s = { .ram = 65536, .ws = 65536, .rate = 400000, .bw = 800000000 };
+	struct converge cv;
+
+	converge_init(&cv, 20000, 30, CONVERGE_THROTTLE_MAX);
+	sim_run(&s, &cv);
+	EXPECT_GE(s.max_throttle_seen, (unsigned int)CONVERGE_THROTTLE_FIRST);
+	EXPECT_TRUE(cv.converged);
+	EXPECT_TRUE(!cv.round_limit);
+	EXPECT_LE(cv.expected_us, 20000u);
+	EXPECT_LE(s.left * CONVERGE_PAGE_BYTES * 1000000 / s.bw, 20000u);
+}
+
+/* The throttle grows by steps, never past the maximum given. */
+TEST(converge, throttle_steps_and_cap)
+{
+	struct converge_sample smp = { 65536, 65536 * 4096ull, 1000000, 1000000 };
+	struct converge cv;
+
+	converge_init(&cv, 1000, 30, 45);
+	EXPECT_TRUE(converge_round(&cv, &smp));	/* round 0: nothing to compare yet */
+	EXPECT_EQ(0u, cv.throttle);
+	EXPECT_TRUE(converge_round(&cv, &smp));
+	EXPECT_EQ((unsigned int)CONVERGE_THROTTLE_FIRST, cv.throttle);
+	EXPECT_TRUE(converge_round(&cv, &smp));
+	EXPECT_EQ((unsigned int)(CONVERGE_THROTTLE_FIRST + CONVERGE_THROTTLE_STEP), cv.throttle);
+	for (int i = 0; i < 5; i++)
+		EXPECT_TRUE(converge_round(&cv, &smp));
+	EXPECT_EQ(45u, cv.throttle);
+	converge_init(&cv, 1000, 30, 250);
+	EXPECT_EQ((unsigned int)CONVERGE_THROTTLE_MAX, cv.throttle_max);
+}
+
+/* Auto-converge off: the round limit ends a migration that cannot converge. */
+TEST(converge, no_throttle_stops_at_round_limit)
+{
+	struct sim s = { .ram = 65536, .ws = 65536, .rate = 400000, .bw = 800000000 };
+	struct converge cv;
+
+	converge_init(&cv, 20000, 7, 0);
+	EXPECT_EQ(7u, sim_run(&s, &cv));
+	EXPECT_EQ(0u, s.max_throttle_seen);
+	EXPECT_TRUE(!cv.converged);
+	EXPECT_TRUE(cv.round_limit);
+	EXPECT_GT(cv.expected_us, 20000u);
+}
+
+/* Nothing left to send: pause at once, expecting no RAM downtime. */
+TEST(converge, nothing_left_stops)
+{
+	struct converge_sample smp = { 0, 4096, 10, 10 };
+	struct converge cv;
+
+	converge_init(&cv, 300000, 30, CONVERGE_THROTTLE_MAX);
+	EXPECT_TRUE(!converge_round(&cv, &smp));
+	EXPECT_EQ(0u, cv.expected_us);
+	EXPECT_TRUE(cv.converged);
+}
+
+/* No bandwidth measured yet: the estimate is the worst, not zero. */
+TEST(converge, unmeasured_link_keeps_iterating)
+{
+	struct converge_sample smp = { 100, 0, 0, 1000 };
+	struct converge cv;
+
+	converge_init(&cv, 300000, 30, CONVERGE_THROTTLE_MAX);
+	EXPECT_TRUE(converge_round(&cv, &smp));
+	EXPECT_EQ(UINT64_MAX, cv.expected_us);
+	EXPECT_EQ(100000u, cv.dirty_rate);
+	EXPECT_TRUE(!cv.converged);
+}
+
+/* A round limit of 1: round 0 and the final round, whatever the estimate. */
+TEST(converge, round_limit_one)
+{
+	struct converge_sample smp = { 5000, 4096 * 65536ull, 1000, 1000 };
+	struct converge cv;
+
+	converge_init(&cv, 1, 1, CONVERGE_THROTTLE_MAX);
+	EXPECT_TRUE(!converge_round(&cv, &smp));
+	EXPECT_TRUE(cv.round_limit);
+}

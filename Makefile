@@ -5,6 +5,7 @@
 #   make check         install missing packages, build, run every test
 #   make check-asan    the same tests built with ASan and UBSan
 #   make demo          the main demonstration
+#   make demo-linux    a running stock Linux guest migrated live, its console before and after
 #   make linux-check   the Linux guest suite (conformance/linux/), on a standard KVM
 #   make docs          HTML spec and docs, man pages
 #   make install       PREFIX=/usr/local DESTDIR= (staged installs)
@@ -76,7 +77,7 @@ INSTALL_MAN1	:=	# man pages for $(MANDIR)/man1
 INSTALL_DOC	:=	# documents for $(DOCDIR)
 CLEAN		:=	# extra files to remove
 
-.PHONY: all check check-asan check-run deps demo docs install uninstall \
+.PHONY: all check check-asan check-run deps demo demo-linux docs install uninstall \
 	clean distclean conformance-selftest bench fuzz
 .DEFAULT_GOAL := all
 
@@ -144,6 +145,11 @@ check-asan: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh --standard-kvm $(O)
+
+# A live migration of a stock Linux guest, the same way (scripts/demo-linux.sh).
+demo-linux: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo-linux.sh --standard-kvm $(O)
 
 docs: $(DOCS)
 

@@ -36,7 +36,9 @@ BENCH_GUESTLIB	:= $(BENCH_OUT)/guestbench
 BENCH_LOG	:= $(BENCH_OUT)/logbench
 BENCH_STATUS	:= $(BENCH_OUT)/statusbench
 BENCH_SECURE	:= $(BENCH_OUT)/securebench
-BENCH_PROGS	:= $(BENCH_KVM) $(BENCH_GUESTLIB) $(BENCH_LOG) $(BENCH_STATUS) $(BENCH_SECURE)
+BENCH_FW	:= $(BENCH_OUT)/fwbench
+BENCH_PROGS	:= $(BENCH_KVM) $(BENCH_GUESTLIB) $(BENCH_LOG) $(BENCH_STATUS) $(BENCH_SECURE) \
+		   $(BENCH_FW)
 
 $(BENCH_KVM): $(BENCH_OUT)/kvmbench.o $(BENCH_OUT)/kvmrun.o $(BENCH_OUT)/stats.o \
 	      $(VMM_CORE_OBJS) $(VMM_MIGRATE_OBJS) $(MIGCTL_HOST_LIB)
@@ -49,6 +51,8 @@ $(BENCH_STATUS): $(BENCH_OUT)/statusbench.o $(BENCH_OUT)/stats.o $(O)/vmm/migrat
 
 # securebench: the migration channel over loopback TCP, plaintext and protected.
 $(BENCH_SECURE): $(BENCH_OUT)/securebench.o $(BENCH_OUT)/stats.o $(VMM_MIGRATE_OBJS)
+# fwbench: sev-sim's firmware path per page, and both ends through loopback TCP.
+$(BENCH_FW): $(BENCH_OUT)/fwbench.o $(BENCH_OUT)/stats.o $(VMM_MIGRATE_OBJS)
 
 $(BENCH_PROGS):
 	$(quiet) LD $@

@@ -7,8 +7,8 @@
  * The model (docs/migration-stream.adoc, DESIGN section 4): each VM has a
  * random key K; a private page holds plaintext XOR the keystream of
  * sevsim_prf.h. Migration sends a private page down the "firmware path":
- * the source decrypts it with K and seals the plaintext with
- * XChaCha20-Poly1305 (libsodium) under a per-migration transport key, the
+ * the source decrypts it with K and seals the plaintext with AES-256-GCM
+ * (OpenSSL's libcrypto) under a per-migration transport key, the
  * associated data binding it to its GFN and pre-copy round; the
  * destination opens it and encrypts it with its own fresh K'. Shared pages
  * go raw. A private page sent raw arrives as ciphertext under K and reads
@@ -27,7 +27,7 @@
 /* Associated data of a sealed page: LE64 gfn, LE64 round. */
 #define MIGCTL_SEVSIM_AD_BYTES 16u
 
-/** sevsim_init() - initialise libsodium once per process: 0 or -EIO. */
+/** sevsim_init() - initialise libsodium once per process (for its other users): 0 or -EIO. */
 int sevsim_init(void);
 
 /** sevsim_key_generate() - 32 random bytes from getrandom(): 0 or -errno. */
@@ -79,7 +79,8 @@ u64 sevsim_key_page_generation(const void *page);
  * @page: the 4096 bytes of guest memory (ciphertext under @key).
  * @sealed: MIGCTL_SEALED_PAGE_BYTES out: nonce, ciphertext, tag.
  *
- * Return: 0 or -EIO (libsodium failure).
+ * Safe from several threads at once (each keeps its own cipher contexts).
+ * Return: 0 or -EIO (libcrypto failure; @sealed is then zeroed).
  */
 int sevsim_fw_export(const u8 key[MIGCTL_SEVSIM_KEY_BYTES],
 		     const u8 tkey[MIGCTL_STREAM_KEY_BYTES], u64 gfn, u64 round,
@@ -91,8 +92,9 @@ int sevsim_fw_export(const u8 key[MIGCTL_SEVSIM_KEY_BYTES],
  * @page: 4096 bytes of guest memory, written only on success.
  *
  * Return: 0, or -EBADMSG when the blob does not authenticate for this
- * transport key, GFN and round (tampered, replayed elsewhere); @page is
- * then unchanged.
+ * transport key, GFN and round (tampered, replayed elsewhere) or its
+ * nonce field is not one the source writes; @page is then unchanged.
+ * -EIO when libcrypto fails.
  */
 int sevsim_fw_import(const u8 key[MIGCTL_SEVSIM_KEY_BYTES],
 		     const u8 tkey[MIGCTL_STREAM_KEY_BYTES], u64 gfn, u64 round,

@@ -50,7 +50,7 @@ struct kvm_cpuid_entry2;
 #define MIGCTL_PAGE_DESC(gfn, kind) (((u64)(gfn) << 12) | (kind))
 
 #define MIGCTL_STREAM_PAGE_SIZE	  4096u
-/* PRIVATE payload: 24-byte XChaCha20 nonce, 4096 ciphertext, 16-byte tag. */
+/* PRIVATE payload: 24-byte nonce field (AES-GCM IV, 12 MBZ), 4096 ciphertext, 16-byte tag. */
 #define MIGCTL_SEALED_NONCE_BYTES 24u
 #define MIGCTL_SEALED_TAG_BYTES	  16u
 #define MIGCTL_SEALED_PAGE_BYTES                               \

@@ -3,6 +3,8 @@
 
 #define _GNU_SOURCE /* memmem */
 
+#include <pthread.h>
+
 #include "test.h"
 #include "migrate_test_util.h"
 
@@ -209,6 +211,82 @@ TEST(sevsim, tampered_sealed_page_rejected_unapplied)
 	d.tkey[0] ^= 1;
 	EXPECT_EQ(0, sevsim_fw_import(d.k_dst, d.tkey, d.gfn, 1, d.sealed,
 				      d.guest_dst));
+}
+
+/* The IV is never reused under a key: two seals of one page differ; the MBZ bytes are zero. */
+TEST(sevsim, sealed_nonce_counts_and_mbz_is_checked)
+{
+	struct fw_fixture_data d;
+	u8 again[MIGCTL_SEALED_PAGE_BYTES], untouched[4096];
+
+	fw_setup(&d);
+	memcpy(untouched, d.guest_dst, 4096);
+	ASSERT_EQ(0, sevsim_fw_export(d.k_src, d.tkey, d.gfn, 1, d.guest_src, d.sealed));
+	ASSERT_EQ(0, sevsim_fw_export(d.k_src, d.tkey, d.gfn, 1, d.guest_src, again));
+	EXPECT_NE(0, memcmp(d.sealed, again, 12));
+	EXPECT_NE(0, memcmp(d.sealed + 24, again + 24, 4096 + 16));
+	for (unsigned int i = 12; i < 24; i++)
+		EXPECT_EQ(0, d.sealed[i]);
+	/* A nonce field the source never writes is refused before anything is opened. */
+	again[12] = 1;
+	EXPECT_EQ(-EBADMSG, sevsim_fw_import(d.k_dst, d.tkey, d.gfn, 1, again, d.guest_dst));
+	EXPECT_EQ(0, memcmp(untouched, d.guest_dst, 4096));
+	EXPECT_EQ(0, sevsim_fw_import(d.k_dst, d.tkey, d.gfn, 1, d.sealed, d.guest_dst));
+}
+
+#define FW_MT_THREADS	2
+#define FW_MT_PAGES	64
+
+struct fw_mt {
+	const struct fw_fixture_data *d;
+	u8 tkey[2][32];
+	u8 sealed[FW_MT_PAGES][MIGCTL_SEALED_PAGE_BYTES];
+	int ret;
+};
+
+/* Seals alternately under two transport keys: each call rekeys this thread's context. */
+static void *fw_mt_seal(void *arg)
+{
+	struct fw_mt *m = arg;
+
+	for (unsigned int i = 0; i < FW_MT_PAGES && !m->ret; i++)
+		m->ret = sevsim_fw_export(m->d->k_src, m->tkey[i & 1], m->d->gfn + i, 1,
+					  m->d->guest_src, m->sealed[i]);
+	return NULL;
+}
+
+/* Threads that seal at once, each switching keys, all produce pages that open. */
+TEST(sevsim, threads_seal_with_their_own_keys)
+{
+	static struct fw_mt m[FW_MT_THREADS];
+	struct fw_fixture_data d;
+	pthread_t t[FW_MT_THREADS];
+	u8 seen[4096], want[4096];
+
+	fw_setup(&d);
+	for (unsigned int k = 0; k < FW_MT_THREADS; k++) {
+		m[k] = (struct fw_mt){ .d = &d };
+		ASSERT_EQ(0, sevsim_key_generate(m[k].tkey[0]));
+		ASSERT_EQ(0, sevsim_key_generate(m[k].tkey[1]));
+		ASSERT_EQ(0, pthread_create(&t[k], NULL, fw_mt_seal, &m[k]));
+	}
+	for (unsigned int k = 0; k < FW_MT_THREADS; k++)
+		ASSERT_EQ(0, pthread_join(t[k], NULL));
+	for (unsigned int k = 0; k < FW_MT_THREADS; k++) {
+		ASSERT_EQ(0, m[k].ret);
+		for (unsigned int i = 0; i < FW_MT_PAGES; i++) {
+			ASSERT_EQ(0, sevsim_fw_import(d.k_dst, m[k].tkey[i & 1], d.gfn + i, 1,
+						      m[k].sealed[i], d.guest_dst));
+			/* Sealed as the page at gfn + i: decrypted with K's keystream there. */
+			sevsim_prf_page_xor_copy(d.k_src, (d.gfn + i) << 12, want, d.guest_src);
+			sevsim_prf_page_xor_copy(d.k_dst, (d.gfn + i) << 12, seen, d.guest_dst);
+			ASSERT_EQ(0, memcmp(seen, want, 4096));
+			/* The other key of the pair does not open it. */
+			EXPECT_EQ(-EBADMSG, sevsim_fw_import(d.k_dst, m[k].tkey[!(i & 1)],
+							     d.gfn + i, 1, m[k].sealed[i],
+							     d.guest_dst));
+		}
+	}
 }
 
 TEST(sevsim, replay_at_other_gfn_or_round_rejected)

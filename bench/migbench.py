@@ -133,7 +133,8 @@ def run_ours(a, size_mib, dirty_mib, sevsim, procs):
     uri = f"tcp:127.0.0.1:{port}"
     # In the clear, as QEMU's tcp: migration: like for like (bench/securebench
     # measures what the protected channel adds).
-    common = ["--memory", f"{size_mib}M", "--cpus", "1", "--migrate-insecure"] + \
+    common = ["--memory", f"{size_mib}M", "--cpus", "1", "--migrate-insecure",
+              "--downtime-ms", str(a.downtime_ms)] + \
         (["--sev-sim"] if sevsim else [])
     dsock, ssock = procs.path("dst", "sock"), procs.path("src", "sock")
     procs.start("dst", [a.vmm, "--incoming", uri, "--control", dsock] + common)
@@ -219,7 +220,7 @@ def run_qemu(a, size_mib, dirty_mib, procs):
     time.sleep(a.warmup)
     src, dst = Qmp(sqmp), Qmp(dqmp)
     try:
-        src.cmd("migrate-set-parameters", **{"downtime-limit": DOWNTIME_MS,
+        src.cmd("migrate-set-parameters", **{"downtime-limit": a.downtime_ms,
                                              "max-bandwidth": QEMU_MAX_BANDWIDTH})
         src.cmd("migrate", uri=f"tcp:127.0.0.1:{port}")
         end = time.monotonic() + MIGRATE_TIMEOUT
@@ -321,6 +322,8 @@ def parse_args():
     p.add_argument("--reps-big", type=int, default=3, help="repetitions above 1 GiB")
     p.add_argument("--dirty-mib", type=int, default=32, help="MiB the dirtying guest writes")
     p.add_argument("--warmup", type=float, default=2.0, help="s the workload runs first")
+    p.add_argument("--downtime-ms", type=int, default=DOWNTIME_MS,
+                   help="the downtime target of both VMMs (QEMU's downtime-limit)")
     p.add_argument("--impls", default=",".join(IMPLS),
                    help="which VMMs, comma-separated (" + ", ".join(IMPLS) + ")")
     p.add_argument("--workloads", default="idle,dirty", help="idle, dirty or both")
@@ -345,7 +348,7 @@ def main():
     impls = [i for i in a.impls.split(",") if i in IMPLS and (a.qemu or i != "qemu")]
     workloads = a.workloads.split(",")
     doc = {"machine": machine(a), "loadavg_start": loadavg(),
-           "settings": {"downtime_target_ms": DOWNTIME_MS,
+           "settings": {"downtime_target_ms": a.downtime_ms,
                         "qemu_max_bandwidth": QEMU_MAX_BANDWIDTH,
                         "migctl_vmm_max_rounds": 30, "cpus": 1, "dirty_mib": a.dirty_mib,
                         "warmup_s": a.warmup, "transport": "tcp:127.0.0.1",

@@ -17,7 +17,7 @@ $(O)/vmm/%.o: ALL_CFLAGS += $(MIGCTL_HOST_CFLAGS) -Iconformance/lib -Ivmm \
 include vmm/migrate/migrate.mk
 
 # The VM-side migration: send, receive and state, over the stream modules.
-VMM_MIGRATION_OBJS := $(addprefix $(O)/vmm/,migrate/send.o migrate/recv.o migrate/state.o \
+VMM_MIGRATION_OBJS := $(addprefix $(O)/vmm/,migrate/send.o migrate/recv.o migrate/state.o migrate/throttle.o \
 			migration.o ctlsock.o ctlreq.o ctlclient.o) $(VMM_MIGRATE_OBJS)
 
 # --check-guest: the guest-rule checker (conformance/checker/checker.mk builds it).

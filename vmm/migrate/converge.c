@@ -25,7 +25,8 @@ bool converge_round(struct converge *cv, const struct converge_sample *s)
 
 	cv->rounds++;
 	/* A round too short to time keeps the last estimate. */
-	if (s->round_us && s->round_bytes)
+	if (s->round_us && s->round_bytes &&
+	    (s->round_bytes >= CONVERGE_SAMPLE_BYTES || !cv->bandwidth))
 		cv->bandwidth = s->round_bytes * 1000000 / s->round_us;
 	cv->dirty_rate = s->harvest_us ? s->pages_left * 1000000 / s->harvest_us : 0;
 	if (!s->pages_left)

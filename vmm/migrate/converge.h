@@ -12,7 +12,9 @@
  * pre-copy round the source harvests the dirty log and asks
  * converge_round() whether to send another round or to pause:
  *
- *	bandwidth	= bytes the round sent / its duration
+ *	bandwidth	= bytes the round sent / its duration (the last round
+ *			  of at least CONVERGE_SAMPLE_BYTES: a few pages time
+ *			  the round's fixed costs, not the link)
  *	dirty rate	= pages harvested / time since the previous harvest
  *	expected	= pages left * page size / bandwidth
  *
@@ -36,6 +38,7 @@
 #define CONVERGE_THROTTLE_STEP	 10
 #define CONVERGE_THROTTLE_MAX	 99
 #define CONVERGE_INTERVAL_US	 20000	/* a throttled vCPU sleeps its share of each */
+#define CONVERGE_SAMPLE_BYTES	 (1u << 20)	/* a shorter round keeps the last bandwidth */
 
 /* What one round did; times in microseconds. */
 struct converge_sample {

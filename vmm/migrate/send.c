@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* send.c - the source side of a migration: pre-copy, pause, state, END. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include "fault.h"
 #include "secure.h"
 #include "send.h"
+#include "throttle.h"
 #include "sevsim.h"
 #include "state.h"
 #include "../sevsim_vm.h"
@@ -46,10 +46,7 @@ struct send_ctx {
 	u64 round_t0_us, round_bytes0;	/* when the last round began, bytes then */
 	u64 progress_ms;		/* when the last progress report went out */
 	struct converge cv;
-	pthread_t throttler;		/* auto-converge: pauses the VM a share of the time */
-	bool throttling;		/* the throttler runs */
-	atomic_uint throttle_pct;
-	atomic_bool throttle_stop;
+	struct migrate_throttle throttle;	/* auto-converge */
 	bool paused;
 	char *err;
 	size_t errlen;
@@ -217,64 +214,15 @@ static void send_report(struct send_ctx *c, u64 remaining)
 	send_progress(c, remaining);
 }
 
-static void send_sleep_us(u64 us)
-{
-	struct timespec ts = { us / 1000000, us % 1000000 * 1000 };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-/*
- * Auto-converge: every CONVERGE_INTERVAL_US the vCPUs are parked for
- * throttle_pct percent of it, as a CPU cap on the guest would; the
- * dirty rate falls with the time the guest runs.
- */
-static void *send_throttler(void *arg)
-{
-	struct send_ctx *c = arg;
-
-	while (!atomic_load(&c->throttle_stop)) {
-		u64 asleep = CONVERGE_INTERVAL_US * atomic_load(&c->throttle_pct) / 100;
-		int ret = 0;
-
-		if (asleep) {
-			ret = vm_pause(c->vm);
-			if (!ret)
-				send_sleep_us(asleep);
-			vm_resume(c->vm);
-		}
-		if (ret)
-			break;		/* the VM ended: the migration will see it */
-		send_sleep_us(CONVERGE_INTERVAL_US - asleep);
-	}
-	return NULL;
-}
-
-/* The policy's throttle to the throttler, started the first time it is needed. */
+/* The policy's throttle to the throttler (throttle.h); none for a VM paused already. */
 static int send_apply_throttle(struct send_ctx *c)
 {
 	int ret;
 
-	atomic_store(&c->throttle_pct, c->cv.throttle);
-	if (!c->cv.throttle || c->throttling || c->a->user_paused)
+	if (c->a->user_paused)
 		return 0;
-	atomic_store(&c->throttle_stop, false);
-	ret = pthread_create(&c->throttler, NULL, send_throttler, c);
-	if (ret)
-		return send_fail(c, -ret, "cannot start the vCPU throttle: %s", strerror(ret));
-	c->throttling = true;
-	return 0;
-}
-
-/* The throttler ends with the vCPUs running. */
-static void send_stop_throttle(struct send_ctx *c)
-{
-	if (!c->throttling)
-		return;
-	atomic_store(&c->throttle_stop, true);
-	pthread_join(c->throttler, NULL);
-	c->throttling = false;
+	ret = throttle_set(&c->throttle, c->vm, c->cv.throttle);
+	return ret ? send_fail(c, ret, "cannot start the vCPU throttle: %s", strerror(-ret)) : 0;
 }
 
 /*
@@ -473,7 +421,8 @@ static int send_stop_and_copy(struct send_ctx *c)
 	s64 n;
 	int ret;
 
-	send_stop_throttle(c);
+	/* Parked by the throttler now: parked until the pause, no moment to dirty. */
+	throttle_stop(&c->throttle, true);
 	if (!a->user_paused) {
 		ret = vm_pause(c->vm);
 		if (ret)
@@ -618,7 +567,7 @@ int migrate_send(const struct migrate_send_args *a, struct migrate_stats *st, ch
 	migctl_host_state(a->host, &hs);
 	c.gen0 = hs.generation;
 	ret = send_all(&c);
-	send_stop_throttle(&c);
+	throttle_stop(&c.throttle, false);
 	if (c.w)
 		migrate_writer_stats(c.w, &ws);
 	st->bytes = ws.bytes;

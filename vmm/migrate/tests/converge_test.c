@@ -153,6 +153,21 @@ TEST(converge, unmeasured_link_keeps_iterating)
 	EXPECT_TRUE(!cv.converged);
 }
 
+/* A round of a few pages times its fixed costs: the last real estimate stays. */
+TEST(converge, short_round_keeps_bandwidth)
+{
+	struct converge_sample big = { 8192, 32ull << 20, 100000, 100000 };
+	struct converge_sample tiny = { 40, 64 * 4096, 10, 10 };
+	struct converge cv;
+
+	converge_init(&cv, 300000, 30, CONVERGE_THROTTLE_MAX);
+	EXPECT_TRUE(converge_round(&cv, &big));
+	EXPECT_EQ((32ull << 20) * 10, cv.bandwidth);
+	converge_round(&cv, &tiny);
+	EXPECT_EQ((32ull << 20) * 10, cv.bandwidth);
+	EXPECT_EQ(40 * 4096 * 1000000ull / ((32ull << 20) * 10), cv.expected_us);
+}
+
 /* A round limit of 1: round 0 and the final round, whatever the estimate. */
 TEST(converge, round_limit_one)
 {

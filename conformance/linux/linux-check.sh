@@ -35,6 +35,17 @@
 #       32; random order: no more than strided), an opt-out before the
 #       power-off (G-11), and --check-guest over the whole trace finding
 #       no guest rule broken.
+#   module_kexec_opt_out_reset_opt_in_G11_G13,
+#   module_kexec_check_guest_no_rule_broken
+#       v2, 1 vCPU: the module loaded, kexec -l and kexec -e into the same
+#       kernel, which loads it again. migctl-vmm's --trace of the control
+#       MSR and the notifications must read: the first kernel's reset
+#       and READY, then before the jump one write of 0 per CPU from the
+#       kernel's own kvm_pv_reboot_notify() and one from the module's
+#       reboot notifier (G-11), then the second kernel's read of the
+#       control MSR finding 0, its reset, and only then READY and its
+#       read-back (G-13); --check-guest over both kernels finds no rule
+#       broken. Needs /sbin/kexec (package kexec-tools).
 #   module_qemu_host_offers_nothing_0_hypercalls_G8
 #       the same kernel, initramfs and module under qemu-system-x86_64
 #       -accel kvm (package qemu-system-x86), whose KVM leaves offer no
@@ -48,7 +59,7 @@
 # MIGCTL_SLOW. The live migration of a Linux guest is linux-migrate.sh's.
 #
 # Environment: as conformance/linux/suite.sh says.
-# Covers: G-3, G-6, G-8, G-17
+# Covers: G-3, G-6, G-8, G-11, G-13, G-17
 set -u
 
 # shellcheck source=suite.sh
@@ -61,8 +72,9 @@ OFF_CASES=(module_off_host_offers_nothing_0_accesses_G3_G8)
 V1_CASES=(module_v1_ready_version_1_hypercall_G6 module_v1_no_control_read_G17)
 V2_CASES=(module_v2_ready_version_2 module_unload_and_load_again module_cpu1_offline_and_online
 	module_conversions_coalesced module_v2_check_guest_no_rule_broken)
+KEXEC_CASES=(module_kexec_opt_out_reset_opt_in_G11_G13 module_kexec_check_guest_no_rule_broken)
 QEMU_CASES=(module_qemu_host_offers_nothing_0_hypercalls_G8)
-CASES+=("${OFF_CASES[@]}" "${V1_CASES[@]}" "${V2_CASES[@]}" "${QEMU_CASES[@]}")
+CASES+=("${OFF_CASES[@]}" "${V1_CASES[@]}" "${V2_CASES[@]}" "${KEXEC_CASES[@]}" "${QEMU_CASES[@]}")
 suite_start
 
 # A GPA in RAM at every MEM the suite uses (128M and up), for conversions.
@@ -107,18 +119,22 @@ done
 
 # module_boot NAME VMM-ARGS... -- GUEST-ARGS...: as linux() does, a boot
 # of $initrd (default: the suite's initramfs) with $mem (default MEM),
-# whose console goes to $tmp/NAME-con.out (stdout stays free for
-# --check-guest's KTAP); waits for its end ($rc), prints the guest's
-# lines and the boot's figures. fail_with NAME-con shows both ends.
+# with ACPI when $acpi is "on", whose console goes to $tmp/NAME-con.out
+# (stdout stays free for --check-guest's KTAP); waits for its end ($rc),
+# prints the guest's lines and the boot's figures. fail_with NAME-con
+# shows both ends.
 module_boot() {
-	local name=$1 start opts=()
+	local name=$1 start opts=() cmdline=() a
 	shift
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
 	shift
+	for a in "${CMDLINE[@]}"; do
+		[ "$a" = acpi=off ] && [ "${acpi:-}" = on ] || cmdline+=("$a")
+	done
 	start=$(now_ms)
 	: >"$tmp/$name-con.out"
 	vmm "$name" --memory "${mem:-$MEM}" --stats --serial "$tmp/$name-con.out" "${opts[@]}" \
-		--initrd "${initrd:-$tmp/initramfs.gz}" "$kernel" -- "${CMDLINE[@]}" "$@"
+		--initrd "${initrd:-$tmp/initramfs.gz}" "$kernel" -- "${cmdline[@]}" "$@"
 	wait_exit "$last" "$(by_platform 30 10)"
 	ms=$(($(now_ms) - start))
 	cp "$tmp/$name.err" "$tmp/$name-con.err"
@@ -230,6 +246,92 @@ v2_case() {
 	result mod-con module_v2_check_guest_no_rule_broken "$(checked mod)"
 }
 
+# trace_seq NAME: the guest's protocol accesses in NAME's --trace, one
+# word each, in order: R0 or R1 a read of the control MSR that found 0 or
+# not, W0 or W1 a write of 0 or of a READY value, N a notification (a
+# hypercall or a write of another protocol MSR; a run of them is one N),
+# X anything else; a refused access ends its word with '!'.
+trace_seq() {
+	sed -n 's/^# trace: //p' "$tmp/$1.err" | awk '
+		/ kind=cpuid / { next }
+		{
+			v = $0; sub(/.* value=/, "", v); sub(/ .*/, "", v)
+			if ($0 ~ / kind=hypercall /)
+				w = "N"
+			else if ($0 ~ / kind=(rd|wr)msr index=0x4b564d08 /)
+				w = ($0 ~ / kind=rdmsr / ? "R" : "W") (v == "0" ? "0" : "1")
+			else if ($0 ~ / kind=wrmsr /)
+				w = "N"
+			else
+				w = "X"
+			if ($0 ~ / result=/ && $0 !~ / result=(ok|0)( |$)/)
+				w = w "!"
+			if (w == "N" && last == "N")
+				next
+			printf "%s%s", sep, w
+			sep = " "
+			last = w
+		}
+		END { print "" }'
+}
+
+# The initramfs of the first kernel: the suite's, then a second archive,
+# uncompressed (the kernel and the suite's initramfs are compressed
+# already, and gzip is slow where guests are), with kexec and its
+# libraries, the kernel and the suite's initramfs for the second kernel.
+# Linux unpacks archives laid end to end; one that is not compressed
+# must start 4-byte aligned.
+kexec_initramfs() {
+	local root=$tmp/kexec-root lib pad
+	mkdir -p "$root/sbin" || return
+	cp /sbin/kexec "$root/sbin/kexec" && cp "$kernel" "$root/vmlinuz" &&
+		cp "$tmp/initramfs.gz" "$root/second.gz" || return
+	for lib in $(ldd /sbin/kexec | grep -o '/[^ ]*lib[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")" && cp "$(readlink -f "$lib")" "$root$lib" || return
+	done
+	pad=$(((4 - $(stat -c %s "$tmp/initramfs.gz") % 4) % 4))
+	{
+		cat "$tmp/initramfs.gz" && head -c "$pad" /dev/zero &&
+			(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+				cpio -o -H newc --reproducible --owner=0:0 --quiet)
+	} >"$tmp/kexec.img"
+}
+
+# kexec in v2 with the module in both kernels: the trace's order, and
+# --check-guest over both. One vCPU: the kernel's own reboot notifier
+# writes 0 once per CPU, the module's once.
+kexec_case() {
+	local c why seq want="R0 N W1 R1 W0 W0 R0 N W1 R1 W0"
+	if [ ! -x /sbin/kexec ]; then
+		for c in "${KEXEC_CASES[@]}"; do ok "$c" "no /sbin/kexec (package kexec-tools)"; done
+		return
+	fi
+	if ! kexec_initramfs >"$tmp/kexec-initramfs.log" 2>&1; then
+		sed 's/^/# /' "$tmp/kexec-initramfs.log"
+		for c in "${KEXEC_CASES[@]}"; do notok "$c" "could not build the kexec initramfs"; done
+		return
+	fi
+	# The first kernel's initramfs holds the kernel and the second archive;
+	# kexec -l copies both again. With ACPI: the second kernel finds its
+	# local APIC in the x2APIC mode the first left it in, which Linux 6.1
+	# handles from the MADT but not from the MP table of acpi=off.
+	initrd=$tmp/kexec.img mem=256M acpi=on module_boot kx --migctl v2 --cpus 1 --trace --check-guest -- mc.case=kexec
+	diag "kexec: the second kernel reached init at $(tr -d '\r' <"$tmp/kx-con.out" | sed -n 's/.*migctl-linux: init uptime=//p' | sed -n 2p) s of its uptime"
+	seq=$(trace_seq kx)
+	diag "kexec: the trace's control-MSR accesses and notifications: $seq"
+	why=
+	[ "$(field kx-con 'first ' state)" = ready ] || why="first kernel: state $(field kx-con 'first ' state), not ready"
+	[ -z "$why" ] && { grep -q 'migctl-linux: kexec loaded=1' "$tmp/kx-con.out" || why="kexec -l did not load the kernel"; }
+	[ -z "$why" ] && { [ "$(grep -c 'migctl-linux: init uptime=' "$tmp/kx-con.out")" = 2 ] || why="no second kernel reached /init"; }
+	[ -z "$why" ] && { [ "$(field kx-con 'loaded ' state)" = ready ] && [ "$(num kx-con 'loaded ' version)" = 2 ] ||
+		why="second kernel: state $(field kx-con 'loaded ' state), version $(num kx-con 'loaded ' version), not ready, 2"; }
+	[ -z "$why" ] && { [ "$seq" = "$want" ] || why="trace '$seq', not '$want' (reset, READY; 0 from the kernel and from the module; the new kernel's read finds 0, reset, READY; 0 at the power-off)"; }
+	[ -z "$why" ] && diag "G-11: the first kernel wrote 0 before the jump (the kernel's and the module's reboot notifiers); G-13: the second kernel read 0, reset, then opted in"
+	result kx-con "${KEXEC_CASES[0]}" "$why"
+	check_diag kx
+	result kx-con "${KEXEC_CASES[1]}" "$(checked kx)"
+}
+
 # The same kernel, initramfs and module under QEMU with KVM, which offers
 # no migctl: the module finds nothing and elides. qboot (QEMU's own
 # minimal firmware) loads the kernel as migctl-vmm does; the exit port
@@ -274,5 +376,6 @@ group() {
 group off_case "${OFF_CASES[@]}"
 group v1_case "${V1_CASES[@]}"
 group v2_case "${V2_CASES[@]}"
+group kexec_case "${KEXEC_CASES[@]}"
 group qemu_case "${QEMU_CASES[@]}"
 finish

@@ -5,7 +5,10 @@
 
 For each guest size and workload, boots the conformance image's `dirty`
 scenario (test=dirty dirty.mib=N: ring-3 stores to N MiB round-robin;
-N = 0 idles in HLT) under each VMM, migrates it once over TCP on
+N = 0 idles in HLT; the `fill` workload first writes all RAM above the
+image once with non-zero bytes, dirty.fill=M, then idles, so that every
+VMM and sev-sim on and off move the same contents) under each VMM,
+migrates it once over TCP on
 127.0.0.1 to a fresh destination of the same size, and records what the
 source reports: total time, downtime, bytes sent and rounds. The VMMs:
 
@@ -123,12 +126,30 @@ class Procs:
 
 
 def workload_started(procs, name):
-    return file_has(procs.path(name, "out"), "# dirty: ")
+    # The line after the opt-in and the fill: the guest idles or dirties now.
+    out = procs.path(name, "out")
+    return file_has(out, "# dirty: idle") or file_has(out, "# dirty: writing")
 
 
 # --- migctl-vmm ------------------------------------------------------------
 
-def run_ours(a, size_mib, dirty_mib, sevsim, procs):
+def guest_args(dirty_mib, fill_mib):
+    return ["cpus=1", "test=dirty", f"dirty.mib={dirty_mib}"] + \
+        ([f"dirty.fill={fill_mib}"] if fill_mib else [])
+
+
+def boot_timeout(fill_mib):
+    # A guest's first write to each page faults into the host: about 7 s per
+    # GiB on this PVM-style KVM (and its load); allow a second per 16 MiB.
+    return BOOT_TIMEOUT + fill_mib // 16
+
+
+def fill_mib_for(size_mib):
+    """RAM above the image up to the end of the first bank (3 GiB), less a margin."""
+    return min(size_mib, 3072) - 16
+
+
+def run_ours(a, size_mib, dirty_mib, fill_mib, sevsim, procs):
     port = free_port()
     uri = f"tcp:127.0.0.1:{port}"
     # In the clear, as QEMU's tcp: migration: like for like (bench/securebench
@@ -141,8 +162,9 @@ def run_ours(a, size_mib, dirty_mib, sevsim, procs):
     wait_for(lambda: file_has(procs.path("dst", "err"), "waiting for a migration"), 30,
              "the destination to listen")
     procs.start("src", [a.vmm, "--control", ssock] + common +
-                [a.image, "--", "cpus=1", "test=dirty", f"dirty.mib={dirty_mib}"])
-    wait_for(lambda: workload_started(procs, "src"), BOOT_TIMEOUT, "the source's workload")
+                [a.image, "--"] + guest_args(dirty_mib, fill_mib))
+    wait_for(lambda: workload_started(procs, "src"), boot_timeout(fill_mib),
+             "the source's workload")
     time.sleep(a.warmup)
     r = subprocess.run([a.vmm, "ctl", ssock, "migrate", "--wait", uri], capture_output=True,
                        text=True, timeout=MIGRATE_TIMEOUT + 60)
@@ -208,15 +230,16 @@ def qemu_argv(a, size_mib, qmp, extra):
             "-qmp", f"unix:{qmp},server=on,wait=off"] + extra
 
 
-def run_qemu(a, size_mib, dirty_mib, procs):
+def run_qemu(a, size_mib, dirty_mib, fill_mib, procs):
     port = free_port()
     dqmp, sqmp = procs.path("dst", "qmp"), procs.path("src", "qmp")
-    kernel = ["-kernel", a.image, "-append", f"cpus=1 test=dirty dirty.mib={dirty_mib}"]
+    kernel = ["-kernel", a.image, "-append", " ".join(guest_args(dirty_mib, fill_mib))]
     procs.start("dst", qemu_argv(a, size_mib, dqmp, kernel +
                                  ["-incoming", f"tcp:127.0.0.1:{port}"]))
     procs.start("src", qemu_argv(a, size_mib, sqmp, kernel))
     wait_for(lambda: os.path.exists(dqmp) and os.path.exists(sqmp), 30, "QEMU's QMP sockets")
-    wait_for(lambda: workload_started(procs, "src"), BOOT_TIMEOUT, "the source's workload")
+    wait_for(lambda: workload_started(procs, "src"), boot_timeout(fill_mib),
+             "the source's workload")
     time.sleep(a.warmup)
     src, dst = Qmp(sqmp), Qmp(dqmp)
     try:
@@ -260,13 +283,13 @@ def run_qemu(a, size_mib, dirty_mib, procs):
 
 # --- the matrix ----------------------------------------------------------------
 
-def one_run(a, impl, size_mib, dirty_mib):
+def one_run(a, impl, size_mib, dirty_mib, fill_mib):
     tmp = tempfile.mkdtemp(prefix="migbench.")
     procs = Procs(tmp)
     try:
         if impl == "qemu":
-            return run_qemu(a, size_mib, dirty_mib, procs)
-        return run_ours(a, size_mib, dirty_mib, impl == "ours-sevsim", procs)
+            return run_qemu(a, size_mib, dirty_mib, fill_mib, procs)
+        return run_ours(a, size_mib, dirty_mib, fill_mib, impl == "ours-sevsim", procs)
     except (RuntimeError, subprocess.TimeoutExpired, OSError, KeyError) as e:
         return {"error": f"{e}; source: {procs.tail('src')}; destination: {procs.tail('dst')}"}
     finally:
@@ -304,6 +327,28 @@ def ratios(cases):
     return out
 
 
+def ratios_sevsim(cases):
+    """ours-sevsim / ours for each figure, per repetition, then the median.
+
+    On the fill workload both runs move the same non-zero contents: that
+    ratio is the cost of sev-sim's firmware path on like work (issue 17).
+    On idle the runs differ in kind (zero pages without sev-sim, the
+    window's ciphertext with it) and the ratio says little."""
+    out = []
+    by = {(c["size_mib"], c["workload"], c["impl"]): c for c in cases}
+    for (size, wl, impl), c in by.items():
+        p = by.get((size, wl, "ours"))
+        if impl != "ours-sevsim" or not p or "skipped" in c or "skipped" in p:
+            continue
+        r = {"size_mib": size, "workload": wl}
+        for k in FIGURES:
+            vals = [o[k] / q[k] for o, q in zip(c["runs"], p["runs"])
+                    if "error" not in o and "error" not in q and q[k]]
+            r[k] = statistics.median(vals) if vals else None
+        out.append(r)
+    return out
+
+
 def qemu_version(qemu):
     try:
         return subprocess.run([qemu, "--version"], capture_output=True, text=True,
@@ -326,7 +371,8 @@ def parse_args():
                    help="the downtime target of both VMMs (QEMU's downtime-limit)")
     p.add_argument("--impls", default=",".join(IMPLS),
                    help="which VMMs, comma-separated (" + ", ".join(IMPLS) + ")")
-    p.add_argument("--workloads", default="idle,dirty", help="idle, dirty or both")
+    p.add_argument("--workloads", default="idle,dirty,fill",
+                   help="comma-separated: idle, dirty, fill")
     return p.parse_args()
 
 
@@ -361,11 +407,12 @@ def main():
         reps = a.reps if size <= 1024 else a.reps_big
         # Source and destination of one run live at once; leave 1 GiB to the rest.
         need, avail = 2 * size * MIB + (1 << 30), mem_available()
-        for wl, dirty in (("idle", 0), ("dirty", a.dirty_mib)):
+        for wl, dirty, fill in (("idle", 0, 0), ("dirty", a.dirty_mib, 0),
+                                ("fill", 0, fill_mib_for(size))):
             if wl not in workloads:
                 continue
-            cases = [{"size_mib": size, "workload": wl, "dirty_mib": dirty, "impl": i,
-                      "runs": []} for i in impls]
+            cases = [{"size_mib": size, "workload": wl, "dirty_mib": dirty, "fill_mib": fill,
+                      "impl": i, "runs": []} for i in impls]
             doc["cases"] += cases
             if avail < need:
                 for c in cases:
@@ -375,7 +422,7 @@ def main():
                 continue
             for rep in range(reps):
                 for c in cases:
-                    r = one_run(a, c["impl"], size, dirty)
+                    r = one_run(a, c["impl"], size, dirty, fill)
                     c["runs"].append(r)
                     log(f"{size} MiB {wl} {c['impl']} #{rep + 1}: " +
                         (r["error"] if "error" in r else
@@ -383,6 +430,7 @@ def main():
             for c in cases:
                 summarise(c)
     doc["ratios_ours_over_qemu"] = ratios(doc["cases"])
+    doc["ratios_sevsim_over_plain"] = ratios_sevsim(doc["cases"])
     doc["loadavg_end"] = loadavg()
     json.dump(doc, sys.stdout, indent=1)
     print()

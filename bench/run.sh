@@ -63,6 +63,8 @@ step "guest library in-process: coalescing, cost per call"
 "$O/bench/guestbench" "$ROUNDS" >"$raw/guestlib.json"
 step "status log from 1 GiB to 1 TiB"
 "$O/bench/logbench" "$(( ROUNDS < 5 ? ROUNDS : 5 ))" >"$raw/statuslog.json"
+step "sev-sim's firmware path per page, and through loopback TCP"
+"$O/bench/fwbench" "$(( ROUNDS < 5 ? ROUNDS : 5 ))" >"$raw/firmware.json"
 if [ "${BENCH_MIGRATION:-1}" = 1 ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	step "live migration: migctl-vmm and QEMU over loopback TCP"
 	if [ "${BENCH_QUICK:-0}" = 1 ]; then

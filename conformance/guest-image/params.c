@@ -33,6 +33,8 @@ static const char *const params_help[] = {
 	"                  a migration must then find corrupted pages)",
 	"  dirty.mib=N     dirty: ring-3 stores to N MiB until killed (0: idle);",
 	"                  without it the scenario skips (benchmarks only)",
+	"  dirty.fill=N    dirty: first write all of N MiB once with non-zero",
+	"                  bytes that depend only on the address (default 0)",
 	"  flood.count=N   flood: random requests per CPU (default 256; below 4 skips)",
 	"  flood.migrate=1 flood: then wait for a migration and check again",
 	"  seed=S          seed of flood's random choices (default 1)",
@@ -162,6 +164,8 @@ static bool parse_token(struct params *p, const char *k, u32 klen, const char *v
 		p->dirty_set = true;
 		return parse_u32(v, vlen, &p->dirty_mib) && p->dirty_mib <= 65536;
 	}
+	if (str_eq(k, klen, "dirty.fill"))
+		return parse_u32(v, vlen, &p->dirty_fill_mib) && p->dirty_fill_mib <= 65536;
 	if (str_eq(k, klen, "flood.count"))
 		return parse_u32(v, vlen, &p->flood_count);
 	if (str_eq(k, klen, "flood.migrate")) {

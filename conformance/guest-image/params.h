@@ -31,6 +31,8 @@
  *                        conversion (breaks G-10; the suite's own power test)
  *   dirty.mib=N          dirty: ring-3 stores to N MiB round-robin until killed;
  *                        0 idles (HLT); without it the scenario skips
+ *   dirty.fill=N         dirty: first write every byte of N MiB above the image
+ *                        once, non-zero and a function of the address only
  *   flood.count=N        flood: random requests per CPU (default 256; below 4 skips)
  *   flood.migrate=0|1    flood: afterwards wait for a migration and check again
  *   seed=S               seed of the random choices of flood (default 1)
@@ -74,6 +76,7 @@ struct params {
 	bool migrate_write_first;
 	u32 dirty_mib;
 	bool dirty_set;		/* dirty.mib= given: the dirty scenario runs */
+	u32 dirty_fill_mib;	/* 0: no fill */
 	u32 flood_count;
 	bool flood_migrate;
 	u32 seed;

@@ -62,11 +62,27 @@ static void dirty_opt_in(struct scenario_env *env)
 	report_info("dirty: opt-in: %d (%s)", r, r ? "not READY" : "READY");
 }
 
+/*
+ * Ring 3, like the dirtying task: every byte of the slice, once, as
+ * non-zero 8-byte words that depend only on the address, so that runs
+ * with sev-sim and without move the same contents and neither VMM can
+ * send a page as zero.
+ */
+static u64 dirty_fill_task(void *arg)
+{
+	const struct dirty_slice *s = arg;
+
+	for (u64 a = s->base; a < s->base + s->npages * DIRTY_PAGE; a += 8)
+		*(volatile u64 *)a = (a ^ 0x9e3779b97f4a7c15ull) | 1;
+	return 0;
+}
+
 static const char *dirty_run(struct scenario_env *env)
 {
 	const struct params *p = env->params;
 	u64 base = ((u64)__image_end + DIRTY_ALIGN - 1) & ~(DIRTY_ALIGN - 1);
 	u64 pages = (u64)p->dirty_mib << 8, per_cpu = pages / env->cpus;
+	u64 fill = (u64)p->dirty_fill_mib << 8;
 	u32 i;
 
 	if (!p->dirty_set)
@@ -74,7 +90,16 @@ static const char *dirty_run(struct scenario_env *env)
 	if (pages && !report(machine_is_ram(env->machine, base, pages), "%u MiB from %#lx are RAM",
 			     p->dirty_mib, base))
 		return NULL;
+	if (fill && !report(machine_is_ram(env->machine, base, fill), "%u MiB from %#lx are RAM",
+			    p->dirty_fill_mib, base))
+		return NULL;
 	dirty_opt_in(env);
+	if (fill) {
+		struct dirty_slice all = { base, fill };
+
+		user_call(dirty_fill_task, &all);
+		report_info("dirty: filled %u MiB from %#lx", p->dirty_fill_mib, base);
+	}
 	if (!pages) {
 		report_info("dirty: idle: halting until killed");
 		for (;;)

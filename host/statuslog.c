@@ -325,11 +325,11 @@ u64 migctl_host_log_count(const struct migctl_host_log *log, bool private)
  * Why a concurrent fetch never loses a change. An updater writes S, ORs
  * the page's bit into c[e] for the e it loaded from cur, then loads cur
  * again; both C operations and that load are sequentially consistent. A
- * fetch stores the other index into cur, issues a sequentially consistent
- * fence, and only then reads c[e]. In the single total order of those
- * operations either the updater's second load of cur comes before the
- * fetch's store, so its OR came before the fence too and the fetch's read
- * of that word sees the bit; or it comes after, so the updater sees the
+ * fetch stores the other index into cur and only then reads c[e], both
+ * sequentially consistent too (plain loads on x86). In the single total
+ * order of those operations either the updater's second load of cur comes
+ * before the fetch's store, so its OR came before the fetch's read of that
+ * word, which sees the bit; or it comes after, so the updater sees the
  * flip and ORs the bit into the new buffer, where the next fetch finds it.
  * An OR that lands in c[e] after the fetch read the word (or between its
  * load and its clearing store) is of the second kind. A bit leaves a
@@ -338,8 +338,8 @@ u64 migctl_host_log_count(const struct migctl_host_log *log, bool private)
  * Fetches of one region take a mutex, so that the buffer a fetch reads
  * is not flipped back under it; updaters never wait for anything.
  *
- * The fence after the read makes the S written before each OR visible to
- * the caller's later reads of S (the ORs are releases).
+ * The reads acquire, so the S written before each OR they see is visible
+ * to the caller's later reads of S (the ORs are releases).
  */
 static unsigned int fetch_begin(struct log_region *r)
 {
@@ -348,20 +348,18 @@ static unsigned int fetch_begin(struct log_region *r)
 	pthread_mutex_lock(&r->fetch_lock);
 	e = __atomic_load_n(&r->cur, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->cur, e ^ 1, __ATOMIC_SEQ_CST);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return e;
 }
 
 static void fetch_end(struct log_region *r)
 {
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	pthread_mutex_unlock(&r->fetch_lock);
 }
 
-/* Read c[w] and clear it if set: plain loads and stores (see above). */
+/* Read c[w] and clear it if set: a plain load and store on x86 (see above). */
 static inline u64 take_word(u64 *c)
 {
-	u64 v = __atomic_load_n(c, __ATOMIC_RELAXED);
+	u64 v = __atomic_load_n(c, __ATOMIC_SEQ_CST);
 
 	if (v)
 		__atomic_store_n(c, 0, __ATOMIC_RELAXED);
@@ -374,6 +372,7 @@ static inline u64 take_word(u64 *c)
  * (memcpy avoids that at these sizes too).
  */
 #define FETCH_STREAM_WORDS	(1u << 20)	/* 8 MiB of bitmap, 32 GiB of RAM */
+#define FETCH_PREFETCH_WORDS	256u		/* 2 KiB of C ahead of the scan */
 
 static inline __attribute__((always_inline)) void put_pair(u64 *dst, u64 lo, u64 hi, bool stream)
 {
@@ -394,10 +393,17 @@ static inline __attribute__((always_inline)) s64 scan_quads(u64 *c, u64 *bitmap,
 	s64 n = 0;
 
 	for (u64 w = 0; w < nwords; w += 4) {
-		u64 v0 = __atomic_load_n(&c[w], __ATOMIC_RELAXED);
-		u64 v1 = __atomic_load_n(&c[w + 1], __ATOMIC_RELAXED);
-		u64 v2 = __atomic_load_n(&c[w + 2], __ATOMIC_RELAXED);
-		u64 v3 = __atomic_load_n(&c[w + 3], __ATOMIC_RELAXED);
+		/*
+		 * Each line of C is read, then written: fetching it for writing
+		 * 2 KiB ahead made the scan 10 to 30% faster here than leaving it
+		 * to the hardware prefetcher. A prefetch past the end never faults.
+		 */
+		if (!(w % 8))
+			__builtin_prefetch(&c[w + FETCH_PREFETCH_WORDS], 1);
+		u64 v0 = __atomic_load_n(&c[w], __ATOMIC_SEQ_CST);
+		u64 v1 = __atomic_load_n(&c[w + 1], __ATOMIC_SEQ_CST);
+		u64 v2 = __atomic_load_n(&c[w + 2], __ATOMIC_SEQ_CST);
+		u64 v3 = __atomic_load_n(&c[w + 3], __ATOMIC_SEQ_CST);
 
 		__atomic_store_n(&c[w], 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&c[w + 1], 0, __ATOMIC_RELAXED);
@@ -422,7 +428,7 @@ static inline __attribute__((always_inline)) s64 scan_quads(u64 *c, u64 *bitmap,
  * word in 16 set) and cost a quarter of the scan; storing a zero over a
  * zero costs a write-back of lines already read, which the scan hides
  * behind its reads (C full, sparse and empty all scan at 0.8 to 0.9 of
- * memcpy, bench/logbench.c). The zero stores come after the fence of
+ * memcpy, bench/logbench.c). The zero stores come after the flip of
  * fetch_begin(), so they are as safe as the clearing of a set word.
  */
 static inline __attribute__((always_inline)) s64 scan_buffer(u64 *c, u64 nwords, u64 *bitmap,

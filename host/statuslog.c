@@ -259,6 +259,9 @@ static void c_range(u64 *c, u64 first, u64 last, bool set)
  * them there already: then they are reported once more, never lost). The
  * AND comes before the OR into the new buffer, so whatever it acquires
  * from another updater's OR on the same word travels on with this OR.
+ * The AND may also take out the bit of an earlier change to the same page
+ * that the fetch has not read yet: that page then comes with the next
+ * fetch, with the status of this later change, as any racing change does.
  */
 static void update_range(struct log_region *r, u64 first, u64 last, bool private)
 {

@@ -97,7 +97,8 @@ u64 migctl_host_log_count(const struct migctl_host_log *log, bool private);
  * @nwords: words in @bitmap, at least ceil(region pages / 64).
  *
  * A change made concurrently is either in @bitmap or in C for the next
- * fetch, never lost; in a race it may be reported by both. Updaters
+ * fetch, never lost; in a race it may be reported by both, and a page
+ * changed again while the fetch runs may move to the next fetch. Updaters
  * never wait; fetches of one region wait for each other. Time and memory
  * traffic are those of a copy of the region's C.
  *

@@ -43,7 +43,7 @@ FUZZ_SRCS_logstream	:= fuzz/logstream.c fuzz/watch.c $(FUZZ_HOST_SRCS)
 FUZZ_SRCS_stream	:= fuzz/stream.c fuzz/stream_rt.c fuzz/watch.c $(FUZZ_MIGRATE_SRCS)
 # The incoming path with the VMM's core (no KVM is opened: incoming_vm.c).
 FUZZ_VMM_SRCS	:= $(patsubst $(O)/%.o,%.c,$(VMM_CORE_OBJS)) vmm/migrate/recv.c \
-		   vmm/migrate/state.c vmm/migrate/send.c
+		   vmm/migrate/state.c vmm/migrate/send.c vmm/migrate/throttle.c
 FUZZ_SRCS_incoming	:= fuzz/incoming.c fuzz/incoming_vm.c $(FUZZ_VMM_SRCS) \
 			   $(FUZZ_MIGRATE_SRCS) $(FUZZ_HOST_SRCS)
 # The bzImage setup header parser, its placement and zero page (vmm/bzimage.c).

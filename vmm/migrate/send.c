@@ -157,6 +157,8 @@ static s64 send_collect(struct send_ctx *c)
  * page (never backed by the host) is zero and need not be read, unless
  * it is private inside the sev-sim window, where memory holds ciphertext.
  */
+static const u8 send_zero_page[SEND_PAGE];
+
 static int send_page(struct send_ctx *c, int b, u64 i, bool untouched)
 {
 	const struct sevsim_vm *sev = c->a->sev;
@@ -178,6 +180,13 @@ static int send_page(struct send_ctx *c, int b, u64 i, bool untouched)
 	 */
 	if (untouched && (!sev || !private || !sevsim_vm_in_window(sev, gfn)))
 		return migrate_writer_ram(c->w, c->round, gfn, MIGCTL_PAGE_ZERO, NULL);
+	/*
+	 * An untouched window page is sealed all the same, from zeros: reading
+	 * it would map the kernel's zero page at the cost of a fault (most of
+	 * an idle sev-sim guest's migration time on a PVM-style KVM).
+	 */
+	if (untouched)
+		page = send_zero_page;
 	if (!sev || !private || (!sevsim_vm_in_window(sev, gfn) && sevsim_page_is_zero(page)))
 		return sevsim_send_page(c->w, c->round, gfn, page, false, NULL, NULL);
 	ret = sevsim_fw_export(sevsim_vm_in_window(sev, gfn) ? sev->key : NULL, c->tkey, gfn,

@@ -96,7 +96,10 @@ static struct fw_ctx *fw_ctx_get(void)
 
 int sevsim_init(void)
 {
-	return sodium_init() < 0 ? -EIO : 0;
+	if (sodium_init() < 0)
+		return -EIO;
+	/* libcrypto loads its ciphers on first use: here, not in the first page's path. */
+	return fw_ctx_get() ? 0 : -EIO;
 }
 
 int sevsim_key_generate(u8 key[MIGCTL_SEVSIM_KEY_BYTES])

@@ -27,7 +27,12 @@
 /* Associated data of a sealed page: LE64 gfn, LE64 round. */
 #define MIGCTL_SEVSIM_AD_BYTES 16u
 
-/** sevsim_init() - initialise libsodium once per process (for its other users): 0 or -EIO. */
+/**
+ * sevsim_init() - initialise libsodium and libcrypto, and the calling
+ * thread's firmware-path contexts (other threads make theirs on first use)
+ *
+ * Return: 0 or -EIO.
+ */
 int sevsim_init(void);
 
 /** sevsim_key_generate() - 32 random bytes from getrandom(): 0 or -errno. */

@@ -20,12 +20,15 @@
 #include "stream_hash.h"
 
 /*
- * Input arrives in READER_IN_SLOTS buffers used in turn: a buffer is
- * hashed (stream_hash.h, on a thread of its own for a large stream) once
- * it was consumed, and filled again only when that is done.
+ * Input arrives in one 64 KiB buffer, the reader's fixed memory whatever
+ * the stream (fuzz/stream.c checks it). Once a stream is large enough for
+ * its digest to move to a thread (stream_hash.h), it arrives in
+ * READER_IN_SLOTS larger buffers used in turn instead: a buffer is hashed
+ * once it was consumed, and filled again only when that is done.
  */
-#define READER_IN_BYTES (256u << 10)
-#define READER_IN_SLOTS 4
+#define READER_SMALL_BYTES (64u << 10)
+#define READER_IN_BYTES	   (256u << 10)
+#define READER_IN_SLOTS	   4
 #define BLOB_CHUNK	(64u << 10)
 #define RAM_SECTION_MAX                     \
 	(STREAM_RAM_BYTES +                 \
@@ -56,11 +59,13 @@ struct migrate_reader {
 	size_t in_pos, in_len;
 	size_t hash_from; /* in[hash_from..] is not handed to the digest yet */
 	bool hash_off; /* at the END digest: nothing more is hashed */
-	u8 *in; /* slots[slot] */
-	int slot;
+	u8 *in; /* the current buffer: small, or slot @slot of @slots */
+	u8 *slots; /* READER_IN_SLOTS x READER_IN_BYTES, NULL until needed */
+	size_t in_cap; /* bytes of @in */
+	int slot, nr_slots;
 	u64 ticket[READER_IN_SLOTS]; /* when each slot's bytes are hashed */
 	u8 page[MIGCTL_SEALED_PAGE_BYTES];
-	u8 slots[READER_IN_SLOTS][READER_IN_BYTES];
+	u8 small[READER_SMALL_BYTES];
 };
 
 static int rd_fail(struct migrate_reader *r, int err, const char *fmt, ...)
@@ -106,7 +111,9 @@ int migrate_reader_create(const struct migrate_io *io, void *ctx,
 		free(r);
 		return -ENOMEM;
 	}
-	r->in = r->slots[0];
+	r->in = r->small;
+	r->in_cap = sizeof(r->small);
+	r->nr_slots = 1;
 	r->io = io;
 	r->ctx = ctx;
 	r->ops = ops ? ops : &no_ops;
@@ -126,6 +133,7 @@ void migrate_reader_destroy(struct migrate_reader *r)
 	if (!r)
 		return;
 	stream_hash_destroy(r->hash);
+	free(r->slots);
 	free(r->blob);
 	free(r);
 }
@@ -144,8 +152,17 @@ static void rd_hash_consumed(struct migrate_reader *r)
 static void rd_next_slot(struct migrate_reader *r)
 {
 	rd_hash_consumed(r);
-	r->slot = (r->slot + 1) % READER_IN_SLOTS;
-	r->in = r->slots[r->slot];
+	/* The small buffer is never filled again: its last bytes may still be hashed. */
+	if (!r->slots && r->offset >= STREAM_HASH_THREAD_AFTER) {
+		r->slots = malloc((size_t)READER_IN_SLOTS * READER_IN_BYTES);
+		if (r->slots) {
+			r->nr_slots = READER_IN_SLOTS;
+			r->in_cap = READER_IN_BYTES;
+			r->slot = -1;
+		}
+	}
+	r->slot = (r->slot + 1) % r->nr_slots;
+	r->in = r->slots ? r->slots + (size_t)r->slot * READER_IN_BYTES : r->small;
 	stream_hash_wait(r->hash, r->ticket[r->slot]);
 	r->in_pos = r->in_len = r->hash_from = 0;
 }
@@ -171,7 +188,7 @@ static int rd_exact(struct migrate_reader *r, void *dst, size_t n,
 			ssize_t got;
 
 			rd_next_slot(r);
-			got = r->io->read(r->ctx, r->in, READER_IN_BYTES);
+			got = r->io->read(r->ctx, r->in, r->in_cap);
 
 			if (got == 0)
 				return rd_fail(

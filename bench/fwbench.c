@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* fwbench.c - sev-sim's firmware path per page: export, import, and both ends through loopback TCP. */
+/* fwbench.c - sev-sim firmware path per page: export, import, both ends over loopback TCP. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>

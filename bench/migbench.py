@@ -133,6 +133,16 @@ def workload_started(procs, name):
 
 # --- migctl-vmm ------------------------------------------------------------
 
+def proc_cpu_ms(pid):
+    """User and system CPU of a process and all its threads, in ms (also once it exited)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def guest_args(dirty_mib, fill_mib):
     return ["cpus=1", "test=dirty", f"dirty.mib={dirty_mib}"] + \
         ([f"dirty.fill={fill_mib}"] if fill_mib else [])
@@ -158,14 +168,16 @@ def run_ours(a, size_mib, dirty_mib, fill_mib, sevsim, procs):
               "--downtime-ms", str(a.downtime_ms)] + \
         (["--sev-sim"] if sevsim else [])
     dsock, ssock = procs.path("dst", "sock"), procs.path("src", "sock")
-    procs.start("dst", [a.vmm, "--incoming", uri, "--control", dsock] + common)
+    dst = procs.start("dst", [a.vmm, "--incoming", uri, "--control", dsock] + common)
     wait_for(lambda: file_has(procs.path("dst", "err"), "waiting for a migration"), 30,
              "the destination to listen")
-    procs.start("src", [a.vmm, "--control", ssock] + common +
-                [a.image, "--"] + guest_args(dirty_mib, fill_mib))
+    src = procs.start("src", [a.vmm, "--control", ssock] + common +
+                      [a.image, "--"] + guest_args(dirty_mib, fill_mib))
     wait_for(lambda: workload_started(procs, "src"), boot_timeout(fill_mib),
              "the source's workload")
     time.sleep(a.warmup)
+    # Both ends' CPU over the migration: robust where other work shares the CPUs.
+    cpu0 = [proc_cpu_ms(src.pid), proc_cpu_ms(dst.pid)]
     r = subprocess.run([a.vmm, "ctl", ssock, "migrate", "--wait", uri], capture_output=True,
                        text=True, timeout=MIGRATE_TIMEOUT + 60)
     try:
@@ -174,6 +186,8 @@ def run_ours(a, size_mib, dirty_mib, fill_mib, sevsim, procs):
         raise RuntimeError(f"migctl-vmm ctl: {r.stdout.strip()} {r.stderr.strip()}")
     if reply.get("status") != "completed":
         raise RuntimeError(f"migration {reply.get('status')}: {reply.get('error', reply)}")
+    cpu1 = [proc_cpu_ms(src.pid), proc_cpu_ms(dst.pid)]
+    cpu = None if None in cpu0 + cpu1 else sum(cpu1) - sum(cpu0)
     st = reply["stats"]
     # The destination runs the guest now: its control socket says so.
     wait_for(lambda: os.path.exists(dsock), 10, "the destination's control socket")
@@ -182,6 +196,7 @@ def run_ours(a, size_mib, dirty_mib, fill_mib, sevsim, procs):
     if '"status":"running"' not in q.stdout:
         raise RuntimeError(f"the destination does not run: {q.stdout.strip()}")
     return {"total_ms": st["total_ms"], "downtime_ms": st["downtime_ms"], "bytes": st["bytes"],
+            "cpu_ms": cpu,
             "rounds": st["rounds"], "pages_zero": st["pages_zero"], "pages_raw": st["pages_raw"],
             "pages_private": st["pages_private"], "remaining_pages": st["remaining"],
             "dirty_rate_pages_s": st["dirty_rate"], "bandwidth_bytes_s": st.get("bandwidth"),
@@ -341,9 +356,9 @@ def ratios_sevsim(cases):
         if impl != "ours-sevsim" or not p or "skipped" in c or "skipped" in p:
             continue
         r = {"size_mib": size, "workload": wl}
-        for k in FIGURES:
+        for k in FIGURES + ("cpu_ms",):
             vals = [o[k] / q[k] for o, q in zip(c["runs"], p["runs"])
-                    if "error" not in o and "error" not in q and q[k]]
+                    if "error" not in o and "error" not in q and o.get(k) is not None and q.get(k)]
             r[k] = statistics.median(vals) if vals else None
         out.append(r)
     return out
@@ -426,7 +441,7 @@ def main():
                     c["runs"].append(r)
                     log(f"{size} MiB {wl} {c['impl']} #{rep + 1}: " +
                         (r["error"] if "error" in r else
-                         ", ".join(f"{k}={r[k]}" for k in FIGURES)))
+                         ", ".join(f"{k}={r.get(k)}" for k in FIGURES + ("cpu_ms",))))
             for c in cases:
                 summarise(c)
     doc["ratios_ours_over_qemu"] = ratios(doc["cases"])

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* statuslog_mt_test.c - concurrent updaters vs fetch-and-clear, on one word too; the memory bound at 1 TiB. */
+/* statuslog_mt_test.c - updaters against fetches, on many words and on one; memory at 1 TiB. */
 #define _GNU_SOURCE
 #include <malloc.h>
 #include <pthread.h>

@@ -241,8 +241,14 @@ static int chk_seg(struct chk *c, const char *n, const struct kvm_segment *g,
 	if (ret)
 		return ret;
 	if (which == SEG_TR) {
-		if (g->unusable || g->s || (g->type != 11 && (lma || g->type != 3)))
-			return chk_fail(c, "sregs.tr: not a busy TSS (type %u s %u unusable %u)",
+		/*
+		 * A TSS, busy or available (the destination loads either,
+		 * by vendor: state_sregs_for_load()); the 16-bit kinds only
+		 * outside long mode.
+		 */
+		if (g->unusable || g->s ||
+		    (state_tss_kind(g->type) != 9 && (lma || state_tss_kind(g->type) != 1)))
+			return chk_fail(c, "sregs.tr: not a TSS (type %u s %u unusable %u)",
 					g->type, g->s, g->unusable);
 		return chk_canonical(g->base, c->va_bits) ? 0 :
 			chk_fail(c, "sregs.tr.base %#llx: not canonical", (unsigned long long)g->base);

@@ -5,6 +5,14 @@
 
 #include <migctl/types.h>
 
+#define STATE_TSS_BUSY		0x2	/* in a TSS descriptor's type: 3 and 11 busy, 1 and 9 not */
+
+/* A system descriptor's type with a TSS's busy bit clear: a TSS is 1 (16-bit) or 9. */
+static inline unsigned int state_tss_kind(unsigned int type)
+{
+	return type & ~STATE_TSS_BUSY;
+}
+
 struct vm;
 struct vm_state;
 struct vcpu_state;

@@ -86,8 +86,6 @@ static int state_set_tsc_khz(struct vcpu *vcpu, u32 khz, char *why)
 	return ret;
 }
 
-#define STATE_TSS_BUSY		0x2	/* in a TSS descriptor's type: 3 and 11 busy, 1 and 9 not */
-
 void state_sregs_for_load(const struct vm *vm, const struct kvm_sregs *saved,
 			  struct kvm_sregs *load)
 {
@@ -96,8 +94,12 @@ void state_sregs_for_load(const struct vm *vm, const struct kvm_sregs *saved,
 	bool svm = e && (e->ebx == 0x68747541u || e->ebx == 0x6f677948u);
 
 	*load = *saved;
-	if (svm && !load->tr.s && (load->tr.type == 3 || load->tr.type == 11))
+	if (load->tr.s || (state_tss_kind(load->tr.type) != 1 && state_tss_kind(load->tr.type) != 9))
+		return;
+	if (svm)
 		load->tr.type &= ~STATE_TSS_BUSY;
+	else if (e)
+		load->tr.type |= STATE_TSS_BUSY;
 }
 
 /* Everything up to and including the MSRs; the TSC deadline goes to *deadline. */

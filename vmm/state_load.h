@@ -64,14 +64,17 @@ int vm_restore_state(struct vm *vm, const struct vm_state *st, char *why);
 /**
  * state_sregs_for_load() - @saved (a vcpu_state's, checked) as KVM_SET_SREGS
  * must take it on @vm: @load, a copy, with TR's busy bit clear on kvm-amd
+ * and set elsewhere
  *
  * kvm-amd reports TR as a busy TSS (type 11) whatever the VMCB holds, and
  * takes back whatever it is given; the VMCB of a guest that ran LTR holds
  * an available TSS (type 9), and an SVM implementation may check that type
  * where a user-mode IN or OUT consults the TSS's I/O bitmap (QEMU's does:
  * after a migration, a Linux process's iopl(3) then outb to the exit port
- * took a #GP on the emulated standard KVM). kvm-intel keeps the type as
- * saved: VMX enters a 64-bit guest only with a busy TSS.
+ * took a #GP on the emulated standard KVM). On kvm-intel the bit is set,
+ * whatever the source was: VMX enters a 64-bit guest only with a busy TSS.
+ * A KVM that reports TR as loaded (the PVM-style one) then saves an
+ * available TSS on AMD, so vcpu_state_check() takes either kind.
  */
 void state_sregs_for_load(const struct vm *vm, const struct kvm_sregs *saved,
 			  struct kvm_sregs *load);

@@ -180,6 +180,7 @@ CPU_EDIT(e_cr4, st->sregs.cr4 |= 1ull << 15)
 CPU_EDIT(e_efer, st->sregs.efer |= 1ull << 13)
 CPU_EDIT(e_rflags, st->regs.rflags |= 1ull << 3)
 CPU_EDIT(e_cs, st->sregs.cs.type = 3)
+CPU_EDIT(e_tr, st->sregs.tr.type = 10)
 CPU_EDIT(e_apic, st->sregs.apic_base |= 1ull << 9)
 CPU_EDIT(e_exc, st->events.exception.injected = 1; st->events.exception.nr = 40)
 CPU_EDIT(e_mp, st->mp.mp_state = 9)
@@ -239,6 +240,7 @@ static const struct craft_case craft_cases[] = {
 	{ "vcpu-efer", MIGCTL_SEC_VCPU, e_efer, "sregs.efer" },
 	{ "vcpu-rflags", MIGCTL_SEC_VCPU, e_rflags, "regs.rflags" },
 	{ "vcpu-segment-cs", MIGCTL_SEC_VCPU, e_cs, "sregs.cs: not a code segment" },
+	{ "vcpu-segment-tr", MIGCTL_SEC_VCPU, e_tr, "sregs.tr: not a TSS (type 10" },
 	{ "vcpu-apic-base", MIGCTL_SEC_VCPU, e_apic, "sregs.apic_base" },
 	{ "vcpu-events", MIGCTL_SEC_VCPU, e_exc, "events.exception.nr 40" },
 	{ "vcpu-mp-state", MIGCTL_SEC_VCPU, e_mp, "MP state 9" },

@@ -386,8 +386,9 @@ static void vendor_vm(struct vm *vm, struct kvm_cpuid2 *c, u32 ebx)
  * TR as a Linux guest's vCPU is saved on kvm-amd: a busy 64-bit TSS. The
  * destination loads it available on kvm-amd (an SVM guest's own LTR
  * leaves type 9 in the VMCB, and an SVM whose user-mode I/O check wants
- * that type faults a process's iopl(3) outb after the move), as saved on
- * kvm-intel (VMX needs a busy TSS), and never touches anything else.
+ * that type faults a process's iopl(3) outb after the move), busy on
+ * kvm-intel (VMX needs a busy TSS) whatever the source saved, and never
+ * touches anything else.
  */
 TEST(vcpustate, tr_busy_bit_by_vendor)
 {
@@ -423,6 +424,18 @@ TEST(vcpustate, tr_busy_bit_by_vendor)
 	vendor_vm(&vm, &cpuid.c, 0x756e6547u);		/* GenuineIntel */
 	state_sregs_for_load(&vm, &saved, &load);
 	EXPECT_EQ(0, memcmp(&saved, &load, sizeof(saved)));
+	saved.tr.type = 9;				/* from an AMD source: made busy */
+	state_sregs_for_load(&vm, &saved, &load);
+	want = saved;
+	want.tr.type = 11;
+	EXPECT_EQ(0, memcmp(&want, &load, sizeof(want)));
+	saved.tr.type = 1;
+	state_sregs_for_load(&vm, &saved, &load);
+	EXPECT_EQ(3, load.tr.type);
+	saved.tr.type = 2;				/* an LDT, no TSS: as saved */
+	state_sregs_for_load(&vm, &saved, &load);
+	EXPECT_EQ(2, load.tr.type);
+	saved.tr.type = 11;
 	vm.cpuid = NULL;				/* no template: as saved */
 	state_sregs_for_load(&vm, &saved, &load);
 	EXPECT_EQ(0, memcmp(&saved, &load, sizeof(saved)));

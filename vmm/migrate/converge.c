@@ -36,8 +36,11 @@ bool converge_round(struct converge *cv, const struct converge_sample *s)
 	else
 		cv->expected_us = UINT64_MAX;	/* nothing measured: assume the worst */
 	fits = cv->expected_us <= cv->target_us;
-	pays = !cv->prev_left ||
-	       s->pages_left * CONVERGE_PAYS_DEN <= cv->prev_left * CONVERGE_PAYS_NUM;
+	if (cv->prev_left)
+		pays = s->pages_left * CONVERGE_PAYS_DEN <= cv->prev_left * CONVERGE_PAYS_NUM;
+	else	/* after round 0: what the next round would leave, dirty rate / bandwidth */
+		pays = !cv->bandwidth || cv->dirty_rate * CONVERGE_PAGE_BYTES * CONVERGE_PAYS_DEN <=
+						 cv->bandwidth * CONVERGE_PAYS_NUM;
 	cv->prev_left = s->pages_left;
 	cv->converged = fits;
 	if (cv->rounds >= cv->max_rounds) {

@@ -19,7 +19,11 @@
  *	expected	= pages left * page size / bandwidth
  *
  * A round pays when it left at most CONVERGE_PAYS_NUM/_DEN of the pages
- * the round before it left. Pre-copy goes on while rounds pay and the
+ * the round before it left; after round 0, which has no round before it,
+ * when the next round is expected to: the dirty rate in bytes is at most
+ * CONVERGE_PAYS_NUM/_DEN of the bandwidth (the next round sends the
+ * pages left while the guest dirties more). Pre-copy goes on while rounds
+ * pay and the
  * expected downtime is above CONVERGE_FLOOR_US; it stops when the
  * expected downtime fits the target and another round would not pay (or
  * nothing is left). When rounds stop paying above the target, the guest

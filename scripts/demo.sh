@@ -34,30 +34,11 @@ set -u
 
 self=$(readlink -f "${BASH_SOURCE[0]}")
 
-# Re-run this script on a standard KVM, saying where first.
-on_standard_kvm() {
-	local O=$1 kvm_run kind top share=()
-	kvm_run=$(dirname "$self")/kvm-run
-	top=$(cd "$(dirname "$self")/.." && pwd)
-	if "$kvm_run" --check | grep -qx 'runs on: native'; then
-		exec "$self" "$O"
-	fi
-	kind=$("$kvm_run" --check | sed -n 's/^native KVM: //p')
-	case $kind in
-	none*) kind="no /dev/kvm here" ;;
-	other*) kind="/dev/kvm here is not a standard KVM ($(sed 's/^other (\([^;]*\);.*/\1/; s/ *$//' <<<"$kind"))" ;;
-	*) kind="/dev/kvm here is $kind" ;;
-	esac
-	echo "$kind: running the demo in a Linux VM with a standard KVM under QEMU emulation"
-	case $(readlink -f "$O")/ in
-	"$top"/*) ;;
-	*) share=(--share "$O") ;;
-	esac
-	exec "$kvm_run" "${share[@]}" --timeout 600 -- "$self" "$O"
-}
+# shellcheck source=on-standard-kvm.sh
+. "$(dirname "$self")/on-standard-kvm.sh"
 
 if [ "${1:-}" = --standard-kvm ]; then
-	on_standard_kvm "${2:-build}"
+	on_standard_kvm "$self" "${2:-build}" 600
 fi
 O=${1:-build}
 VMM=$O/vmm/migctl-vmm

@@ -11,6 +11,7 @@ set -eu
 # asciidoctor: make docs
 # qemu-system-x86: the QEMU host conformance runs
 # libsodium-dev: the protected migration channel, sev-sim's keys
+# libxxhash-dev: the migration stream's END checksum (XXH3-128), at memory speed
 # libssl-dev: the sev-sim firmware path (libcrypto's AES-256-GCM and ChaCha20,
 #   2x libsodium's XChaCha20-Poly1305 per page with AES-NI; bench/fwbench.c)
 # libjson-c-dev: the VMM's control socket parses and checks requests with json-c
@@ -30,7 +31,7 @@ set -eu
 # kexec-tools: kexec -l/-e into a second kernel, the opt-out and boot-time
 #   reset of the guest/linux/ module across kexec
 PACKAGES="gcc make binutils libc6-dev python3 asciidoctor qemu-system-x86
-libsodium-dev libssl-dev libjson-c-dev pkgconf gnuplot-nox clang libclang-rt-14-dev valgrind iproute2
+libsodium-dev libxxhash-dev libssl-dev libjson-c-dev pkgconf gnuplot-nox clang libclang-rt-14-dev valgrind iproute2
 iptables linux-image-amd64 busybox-static cpio kmod linux-headers-amd64 kexec-tools"
 
 missing=""

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#include <xxhash.h>
 
 #include "migctl-host.h"
 #include "mem.h"
@@ -121,7 +122,7 @@ static int sb_host(const struct sb_guest *g, struct migctl_host **out)
 /* --- The sender: the stream, generated as it is written ------------------ */
 
 struct sb_out {
-	crypto_generichash_state hash; /* first: needs 64-byte alignment */
+	XXH3_state_t *hash; /* the END checksum, XXH3-128 */
 	int fd;
 	bool fnv_on;
 	u64 fnv;
@@ -133,7 +134,7 @@ static int sb_flush(struct sb_out *o)
 {
 	size_t done = 0;
 
-	crypto_generichash_update(&o->hash, o->buf, o->len);
+	XXH3_128bits_update(o->hash, o->buf, o->len);
 	while (done < o->len) {
 		ssize_t n = write(o->fd, o->buf + done, o->len - done);
 
@@ -236,7 +237,13 @@ static int sb_send(int fd, const struct sb_guest *g)
 	}
 	memset(o, 0, offsetof(struct sb_out, buf));
 	o->fd = fd;
-	crypto_generichash_init(&o->hash, NULL, 0, sizeof(digest));
+	o->hash = XXH3_createState();
+	if (!o->hash) {
+		free(o);
+		free(cs);
+		return -ENOMEM;
+	}
+	XXH3_128bits_reset(o->hash);
 	ret = sb_put(o, MIGCTL_STREAM_MAGIC, MIGCTL_STREAM_MAGIC_LEN);
 	put_le32(h, MIGCTL_STREAM_VERSION);
 	put_le32(h + 4, 0);
@@ -254,11 +261,15 @@ static int sb_send(int fd, const struct sb_guest *g)
 	ret = ret ?: sb_section(o, MIGCTL_SEC_END, sizeof(digest));
 	ret = ret ?: sb_flush(o);
 	if (!ret) {
-		crypto_generichash_final(&o->hash, digest, sizeof(digest));
-		memcpy(o->buf, digest, sizeof(digest));
+		XXH128_canonical_t c;
+
+		_Static_assert(sizeof(c) == sizeof(digest), "END is XXH3-128");
+		XXH128_canonicalFromHash(&c, XXH3_128bits_digest(o->hash));
+		memcpy(o->buf, c.digest, sizeof(digest));
 		o->len = sizeof(digest);
 		ret = sb_flush(o);
 	}
+	XXH3_freeState(o->hash);
 	free(o);
 	free(cs);
 	return ret;

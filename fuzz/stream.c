@@ -10,7 +10,7 @@
  * only with sev-sim, ROUNDs in sequence, STATUS once within its limit,
  * device names [a-z0-9_.-], each vCPU once and in range. PRIVATE pages go
  * through the firmware path as the VMM's would. Success means the input
- * holds a correct BLAKE2b END digest at the offset the reader stopped, STATUS and
+ * holds a correct XXH3-128 END digest at the offset the reader stopped, STATUS and
  * every vCPU were seen; a failure always has a message. The reader's
  * allocations stay within a constant plus twice the input (H-12, R9).
  *
@@ -23,12 +23,11 @@
 #include <errno.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "fuzz.h"
 #include "input.h"
 #include "sevsim.h"
 #include "stream.h"
+#include "stream_hash.h"
 #include "stream_rt.h"
 #include "watch.h"
 
@@ -154,14 +153,14 @@ static const struct migrate_reader_ops chk_ops = {
 	.vcpu = chk_vcpu,
 };
 
-/* The END digest at @end - 32 is BLAKE2b-256 of everything before it. */
+/* The END digest at @end - 16 is XXH3-128 of everything before it. */
 static bool digest_ok(const u8 *data, size_t end)
 {
 	u8 d[MIGCTL_STREAM_DIGEST_BYTES];
 
 	if (end < MIGCTL_STREAM_DIGEST_BYTES)
 		return false;
-	crypto_generichash(d, sizeof(d), data, end - sizeof(d), NULL, 0);
+	stream_hash_buf(data, end - sizeof(d), d);
 	return !memcmp(d, data + end - sizeof(d), sizeof(d));
 }
 

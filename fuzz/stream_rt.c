@@ -70,7 +70,7 @@ static void rt_config(struct rt *rt)
 	c->offer_max = offers[sel / 2 % 4][1];
 	c->offer_features = offers[sel / 2 % 4][2];
 	c->protocol_ctl = sel & 0x10 ? ctls[sel / 2 % 4] : 0;
-	for (i = 0; i < MIGCTL_STREAM_DIGEST_BYTES; i++)
+	for (i = 0; i < MIGCTL_STREAM_CPUID_DIGEST_BYTES; i++)
 		c->cpuid_digest[i] = fuzz_u8(&rt->in);
 	if (c->sevsim) {
 		for (i = 0; i < MIGCTL_STREAM_KEY_BYTES; i++)

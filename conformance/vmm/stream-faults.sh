@@ -275,7 +275,7 @@ dest_only_trials() {
 	if ! wait_sock "$tmp/snapsrc.sock" || ! migrate "$tmp/snapsrc.sock" "file:$snap"; then
 		why="no snapshot of memloop: ${reply:-no control socket}"
 		for k in truncated-file:restore-truncated garbage-file:restore-garbage-after-header \
-			 version:restore-format-version-2 garbage-tcp:garbage-over-tcp \
+			 version:restore-format-version-3 garbage-tcp:garbage-over-tcp \
 			 garbage-tcp:garbage-over-tcp-protected retry-file:restore-intact; do
 			trial_end "${k%%:*}" "${k#*:}" "$why"
 		done
@@ -289,11 +289,11 @@ dest_only_trials() {
 	refuse_file truncated-file restore-truncated "$tmp/cut.bin"
 	{ head -c 12 "$snap"; head -c 65536 /dev/urandom; } >"$tmp/garbage.bin"
 	refuse_file garbage-file restore-garbage-after-header "$tmp/garbage.bin"
-	cp "$snap" "$tmp/v2.bin"
-	printf '\x02' | dd of="$tmp/v2.bin" bs=1 seek=8 conv=notrunc status=none
-	refuse_file version restore-format-version-2 "$tmp/v2.bin"
-	grep -q "version" "$tmp/restore-format-version-2.err" ||
-		diag "restore-format-version-2: the error does not name the version"
+	cp "$snap" "$tmp/v3.bin"
+	printf '\x03' | dd of="$tmp/v3.bin" bs=1 seek=8 conv=notrunc status=none
+	refuse_file version restore-format-version-3 "$tmp/v3.bin"
+	grep -q "version" "$tmp/restore-format-version-3.err" ||
+		diag "restore-format-version-3: the error does not name the version"
 	garbage_trial garbage-over-tcp --migrate-insecure
 	garbage_trial garbage-over-tcp-protected
 	# The intact snapshot restores and the guest goes on checking its memory.
@@ -308,7 +308,7 @@ dest_only_trials() {
 
 planned=(first-hop)
 for i in $(seq "$TRIALS"); do planned+=("t$i-$(kind_of "$i")"); done
-planned+=(chain-final restore-truncated restore-garbage-after-header restore-format-version-2
+planned+=(chain-final restore-truncated restore-garbage-after-header restore-format-version-3
 	  garbage-over-tcp garbage-over-tcp-protected restore-intact)
 
 echo "KTAP version 1"

@@ -599,13 +599,15 @@ int migrate_send(const struct migrate_send_args *a, struct migrate_stats *st, ch
  * The template without the fields KVM fills from the host CPU the ioctl
  * happened to run on (initial APIC IDs): equal VMs on one host must match.
  */
-static void send_cpuid_digest(struct vm *vm, u8 out[MIGCTL_STREAM_DIGEST_BYTES])
+static void send_cpuid_digest(struct vm *vm,
+			      u8 out[MIGCTL_STREAM_CPUID_DIGEST_BYTES])
 {
 	u32 n = vm->cpuid->nent;
 	struct kvm_cpuid_entry2 *e = malloc(n * sizeof(*e) + 1);
 
 	if (!e) {
-		memset(out, 0xff, MIGCTL_STREAM_DIGEST_BYTES);	/* never matches */
+		/* never matches */
+		memset(out, 0xff, MIGCTL_STREAM_CPUID_DIGEST_BYTES);
 		return;
 	}
 	memcpy(e, vm->cpuid->entries, n * sizeof(*e));

@@ -412,6 +412,9 @@ int migrate_writer_vcpu(struct migrate_writer *w, u32 index, const void *blob,
 	return ret;
 }
 
+_Static_assert(MIGCTL_STREAM_DIGEST_BYTES == STREAM_HASH_BYTES,
+	       "END carries the stream_hash digest");
+
 int migrate_writer_end(struct migrate_writer *w)
 {
 	u8 digest[MIGCTL_STREAM_DIGEST_BYTES];
@@ -429,7 +432,7 @@ int migrate_writer_end(struct migrate_writer *w)
 		ret = wr_drain(w); /* the digest covers the END header */
 	if (ret)
 		return ret;
-	stream_hash_final(w->hash, digest, sizeof(digest));
+	stream_hash_final(w->hash, digest);
 	memcpy(w->buf, digest, sizeof(digest));
 	w->len = sizeof(digest);
 	ret = write_all(w, w->buf, w->len);

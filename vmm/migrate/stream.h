@@ -7,12 +7,12 @@
  * docs/migration-stream.adoc is the prose description of this format; the
  * numbers are here. Every field is little-endian and fixed-width.
  *
- *	header		"MIGCTLVM", u32 version (1), u32 flags (0)
+ *	header		"MIGCTLVM", u32 version (2), u32 flags (0)
  *	section*	{u32 type, u32 flags (0), u64 length, payload[length]}
  *
  * Order: CONFIG first and once; then RAM, ROUND, STATUS, DEVICE and VCPU
  * sections; END last. STATUS exactly once, VCPU exactly once per vCPU.
- * The END payload is the BLAKE2b-256 digest of every byte before it, the
+ * The END payload is the XXH3-128 checksum of every byte before it, the
  * END section header included. On a socket the destination answers the
  * CONFIG section with ACCEPT or REFUSE and the END section with DONE or
  * FAIL (struct migctl_stream_reply); a file carries no replies.
@@ -30,7 +30,7 @@ struct kvm_cpuid_entry2;
 
 #define MIGCTL_STREAM_MAGIC	"MIGCTLVM"
 #define MIGCTL_STREAM_MAGIC_LEN 8
-#define MIGCTL_STREAM_VERSION	1u
+#define MIGCTL_STREAM_VERSION	2u
 
 /* Section types. 0 is never valid. */
 #define MIGCTL_SEC_CONFIG 1u
@@ -64,18 +64,19 @@ struct kvm_cpuid_entry2;
 #define MIGCTL_STREAM_RAM_MAX	    (1ull << 40) /* bytes of guest RAM */
 #define MIGCTL_STREAM_BLOB_MAX	    (1u << 20) /* DEVICE, VCPU default */
 #define MIGCTL_STREAM_DEVICE_NAME   16u
-#define MIGCTL_STREAM_DIGEST_BYTES  32u
+#define MIGCTL_STREAM_DIGEST_BYTES  16u /* END: XXH3-128 */
+#define MIGCTL_STREAM_CPUID_DIGEST_BYTES 32u /* CONFIG: BLAKE2b-256 */
 #define MIGCTL_STREAM_KEY_BYTES	    32u
 
 struct migctl_stream_header {
 	u8 magic[MIGCTL_STREAM_MAGIC_LEN];
 	u32 version;
-	u32 flags; /* MBZ in version 1 */
+	u32 flags; /* MBZ */
 };
 
 struct migctl_stream_section {
 	u32 type;
-	u32 flags; /* MBZ in version 1 */
+	u32 flags; /* MBZ */
 	u64 length; /* payload bytes that follow */
 };
 
@@ -91,7 +92,7 @@ struct migctl_stream_config {
 	u32 reserved; /* MBZ */
 	u64 protocol_ctl; /* negotiated: control MSR value, 0 = not READY */
 	u64 sevsim_generation; /* source key page's generation; 0 unless sev-sim */
-	u8 cpuid_digest[MIGCTL_STREAM_DIGEST_BYTES];
+	u8 cpuid_digest[MIGCTL_STREAM_CPUID_DIGEST_BYTES];
 	u8 transport_key[MIGCTL_STREAM_KEY_BYTES]; /* zero unless sev-sim */
 };
 
@@ -178,7 +179,7 @@ struct migrate_config {
 	u32 offer_min, offer_max, offer_features;
 	u64 protocol_ctl;
 	u64 sevsim_generation;
-	u8 cpuid_digest[MIGCTL_STREAM_DIGEST_BYTES];
+	u8 cpuid_digest[MIGCTL_STREAM_CPUID_DIGEST_BYTES];
 	u8 transport_key[MIGCTL_STREAM_KEY_BYTES];
 };
 
@@ -273,7 +274,7 @@ int migrate_config_check(const struct migrate_config *src,
  * order (they do: same VMM, same options).
  */
 void migrate_cpuid_digest(const struct kvm_cpuid_entry2 *e, u32 nr,
-			  u8 out[MIGCTL_STREAM_DIGEST_BYTES]);
+			  u8 out[MIGCTL_STREAM_CPUID_DIGEST_BYTES]);
 
 /* --- Writer --------------------------------------------------------------- */
 

@@ -287,7 +287,7 @@ int migrate_config_check(const struct migrate_config *src,
 	if (ret)
 		return ret;
 	if (memcmp(src->cpuid_digest, local->cpuid_digest,
-		   MIGCTL_STREAM_DIGEST_BYTES))
+		   sizeof(src->cpuid_digest)))
 		return cfg_fail(
 			err, errlen,
 			"CPUID mismatch: the source's CPUID table differs from the destination's (same CPU model and options needed)");
@@ -295,12 +295,13 @@ int migrate_config_check(const struct migrate_config *src,
 }
 
 void migrate_cpuid_digest(const struct kvm_cpuid_entry2 *e, u32 nr,
-			  u8 out[MIGCTL_STREAM_DIGEST_BYTES])
+			  u8 out[MIGCTL_STREAM_CPUID_DIGEST_BYTES])
 {
 	crypto_generichash_state st;
 	u8 rec[28];
 
-	crypto_generichash_init(&st, NULL, 0, MIGCTL_STREAM_DIGEST_BYTES);
+	crypto_generichash_init(&st, NULL, 0,
+				MIGCTL_STREAM_CPUID_DIGEST_BYTES);
 	for (u32 i = 0; i < nr; i++) {
 		put_le32(rec, e[i].function);
 		put_le32(rec + 4, e[i].index);
@@ -311,7 +312,8 @@ void migrate_cpuid_digest(const struct kvm_cpuid_entry2 *e, u32 nr,
 		put_le32(rec + 24, e[i].edx);
 		crypto_generichash_update(&st, rec, sizeof(rec));
 	}
-	crypto_generichash_final(&st, out, MIGCTL_STREAM_DIGEST_BYTES);
+	crypto_generichash_final(&st, out,
+				 MIGCTL_STREAM_CPUID_DIGEST_BYTES);
 }
 
 size_t stream_config_encode(const struct migrate_config *cfg, u8 *buf)
@@ -328,7 +330,7 @@ size_t stream_config_encode(const struct migrate_config *cfg, u8 *buf)
 	put_le32(p + 24, cfg->offer_features);
 	put_le64(p + 32, cfg->protocol_ctl);
 	put_le64(p + 40, cfg->sevsim_generation);
-	memcpy(p + 48, cfg->cpuid_digest, MIGCTL_STREAM_DIGEST_BYTES);
+	memcpy(p + 48, cfg->cpuid_digest, MIGCTL_STREAM_CPUID_DIGEST_BYTES);
 	memcpy(p + 80, cfg->transport_key, MIGCTL_STREAM_KEY_BYTES);
 	p += STREAM_CFG_BYTES;
 	for (u32 i = 0; i < cfg->nr_regions; i++, p += STREAM_REGION_BYTES) {
@@ -352,7 +354,7 @@ int stream_config_decode_fixed(const u8 *p, struct migrate_config *cfg,
 	cfg->offer_features = get_le32(p + 24);
 	cfg->protocol_ctl = get_le64(p + 32);
 	cfg->sevsim_generation = get_le64(p + 40);
-	memcpy(cfg->cpuid_digest, p + 48, MIGCTL_STREAM_DIGEST_BYTES);
+	memcpy(cfg->cpuid_digest, p + 48, MIGCTL_STREAM_CPUID_DIGEST_BYTES);
 	memcpy(cfg->transport_key, p + 80, MIGCTL_STREAM_KEY_BYTES);
 	if (sevsim > 1) {
 		cfg_fail(err, errlen, "sev-sim field is %u (0 or 1 allowed)",

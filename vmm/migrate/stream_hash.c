@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
+#include <xxhash.h>
 
 #include "stream_hash.h"
 
 struct stream_hash {
-	crypto_generichash_state st; /* first: needs 64-byte alignment */
+	XXH3_state_t *st; /* xxHash's own allocation: no layout here */
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* a job was queued, done, or the end asked for */
 	struct {
@@ -28,10 +28,15 @@ int stream_hash_create(struct stream_hash **out)
 {
 	struct stream_hash *h;
 
-	if (posix_memalign((void **)&h, 64, sizeof(*h)))
+	h = calloc(1, sizeof(*h));
+	if (!h)
 		return -ENOMEM;
-	memset(h, 0, sizeof(*h));
-	crypto_generichash_init(&h->st, NULL, 0, 32);
+	h->st = XXH3_createState();
+	if (!h->st) {
+		free(h);
+		return -ENOMEM;
+	}
+	XXH3_128bits_reset(h->st);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
 	*out = h;
@@ -54,7 +59,7 @@ static void *stream_hash_thread(void *arg)
 		p = h->q[h->done % STREAM_HASH_QUEUE].p;
 		n = h->q[h->done % STREAM_HASH_QUEUE].n;
 		pthread_mutex_unlock(&h->lock);
-		crypto_generichash_update(&h->st, p, n);
+		XXH3_128bits_update(h->st, p, n);
 		pthread_mutex_lock(&h->lock);
 		h->done++;
 		pthread_cond_broadcast(&h->cond);
@@ -76,6 +81,7 @@ void stream_hash_destroy(struct stream_hash *h)
 	}
 	pthread_cond_destroy(&h->cond);
 	pthread_mutex_destroy(&h->lock);
+	XXH3_freeState(h->st);
 	free(h);
 }
 
@@ -90,7 +96,7 @@ u64 stream_hash_add(struct stream_hash *h, const void *p, size_t n)
 		h->no_thread = !h->threaded;
 	}
 	if (!h->threaded) {
-		crypto_generichash_update(&h->st, p, n);
+		XXH3_128bits_update(h->st, p, n);
 		h->inline_bytes += n;
 		return ++h->done, ++h->posted;
 	}
@@ -115,8 +121,22 @@ void stream_hash_wait(struct stream_hash *h, u64 ticket)
 	pthread_mutex_unlock(&h->lock);
 }
 
-void stream_hash_final(struct stream_hash *h, u8 *out, size_t len)
+static void stream_hash_put(XXH128_hash_t v, u8 out[STREAM_HASH_BYTES])
+{
+	XXH128_canonical_t c;
+
+	_Static_assert(sizeof(c) == STREAM_HASH_BYTES, "XXH3-128 is 16 bytes");
+	XXH128_canonicalFromHash(&c, v);
+	memcpy(out, c.digest, STREAM_HASH_BYTES);
+}
+
+void stream_hash_final(struct stream_hash *h, u8 out[STREAM_HASH_BYTES])
 {
 	stream_hash_wait(h, h->posted);
-	crypto_generichash_final(&h->st, out, len);
+	stream_hash_put(XXH3_128bits_digest(h->st), out);
+}
+
+void stream_hash_buf(const void *p, size_t n, u8 out[STREAM_HASH_BYTES])
+{
+	stream_hash_put(XXH3_128bits(p, n), out);
 }

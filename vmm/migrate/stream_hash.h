@@ -4,11 +4,12 @@
 #define MIGCTL_VMM_STREAM_HASH_H
 
 /*
- * BLAKE2b-256 (crypto_generichash) of every byte the writer sends or the
- * reader takes in, in order. It is the costliest step per byte on both
- * sides, so once a stream passed STREAM_HASH_THREAD_AFTER bytes (small
- * streams, tests and fuzzing stay on one thread) the digest is computed
- * by a helper thread while the caller copies pages and moves bytes
+ * XXH3-128 (xxHash's streaming API, canonical big-endian form) of every
+ * byte the writer sends or the reader takes in, in order. It guards
+ * against accidental corruption only; --migrate-key's AEAD is the
+ * defence against an attacker. Once a stream passed
+ * STREAM_HASH_THREAD_AFTER bytes (small streams, tests and fuzzing stay
+ * on one thread) the digest is computed by a helper thread while the caller copies pages and moves bytes
  * through the socket. The caller hands over buffers it keeps unchanged
  * until the ticket it got back is done.
  */
@@ -19,6 +20,7 @@
 
 #define STREAM_HASH_THREAD_AFTER (4u << 20)
 #define STREAM_HASH_QUEUE	 8
+#define STREAM_HASH_BYTES	 16u
 
 struct stream_hash;
 
@@ -39,7 +41,10 @@ u64 stream_hash_add(struct stream_hash *h, const void *p, size_t n);
 /** stream_hash_wait() - until the bytes of @ticket (and all before) are hashed. */
 void stream_hash_wait(struct stream_hash *h, u64 ticket);
 
-/** stream_hash_final() - wait for every ticket, then the 32-byte digest. */
-void stream_hash_final(struct stream_hash *h, u8 *out, size_t len);
+/** stream_hash_final() - wait for every ticket, then the 16-byte digest. */
+void stream_hash_final(struct stream_hash *h, u8 out[STREAM_HASH_BYTES]);
+
+/** stream_hash_buf() - the same digest of @n bytes at @p, in one call (tests, fuzzing). */
+void stream_hash_buf(const void *p, size_t n, u8 out[STREAM_HASH_BYTES]);
 
 #endif /* MIGCTL_VMM_STREAM_HASH_H */

@@ -593,7 +593,7 @@ static int rd_end(struct migrate_reader *r, u64 len)
 			       r->vcpus_seen, r->cfg.nr_vcpus);
 	rd_hash_consumed(r);
 	r->hash_off = true;
-	stream_hash_final(r->hash, want, sizeof(want));
+	stream_hash_final(r->hash, want);
 	ret = rd_exact(r, got, sizeof(got), "the END checksum");
 	if (ret)
 		return ret;

@@ -460,7 +460,7 @@ TEST(secure, fresh_nonces_fresh_keys)
 /* Covers: V-16. Plaintext on one side only: refused with what to do. */
 TEST(secure, plaintext_peer)
 {
-	static const u8 header[16] = "MIGCTLVM\x01";
+	static const u8 header[16] = "MIGCTLVM\x02";
 	u8 reply[64];
 	struct migrate_secure *sec;
 	u8 key[32];

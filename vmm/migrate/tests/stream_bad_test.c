@@ -32,9 +32,15 @@ static void b_ver0(struct raw *r)
 	raw_header(r, 0, 0);
 }
 
-static void b_ver2(struct raw *r)
+/* Version 1: a BLAKE2b-256 END, PRIVATE pages sealed otherwise. */
+static void b_ver1(struct raw *r)
 {
-	raw_header(r, 2, 0);
+	raw_header(r, 1, 0);
+}
+
+static void b_ver3(struct raw *r)
+{
+	raw_header(r, 3, 0);
 }
 
 static void b_verff(struct raw *r)
@@ -44,7 +50,7 @@ static void b_verff(struct raw *r)
 
 static void b_hflags(struct raw *r)
 {
-	raw_header(r, 1, 1);
+	raw_header(r, MIGCTL_STREAM_VERSION, 1);
 }
 
 static void b_type8(struct raw *r)
@@ -80,7 +86,7 @@ static void b_sflags(struct raw *r)
 
 static void b_no_config(struct raw *r)
 {
-	raw_header(r, 1, 0);
+	raw_header(r, MIGCTL_STREAM_VERSION, 0);
 	raw_ram_one(r, 0, 1, MIGCTL_PAGE_ZERO, 0);
 }
 
@@ -96,7 +102,7 @@ static void b_config2(struct raw *r)
 
 static void b_cfg_len(struct raw *r)
 {
-	raw_header(r, 1, 0);
+	raw_header(r, MIGCTL_STREAM_VERSION, 0);
 	raw_section(r, MIGCTL_SEC_CONFIG, 1ull << 63);
 }
 
@@ -134,7 +140,7 @@ static void b_cfg_overlap(struct raw *r)
 	n = stream_config_encode(&c, body);
 	put_le64(body + STREAM_CFG_BYTES + 16,
 		 0x1000); /* region 1 gpa inside region 0 */
-	raw_header(r, 1, 0);
+	raw_header(r, MIGCTL_STREAM_VERSION, 0);
 	raw_section(r, MIGCTL_SEC_CONFIG, n);
 	raw_bytes(r, body, n);
 	raw_finish(r);
@@ -243,7 +249,7 @@ static void b_private_plain(struct raw *r)
 	struct migrate_config c;
 
 	sample_config(&c, false);
-	raw_header(r, 1, 0);
+	raw_header(r, MIGCTL_STREAM_VERSION, 0);
 	raw_config(r, &c);
 	raw_ram_one(r, 0, 1, MIGCTL_PAGE_PRIVATE, MIGCTL_SEALED_PAGE_BYTES);
 	raw_finish(r);
@@ -357,6 +363,13 @@ static void b_end_len(struct raw *r)
 	raw_section(r, MIGCTL_SEC_END, 31);
 }
 
+/* Version 1's END length (BLAKE2b-256): refused before any digest is read. */
+static void b_end_len_v1(struct raw *r)
+{
+	raw_start(r);
+	raw_section(r, MIGCTL_SEC_END, 32);
+}
+
 static void b_end_nostatus(struct raw *r)
 {
 	raw_start(r);
@@ -390,8 +403,10 @@ static const struct bad_case bad_cases[] = {
 	{ "bad magic", b_magic, -EBADMSG, "bad magic" },
 	{ "version 0", b_ver0, -EPROTONOSUPPORT,
 	  "unsupported stream format version 0" },
-	{ "version 2", b_ver2, -EPROTONOSUPPORT,
-	  "unsupported stream format version 2" },
+	{ "version 1", b_ver1, -EPROTONOSUPPORT,
+	  "unsupported stream format version 1 (this build reads version 2)" },
+	{ "version 3", b_ver3, -EPROTONOSUPPORT,
+	  "unsupported stream format version 3" },
 	{ "version ~0", b_verff, -EPROTONOSUPPORT,
 	  "unsupported stream format version" },
 	{ "header flags", b_hflags, -EBADMSG, "header flags" },
@@ -440,6 +455,7 @@ static const struct bad_case bad_cases[] = {
 	{ "ROUND length 9", b_round_len, -EBADMSG, "ROUND length 9" },
 	{ "ROUND sequence", b_round_seq, -EBADMSG, "ROUND 1 out of sequence" },
 	{ "END length 31", b_end_len, -EBADMSG, "END length 31" },
+	{ "END length 32", b_end_len_v1, -EBADMSG, "END length 32 (must be 16)" },
 	{ "END without STATUS", b_end_nostatus, -EBADMSG, "without a STATUS" },
 	{ "END missing a vCPU", b_end_novcpu, -EBADMSG, "1 of 2 vCPUs" },
 	{ "bad checksum", b_checksum, -EBADMSG, "checksum mismatch" },
@@ -567,7 +583,7 @@ TEST(stream_bad, no_allocation_from_unchecked_length)
 	sample_config(&c, false);
 	c.nr_regions = 1;
 	c.regions[0] = (struct migrate_region){ 0, 1ull << 40 };
-	raw_header(&r, 1, 0);
+	raw_header(&r, MIGCTL_STREAM_VERSION, 0);
 	raw_config(&r, &c);
 	raw_section(&r, MIGCTL_SEC_STATUS, 4ull << 30);
 	memset(r.buf + r.len, 0, 100);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* stream_test.c - migration stream: round trips, config checks, writer rules, replies. */
 
+#include <xxhash.h>
+
 #include "test.h"
 #include "stream_hash.h"
 #include "migrate_test_util.h"
@@ -220,8 +222,8 @@ TEST(stream, large_batches_and_blobs)
 
 /*
  * A stream long enough that both sides hash it on a helper thread
- * (stream_hash.h): the END digest is still BLAKE2b-256 of every byte
- * before it, and one flipped data byte past the threshold fails END.
+ * (stream_hash.h): the END digest is still XXH3-128 (canonical form) of
+ * every byte before it, as xxHash's one-shot call computes it, and one flipped data byte past the threshold fails END.
  */
 TEST(stream, threaded_digest_is_the_digest)
 {
@@ -232,7 +234,8 @@ TEST(stream, threaded_digest_is_the_digest)
 	struct migrate_writer *w;
 	struct migrate_io_mem mem;
 	struct migrate_reader *rd;
-	u8 page[4096], d[32];
+	u8 page[4096];
+	XXH128_canonical_t d;
 
 	sample_config(&c, false);
 	c.regions[1].size = 1ull << 30;
@@ -249,8 +252,9 @@ TEST(stream, threaded_digest_is_the_digest)
 	ASSERT_EQ(0, migrate_writer_end(w));
 	migrate_writer_destroy(w);
 	ASSERT_GT(m.len, (size_t)2 * STREAM_HASH_THREAD_AFTER);
-	crypto_generichash(d, sizeof(d), m.buf, m.len - 32, NULL, 0);
-	EXPECT_EQ(0, memcmp(d, m.buf + m.len - 32, 32));
+	XXH128_canonicalFromHash(&d, XXH3_128bits(m.buf, m.len - sizeof(d)));
+	EXPECT_EQ(MIGCTL_STREAM_DIGEST_BYTES, sizeof(d));
+	EXPECT_EQ(0, memcmp(d.digest, m.buf + m.len - sizeof(d), sizeof(d)));
 
 	mem = (struct migrate_io_mem){ .buf = m.buf, .len = m.len };
 	ASSERT_EQ(0, migrate_reader_create(&migrate_io_mem, &mem, &ops, &sum, NULL, &rd));

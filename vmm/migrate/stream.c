@@ -17,8 +17,6 @@
  * place and its two headers are patched when it closes, so a batch never
  * straddles a flush: a batch closes early when the next page would not
  * fit (a full batch of sealed pages is slightly larger than the buffer).
- * There are two such buffers: while one is hashed (stream_hash.h) and
- * written, the next one fills.
  */
 #define WRITER_BUF_BYTES (1u << 20)
 #define RAM_ENTRY_MAX	 (STREAM_DESC_BYTES + MIGCTL_SEALED_PAGE_BYTES)
@@ -37,10 +35,7 @@ struct migrate_writer {
 	u32 batch_pages;
 	struct migrate_stream_stats st;
 	size_t len;
-	u8 *buf; /* bufs[cur] */
-	int cur;
-	u64 ticket[2]; /* when each buffer's bytes are hashed */
-	u8 bufs[2][WRITER_BUF_BYTES];
+	u8 buf[WRITER_BUF_BYTES];
 };
 
 static ssize_t io_fd_read(void *ctx, void *buf, size_t len)
@@ -105,14 +100,13 @@ int migrate_writer_create(const struct migrate_io *io, void *ctx,
 		return -EINVAL;
 	if (posix_memalign((void **)&w, 64, sizeof(*w)))
 		return -ENOMEM;
-	memset(w, 0, offsetof(struct migrate_writer, bufs));
+	memset(w, 0, offsetof(struct migrate_writer, buf));
 	if (stream_hash_create(&w->hash)) {
 		free(w);
 		return -ENOMEM;
 	}
 	w->io = io;
 	w->ctx = ctx;
-	w->buf = w->bufs[0];
 	*out = w;
 	return 0;
 }
@@ -141,8 +135,7 @@ static int write_all(struct migrate_writer *w, const u8 *p, size_t len)
 }
 
 /*
- * Hash and push the buffer, then switch to the other one once its bytes
- * are hashed; a RAM batch must be closed first.
+ * Hash and push the buffer; a RAM batch must be closed first.
  */
 static int wr_drain(struct migrate_writer *w)
 {
@@ -150,13 +143,10 @@ static int wr_drain(struct migrate_writer *w)
 
 	if (w->err)
 		return w->err;
-	w->ticket[w->cur] = stream_hash_add(w->hash, w->buf, w->len);
+	stream_hash_add(w->hash, w->buf, w->len);
 	ret = write_all(w, w->buf, w->len);
 	w->st.bytes += w->len;
 	w->len = 0;
-	w->cur ^= 1;
-	w->buf = w->bufs[w->cur];
-	stream_hash_wait(w->hash, w->ticket[w->cur]);
 	return ret;
 }
 
@@ -173,12 +163,9 @@ static int wr_put(struct migrate_writer *w, const void *p, size_t n)
 			return ret;
 	}
 	if (n > WRITER_BUF_BYTES) {
-		u64 t = stream_hash_add(w->hash, p, n);
-
+		stream_hash_add(w->hash, p, n);
 		w->st.bytes += n;
-		ret = write_all(w, p, n);
-		stream_hash_wait(w->hash, t); /* the caller may free @p */
-		return ret;
+		return write_all(w, p, n);
 	}
 	memcpy(w->buf + w->len, p, n);
 	w->len += n;

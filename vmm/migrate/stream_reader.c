@@ -21,14 +21,10 @@
 
 /*
  * Input arrives in one 64 KiB buffer, the reader's fixed memory whatever
- * the stream (fuzz/stream.c checks it). Once a stream is large enough for
- * its digest to move to a thread (stream_hash.h), it arrives in
- * READER_IN_SLOTS larger buffers used in turn instead: a buffer is hashed
- * once it was consumed, and filled again only when that is done.
+ * the stream (fuzz/stream.c checks it). Its bytes go to the checksum once
+ * they were consumed, before it is filled again.
  */
-#define READER_SMALL_BYTES (64u << 10)
-#define READER_IN_BYTES	   (256u << 10)
-#define READER_IN_SLOTS	   4
+#define READER_IN_BYTES (64u << 10)
 #define BLOB_CHUNK	(64u << 10)
 #define RAM_SECTION_MAX                     \
 	(STREAM_RAM_BYTES +                 \
@@ -59,13 +55,8 @@ struct migrate_reader {
 	size_t in_pos, in_len;
 	size_t hash_from; /* in[hash_from..] is not handed to the digest yet */
 	bool hash_off; /* at the END digest: nothing more is hashed */
-	u8 *in; /* the current buffer: small, or slot @slot of @slots */
-	u8 *slots; /* READER_IN_SLOTS x READER_IN_BYTES, NULL until needed */
-	size_t in_cap; /* bytes of @in */
-	int slot, nr_slots;
-	u64 ticket[READER_IN_SLOTS]; /* when each slot's bytes are hashed */
 	u8 page[MIGCTL_SEALED_PAGE_BYTES];
-	u8 small[READER_SMALL_BYTES];
+	u8 in[READER_IN_BYTES];
 };
 
 static int rd_fail(struct migrate_reader *r, int err, const char *fmt, ...)
@@ -111,9 +102,6 @@ int migrate_reader_create(const struct migrate_io *io, void *ctx,
 		free(r);
 		return -ENOMEM;
 	}
-	r->in = r->small;
-	r->in_cap = sizeof(r->small);
-	r->nr_slots = 1;
 	r->io = io;
 	r->ctx = ctx;
 	r->ops = ops ? ops : &no_ops;
@@ -133,41 +121,21 @@ void migrate_reader_destroy(struct migrate_reader *r)
 	if (!r)
 		return;
 	stream_hash_destroy(r->hash);
-	free(r->slots);
 	free(r->blob);
 	free(r);
 }
 
-/* The consumed bytes of the current slot to the digest (until END's). */
+/* The consumed bytes of the input buffer to the checksum (until END's). */
 static void rd_hash_consumed(struct migrate_reader *r)
 {
 	if (r->hash_off || r->in_pos == r->hash_from)
 		return;
-	r->ticket[r->slot] = stream_hash_add(r->hash, r->in + r->hash_from,
-					     r->in_pos - r->hash_from);
+	stream_hash_add(r->hash, r->in + r->hash_from,
+			r->in_pos - r->hash_from);
 	r->hash_from = r->in_pos;
 }
 
-/* The next slot, once the digest is done with it. */
-static void rd_next_slot(struct migrate_reader *r)
-{
-	rd_hash_consumed(r);
-	/* The small buffer is never filled again: its last bytes may still be hashed. */
-	if (!r->slots && r->offset >= STREAM_HASH_THREAD_AFTER) {
-		r->slots = malloc((size_t)READER_IN_SLOTS * READER_IN_BYTES);
-		if (r->slots) {
-			r->nr_slots = READER_IN_SLOTS;
-			r->in_cap = READER_IN_BYTES;
-			r->slot = -1;
-		}
-	}
-	r->slot = (r->slot + 1) % r->nr_slots;
-	r->in = r->slots ? r->slots + (size_t)r->slot * READER_IN_BYTES : r->small;
-	stream_hash_wait(r->hash, r->ticket[r->slot]);
-	r->in_pos = r->in_len = r->hash_from = 0;
-}
-
-/* Consume @n bytes that are in the current slot. */
+/* Consume @n bytes that are in the input buffer. */
 static void rd_skip(struct migrate_reader *r, size_t n)
 {
 	r->in_pos += n;
@@ -187,8 +155,9 @@ static int rd_exact(struct migrate_reader *r, void *dst, size_t n,
 		if (r->in_pos == r->in_len) {
 			ssize_t got;
 
-			rd_next_slot(r);
-			got = r->io->read(r->ctx, r->in, r->in_cap);
+			rd_hash_consumed(r);
+			r->in_pos = r->in_len = r->hash_from = 0;
+			got = r->io->read(r->ctx, r->in, sizeof(r->in));
 
 			if (got == 0)
 				return rd_fail(

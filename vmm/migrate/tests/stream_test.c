@@ -221,22 +221,27 @@ TEST(stream, large_batches_and_blobs)
 }
 
 /*
- * A stream long enough that both sides hash it on a helper thread
- * (stream_hash.h): the END digest is still XXH3-128 (canonical form) of
- * every byte before it, as xxHash's one-shot call computes it, and one flipped data byte past the threshold fails END.
+ * A 14 MiB stream, hashed over a dozen writer flushes, the direct write of
+ * a 2 MiB STATUS and over 200 reader refills (stream_hash.h): the END
+ * digest is still XXH3-128 (canonical form) of every byte before it, as
+ * xxHash's one-shot call computes it, and one flipped data byte near the
+ * end fails END.
  */
-TEST(stream, threaded_digest_is_the_digest)
+TEST(stream, long_stream_digest_is_the_digest)
 {
 	static const struct migrate_reader_ops ops = { .ram = count_ram };
-	u64 npages = 3 * STREAM_HASH_THREAD_AFTER / 4096, sum = 0, want = 0;
+	u64 npages = 3072, sum = 0, want = 0;
 	struct migrate_config c;
 	struct membuf m = { 0 };
 	struct migrate_writer *w;
 	struct migrate_io_mem mem;
 	struct migrate_reader *rd;
-	u8 page[4096];
+	size_t slen = 2u << 20;
+	u8 page[4096], *status = malloc(slen);
 	XXH128_canonical_t d;
 
+	ASSERT_NONNULL(status);
+	memset(status, 's', slen);
 	sample_config(&c, false);
 	c.regions[1].size = 1ull << 30;
 	ASSERT_EQ(0, migrate_writer_create(&membuf_io, &m, &w));
@@ -246,12 +251,13 @@ TEST(stream, threaded_digest_is_the_digest)
 		ASSERT_EQ(0, migrate_writer_ram(w, 0, gfn, MIGCTL_PAGE_RAW, page));
 		want += gfn + 1;
 	}
-	ASSERT_EQ(0, migrate_writer_status(w, "s", 1));
+	ASSERT_EQ(0, migrate_writer_status(w, status, slen));
+	free(status);
 	ASSERT_EQ(0, migrate_writer_vcpu(w, 0, NULL, 0));
 	ASSERT_EQ(0, migrate_writer_vcpu(w, 1, NULL, 0));
 	ASSERT_EQ(0, migrate_writer_end(w));
 	migrate_writer_destroy(w);
-	ASSERT_GT(m.len, (size_t)2 * STREAM_HASH_THREAD_AFTER);
+	ASSERT_GT(m.len, (size_t)14 << 20);
 	XXH128_canonicalFromHash(&d, XXH3_128bits(m.buf, m.len - sizeof(d)));
 	EXPECT_EQ(MIGCTL_STREAM_DIGEST_BYTES, sizeof(d));
 	EXPECT_EQ(0, memcmp(d.digest, m.buf + m.len - sizeof(d), sizeof(d)));
@@ -263,11 +269,11 @@ TEST(stream, threaded_digest_is_the_digest)
 	migrate_reader_destroy(rd);
 
 	/*
-	 * A byte in the middle of the last page's data, before STATUS (17
-	 * bytes), two empty VCPU sections (24 each) and END (48): the page
-	 * still reads, END does not verify.
+	 * A byte in the middle of the last page's data, before STATUS (16
+	 * bytes and its data), two empty VCPU sections (24 each) and END (32):
+	 * the page still reads, END does not verify.
 	 */
-	m.buf[m.len - 48 - 2 * 24 - 17 - 2048] ^= 0x40;
+	m.buf[m.len - 32 - 2 * 24 - (16 + slen) - 2048] ^= 0x40;
 	mem = (struct migrate_io_mem){ .buf = m.buf, .len = m.len };
 	ASSERT_EQ(0, migrate_reader_create(&migrate_io_mem, &mem, NULL, NULL, NULL, &rd));
 	EXPECT_EQ(-EBADMSG, migrate_reader_run(rd));

@@ -47,6 +47,8 @@ $(O)/docs/%.png: bench/results/%.png
 	$(Q)cp $< $@
 
 $(O)/docs/performance.html: DOCS_ADOC_FLAGS += -a imagesdir=.
+# The figures: bench/report.py generates them from bench/results/results.json.
+$(O)/docs/performance.html: bench/results/summary.adoc
 
 $(DOCS_SPEC): $(O)/spec/migctl.html
 	$(quiet) CP $@
@@ -57,6 +59,8 @@ DOCS		+= $(DOCS_HTML) $(DOCS_MAN_HTML) $(DOCS_MAN1) $(DOCS_SPEC) $(DOCS_IMAGES)
 INSTALL_MAN1	+= $(DOCS_MAN1)
 INSTALL_DOC	+= $(DOCS_HTML) $(DOCS_MAN_HTML) $(DOCS_SPEC) $(DOCS_IMAGES)
 TESTS		+= docs/tests/render.sh docs/tests/snippets.py docs/tests/install.sh
+# README.md, docs/performance.adoc and bench/results/ agree with results.json.
+TESTS		+= docs/tests/figures.py
 # It runs every migctl-vmm and QEMU command the docs show.
 KVM_TESTS	+= docs/tests/commands.py
 

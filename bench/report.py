@@ -815,7 +815,7 @@ def write_outputs(res, raw, results_dir, out_dir):
     write(os.path.join(out_dir, "summary.adoc"), adoc)
     here = os.path.dirname(os.path.abspath(__file__))
     readme = os.path.join(os.path.dirname(here), "README.md")
-    if os.path.realpath(results_dir) != os.path.join(here, "results"):
+    if os.path.realpath(results_dir) != os.path.realpath(os.path.join(here, "results")):
         return ctx      # results elsewhere: the README keeps the published figures
     with open(readme) as f:
         text = with_readme_block(f.read(), block)

@@ -293,6 +293,9 @@ static int vmm_result(struct vmm *v)
 	case VM_END_TIMEOUT:
 		fprintf(stderr, "migctl-vmm: timeout: the guest did not finish within %u s\n",
 			v->opt.timeout);
+		/* Where it was stuck: the vCPU threads have ended, the vCPUs remain. */
+		for (int i = 0; i < v->vm->nr_vcpus; i++)
+			vcpu_describe(v->vm->vcpus[i], stderr);
 		return 1;
 	case VM_END_SIGNAL:
 		fprintf(stderr, "migctl-vmm: stopped by %s\n", strsignal(code));

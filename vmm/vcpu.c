@@ -638,6 +638,31 @@ void vcpu_dump(struct vcpu *vcpu, FILE *f)
 		s.gdt.limit, (unsigned long long)s.idt.base, s.idt.limit);
 }
 
+void vcpu_describe(struct vcpu *vcpu, FILE *f)
+{
+	static const char *const states[] = {
+		[KVM_MP_STATE_RUNNABLE] = "runnable", [KVM_MP_STATE_UNINITIALIZED] = "waiting for INIT",
+		[KVM_MP_STATE_INIT_RECEIVED] = "INIT received", [KVM_MP_STATE_HALTED] = "halted",
+		[KVM_MP_STATE_SIPI_RECEIVED] = "SIPI received",
+	};
+	struct kvm_mp_state mp;
+	struct kvm_vcpu_events ev;
+	const char *state = "?";
+
+	if (ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp) == 0 &&
+	    mp.mp_state < sizeof(states) / sizeof(states[0]) && states[mp.mp_state])
+		state = states[mp.mp_state];
+	fprintf(f, "migctl-vmm: vcpu %d: %s, last exit %s", vcpu->id, state,
+		vcpu_exit_name(vcpu->run->exit_reason));
+	if (ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, &ev) == 0)
+		fprintf(f, ", interrupt %s, NMI %s, interrupt shadow %u",
+			ev.interrupt.injected ? "injected" : "none",
+			ev.nmi.pending ? "pending" : ev.nmi.injected ? "injected" : "none",
+			ev.interrupt.shadow);
+	fputc('\n', f);
+	vcpu_dump(vcpu, f);
+}
+
 const char *vcpu_exit_name(u32 reason)
 {
 	static const char *const names[] = {

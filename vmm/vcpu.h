@@ -149,6 +149,14 @@ int vcpu_save(struct vcpu *vcpu, struct vcpu_state *st, char *why);
 /** vcpu_dump() - general and segment registers, for fatal exits. */
 void vcpu_dump(struct vcpu *vcpu, FILE *f);
 
+/**
+ * vcpu_describe() - where a stopped vCPU is: its MP state (halted,
+ * runnable, ...), its last exit, its pending events and vcpu_dump()'s
+ * registers. For a guest that did not finish in time; only while the
+ * vCPU's thread is out of KVM_RUN.
+ */
+void vcpu_describe(struct vcpu *vcpu, FILE *f);
+
 /** vcpu_exit_name() - readable name of a KVM_EXIT_* reason. */
 const char *vcpu_exit_name(u32 reason);
 

@@ -608,7 +608,9 @@ def kvm_kind(m):
     if k == "kvm_pvm":
         return ("kvm_pvm, a PVM-style KVM (ring-0 guest code emulated, no hardware "
                 "virtualization, no hypercall exits)")
-    return f"{k}, a standard KVM" + (" (itself under software emulation)"
+    return f"{k}, a standard KVM" + (" (the host is itself a VM: under software emulation "
+                                     "absolute times grow many times over, ratios to QEMU "
+                                     "in the same VM still compare)"
                                      if m.get("host_is_a_guest") else "")
 
 

@@ -29,8 +29,8 @@ set -u
 self=$(readlink -f "${BASH_SOURCE[0]}")
 top=$(cd "$(dirname "$self")/.." && pwd)
 
-# shellcheck source=on-standard-kvm.sh
-. "$(dirname "$self")/on-standard-kvm.sh"
+# shellcheck source=demo-lib.sh
+. "$(dirname "$self")/demo-lib.sh"
 
 if [ "${1:-}" = --standard-kvm ]; then
 	on_standard_kvm "$self" "${2:-build}" 900
@@ -57,8 +57,6 @@ done
 [ -x /bin/busybox ] || failed "no /bin/busybox (package busybox-static)"
 [ -r /dev/kvm ] && [ -w /dev/kvm ] || failed "no usable /dev/kvm (make demo-linux runs through scripts/kvm-run)"
 
-SLOW=${MIGCTL_SLOW:-1}
-case $SLOW in '' | *[!0-9]* | 0) SLOW=1 ;; esac
 if [ "$SLOW" -gt 1 ]; then
 	MEM=128M WORK_SECS=100 WORK_MIB=2
 else
@@ -80,16 +78,6 @@ trap cleanup EXIT
 trap 'echo; echo "demo-linux: interrupted"; exit 130' INT TERM
 
 port=$((30000 + ($$ + 7) % 20000))
-ended() { ! kill -0 "$1" 2>/dev/null; }
-# until_ok SECONDS CMD...: CMD every 0.2 s until it succeeds; false after SECONDS x SLOW.
-until_ok() {
-	local end=$((SECONDS + $1 * SLOW))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.2
-	done
-}
 line_or_end() { grep -q -- "$1" "$2" || ended "$3"; }
 num() { grep -o -m1 "\"$1\":[0-9]*" <<<"$2" | head -n 1 | cut -d: -f2; }
 # console FILE: the guest's own lines from a console; of each streak of

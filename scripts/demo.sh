@@ -34,8 +34,8 @@ set -u
 
 self=$(readlink -f "${BASH_SOURCE[0]}")
 
-# shellcheck source=on-standard-kvm.sh
-. "$(dirname "$self")/on-standard-kvm.sh"
+# shellcheck source=demo-lib.sh
+. "$(dirname "$self")/demo-lib.sh"
 
 if [ "${1:-}" = --standard-kvm ]; then
 	on_standard_kvm "$self" "${2:-build}" 600
@@ -51,8 +51,6 @@ for f in "$VMM" "$IMAGE"; do
 	[ -e "$f" ] || { echo "demo: $f is missing; run make first" >&2; exit 1; }
 done
 
-SLOW=${MIGCTL_SLOW:-1}
-case $SLOW in '' | *[!0-9]* | 0) SLOW=1 ;; esac
 if [ "$SLOW" -gt 1 ]; then
 	MEM=64M
 	SIZING=(--sev-sim-window 0x2000000:4M)
@@ -85,16 +83,6 @@ say() { printf '\n== %s\n' "$*"; }
 failed() {
 	echo "   FAILED: $*"
 	exit 1
-}
-ended() { ! kill -0 "$1" 2>/dev/null; }
-# until_ok SECONDS CMD...: CMD every 0.1 s until it succeeds; false after SECONDS x SLOW.
-until_ok() {
-	local end=$((SECONDS + $1 * SLOW))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.1
-	done
 }
 # num KEY JSON, str KEY JSON: the value of the first "KEY" (query-migrate
 # has "bytes" at the top, live, and again in "stats", filled at the end).

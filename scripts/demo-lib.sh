@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-# on-standard-kvm.sh - a demo re-runs itself on a standard KVM: sourced by scripts/demo*.sh, not run.
+# demo-lib.sh - what the demos share: running on a standard KVM, waiting on events. Sourced, not run.
+# shellcheck shell=bash
 
 # on_standard_kvm SELF O SECONDS: run SELF O on a standard KVM through
 # scripts/kvm-run (here on kvm-amd or kvm-intel, else in its Linux VM,
@@ -25,4 +26,22 @@ on_standard_kvm() {
 	*) share=(--share "$(readlink -f "$O")") ;;
 	esac
 	exec "$kvm_run" "${share[@]}" --timeout "$secs" -- "$self" "$O"
+}
+
+# The platform's slowness factor (kvm-run's VM sets it): every wait scales with it.
+SLOW=${MIGCTL_SLOW:-1}
+case $SLOW in '' | *[!0-9]* | 0) SLOW=1 ;; esac
+
+# ended PID: the process has ended.
+ended() { ! kill -0 "$1" 2>/dev/null; }
+
+# until_ok SECONDS CMD...: CMD every 0.1 s until it succeeds; false after SECONDS x SLOW.
+until_ok() {
+	local end=$((SECONDS + $1 * SLOW))
+
+	shift
+	until "$@"; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.1
+	done
 }

@@ -27,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 
+import ktap
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.chdir(ROOT)
 O = os.environ.get('O', 'build')
@@ -35,20 +37,6 @@ SOURCES = (['README.md', 'conformance/guest-image/README.md'] +
            sorted(glob.glob('docs/*.adoc')) + sorted(glob.glob('docs/man/*.adoc')))
 MAN_VMM = 'docs/man/migctl-vmm.1.adoc'
 RUN_TIMEOUT = 180
-
-results = []
-
-
-def result(ok, name, diags=(), skip=None):
-    for d in diags:
-        print('# ' + d)
-    n = len(results) + 1
-    if skip:
-        print('ok %d %s # SKIP %s' % (n, name, skip))
-        results.append('skip')
-    else:
-        print('%s %d %s' % ('ok' if ok else 'not ok', n, name))
-        results.append('pass' if ok else 'fail')
 
 
 def code_lines(path):
@@ -152,8 +140,7 @@ def kvm_usable():
 
 
 def main():
-    print('KTAP version 1')
-    print('1..7')
+    ktap.plan(7)
     if not os.access(VMM, os.X_OK):
         print('Bail out! %s is not built (run make)' % VMM)
         return 1
@@ -175,9 +162,9 @@ def main():
 
     # 1: the man page documents every option of --help.
     missing = sorted(help_opts - man_entries)
-    result(rc == 0 and help_opts and not missing, 'help_options_in_man_page',
-           ['--help lists %d options' % len(help_opts)] +
-           ['%s is in --help but has no entry in %s' % (o, MAN_VMM) for o in missing])
+    ktap.result(rc == 0 and help_opts and not missing, 'help_options_in_man_page',
+                ['--help lists %d options' % len(help_opts)] +
+                ['%s is in --help but has no entry in %s' % (o, MAN_VMM) for o in missing])
 
     # 2: every option shown anywhere exists.
     shown = {}
@@ -187,9 +174,9 @@ def main():
         for o in vmm_options(argv):
             shown.setdefault(o, where)
     unknown = sorted(o for o in shown if o not in help_opts)
-    result(not unknown, 'shown_options_in_help',
-           ['%d options shown' % len(shown)] +
-           ['%s (%s) is not an option of migctl-vmm' % (o, shown[o]) for o in unknown])
+    ktap.result(not unknown, 'shown_options_in_help',
+                ['%d options shown' % len(shown)] +
+                ['%s (%s) is not an option of migctl-vmm' % (o, shown[o]) for o in unknown])
 
     # 3: every migctl-vmm command line parses: --help first, so nothing runs.
     diags = []
@@ -201,13 +188,13 @@ def main():
     for where, argv, _ in vmm_ctl:
         if 'migctl-vmm ctl' not in help_text:
             diags.append('%s: %s: --help has no "ctl" form' % (where, ' '.join(argv)))
-    result(vmm_cmds and not diags, 'vmm_commands_parse',
-           ['%d migctl-vmm command lines' % len(vmm_all)] + diags)
+    ktap.result(vmm_cmds and not diags, 'vmm_commands_parse',
+                ['%d migctl-vmm command lines' % len(vmm_all)] + diags)
 
     # 4: ... and run: a guest result (0, 1, 4), never a VMM failure (125).
     tmp = tempfile.mkdtemp(prefix='migctl-commands.')
     if not kvm_usable():
-        result(True, 'vmm_commands_run', skip='/dev/kvm is not accessible')
+        ktap.result(True, 'vmm_commands_run', skip='/dev/kvm is not accessible')
     else:
         diags, ran = [], 0
         for where, argv, env in vmm_cmds:
@@ -228,15 +215,15 @@ def main():
             if not ok:
                 diags.append('%s: %s: exit status %s: %s' % (where, ' '.join(argv), rc,
                                                             err.strip()[-300:]))
-        result(ran and not diags, 'vmm_commands_run', ['%d commands run' % ran] + diags)
+        ktap.result(ran and not diags, 'vmm_commands_run', ['%d commands run' % ran] + diags)
 
     # 5: QEMU command lines boot the image and print its KTAP.
     qemu_cmds = [c for c in cmds if os.path.basename(c[1][0]).startswith('qemu-system-')]
     qemu = qemu_cmds and run(['sh', '-c', 'command -v ' + qemu_cmds[0][1][0]])[0] == 0
     if not qemu_cmds:
-        result(True, 'qemu_commands_run', skip='no QEMU command shown')
+        ktap.result(True, 'qemu_commands_run', skip='no QEMU command shown')
     elif not qemu or not kvm_usable():
-        result(True, 'qemu_commands_run', skip='QEMU or /dev/kvm not available')
+        ktap.result(True, 'qemu_commands_run', skip='QEMU or /dev/kvm not available')
     else:
         diags = []
         for where, argv, env in qemu_cmds:
@@ -244,7 +231,7 @@ def main():
             if rc not in (1, 3, 9) or 'KTAP version 1' not in out or '# Totals' not in out:
                 diags.append('%s: exit status %s, no complete KTAP: %s' %
                              (where, rc, err.strip()[-300:]))
-        result(not diags, 'qemu_commands_run', ['%d commands run' % len(qemu_cmds)] + diags)
+        ktap.result(not diags, 'qemu_commands_run', ['%d commands run' % len(qemu_cmds)] + diags)
 
     # 6: make targets, from code lines and inline code.
     targets = {}
@@ -268,8 +255,8 @@ def main():
                           'DESTDIR=' + os.path.join(tmp, 'stage'), t])
         if rc != 0:
             diags.append('%s: make %s: %s' % (where, t, err.strip()[-200:]))
-    result(targets and not diags, 'make_targets_exist',
-           ['targets shown: ' + ' '.join(sorted(targets))] + diags)
+    ktap.result(targets and not diags, 'make_targets_exist',
+                ['targets shown: ' + ' '.join(sorted(targets))] + diags)
 
     # 7: programs of the build tree: they exist; test programs run as shown.
     diags, n = [], 0
@@ -284,13 +271,10 @@ def main():
             rc, _, err = run([prog] + argv[1:], env)
             if rc != 0:
                 diags.append('%s: %s: exit status %s' % (where, ' '.join(argv), rc))
-    result(n and not diags, 'build_programs_exist', ['%d shown' % n] + diags)
+    ktap.result(n and not diags, 'build_programs_exist', ['%d shown' % n] + diags)
 
     subprocess.run(['rm', '-rf', tmp])
-    fails = results.count('fail')
-    print('# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0' %
-          (results.count('pass'), fails, results.count('skip')))
-    return 1 if fails else 0
+    return ktap.totals()
 
 
 if __name__ == '__main__':

@@ -27,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 
+import ktap
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.chdir(ROOT)
 RESULTS = 'bench/results'
@@ -46,15 +48,6 @@ HAND_COPIED = (
     'load average 0.7 at the start', 'average 0.7 to 1.6', '| 1.03x | within 1.3x',
     '0.96x the total time (288 ms vs 293 ms)', '0.39x the total time (39 ms vs 92 ms)',
 )
-
-results = []
-
-
-def result(ok, name, diags=()):
-    for d in diags:
-        print('# ' + d)
-    results.append(ok)
-    print('%s %d %s' % ('ok' if ok else 'not ok', len(results), name))
 
 
 def read(path):
@@ -79,8 +72,7 @@ def readme_block(text):
 
 
 def main():
-    print('KTAP version 1')
-    print('1..7')
+    ktap.plan(7)
     readme, perf = read('README.md'), read('docs/performance.adoc')
     with tempfile.TemporaryDirectory(prefix='migctl-figures.') as tmp:
         r = subprocess.run([sys.executable, 'bench/report.py', '--refresh', RESULTS,
@@ -94,24 +86,24 @@ def main():
                               'results_md_matches_results_json'),
                              ('summary.adoc', SUMMARY, 'summary_matches_results_json')):
         if gen[name] is None:
-            result(False, test, why)
+            ktap.result(False, test, why)
             continue
         have = read(path) if os.path.exists(path) else ''
-        result(gen[name] == have, test,
-               [] if gen[name] == have else
-               ['%s is not what bench/report.py --refresh writes:' % path]
-               + first_difference(gen[name], have))
+        ktap.result(gen[name] == have, test,
+                    [] if gen[name] == have else
+                    ['%s is not what bench/report.py --refresh writes:' % path]
+                    + first_difference(gen[name], have))
     block = readme_block(readme)
     if gen['README.md'] is None:
-        result(False, 'readme_block_matches_results_json', why)
+        ktap.result(False, 'readme_block_matches_results_json', why)
     elif block is None:
-        result(False, 'readme_block_matches_results_json',
-               ['README.md has no %s ... %s block' % (BEGIN, END)])
+        ktap.result(False, 'readme_block_matches_results_json',
+                    ['README.md has no %s ... %s block' % (BEGIN, END)])
     else:
         ok = gen['README.md'] == readme
-        result(ok, 'readme_block_matches_results_json',
-               [] if ok else ['README.md is not what bench/report.py --refresh writes:']
-               + first_difference(gen['README.md'], readme))
+        ktap.result(ok, 'readme_block_matches_results_json',
+                    [] if ok else ['README.md is not what bench/report.py --refresh writes:']
+                    + first_difference(gen['README.md'], readme))
 
     res = json.loads(read(RESULTS + '/results.json'))
     missing = []
@@ -122,11 +114,11 @@ def main():
         row = '| %s | %s | %s |' % (ram, c['workload'], sev)
         if c['impl'] != 'qemu' and row not in (block or ''):
             missing.append('no row "%s" in README.md\'s block' % row)
-    result(not missing and block is not None, 'readme_block_has_every_migration_row', missing)
+    ktap.result(not missing and block is not None, 'readme_block_has_every_migration_row', missing)
 
     inc = 'include::../bench/results/summary.adoc[tag=%s]'
     lack = ['docs/performance.adoc does not ' + inc % t for t in TAGS if inc % t not in perf]
-    result(not lack, 'performance_includes_summary', lack)
+    ktap.result(not lack, 'performance_includes_summary', lack)
 
     defined = set(re.findall(r'^:(bench-[a-z0-9-]+):', read(SUMMARY), re.M))
     unknown = []
@@ -137,13 +129,13 @@ def main():
                 if a not in defined:
                     unknown.append('docs/%s uses {%s}, which %s does not define'
                                    % (path, a, SUMMARY))
-    result(not unknown, 'bench_attributes_defined', unknown)
+    ktap.result(not unknown, 'bench_attributes_defined', unknown)
 
     found = ['%s holds a hand-copied figure: %r' % (path, s)
              for path, text in (('README.md', readme), ('docs/performance.adoc', perf))
              for s in HAND_COPIED if s in text]
-    result(not found, 'no_hand_copied_figures', found)
-    return 0 if all(results) else 1
+    ktap.result(not found, 'no_hand_copied_figures', found)
+    return ktap.totals()
 
 
 if __name__ == '__main__':

@@ -24,20 +24,13 @@ import os
 import re
 import sys
 
+import ktap
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.chdir(ROOT)
 DOCS = sorted(glob.glob('docs/*.adoc')) + sorted(glob.glob('docs/man/*.adoc'))
 # Source directories a path in the docs may point into.
 TREE = ('spec/', 'guest/', 'host/', 'vmm/', 'conformance/', 'docs/', 'scripts/', 'include/')
-
-results = []
-
-
-def result(ok, name, diags=()):
-    for d in diags:
-        print('# ' + d)
-    results.append(ok)
-    print('%s %d %s' % ('ok' if ok else 'not ok', len(results), name))
 
 
 def read(path):
@@ -82,8 +75,8 @@ def check_quotes():
                 except ValueError:
                     diags.append('%s:%d: not in %s (in this order): %s' % (doc, ln, src, want))
                     break
-    result(n > 0 and not diags, 'quoted_code_matches_sources',
-           ['%d quoted blocks' % n] + diags)
+    ktap.result(n > 0 and not diags, 'quoted_code_matches_sources',
+                ['%d quoted blocks' % n] + diags)
 
 
 def check_paths():
@@ -98,8 +91,8 @@ def check_paths():
                     # A test program may be named by its source without .c.
                     if not any(os.path.exists(p.rstrip('/') + ext) for ext in ('', '.c')):
                         diags.append('%s:%d: %s does not exist' % (doc, ln, p))
-    result(seen and not diags, 'file_references_exist',
-           ['%d source paths named' % len(seen)] + diags)
+    ktap.result(seen and not diags, 'file_references_exist',
+                ['%d source paths named' % len(seen)] + diags)
 
 
 def check_scenarios():
@@ -123,8 +116,8 @@ def check_scenarios():
     diags += ['row %s names no scenario' % s for s in sorted(set(rows) - set(covers))]
     diags += ['%s: the table says %s, the code covers %s' % (s, rows[s], covers[s])
               for s in sorted(set(rows) & set(covers)) if rows[s] != covers[s]]
-    result(covers and not diags, 'scenario_table_matches_covers',
-           ['%d scenarios' % len(covers)] + diags)
+    ktap.result(covers and not diags, 'scenario_table_matches_covers',
+                ['%d scenarios' % len(covers)] + diags)
 
 
 def anchors(path):
@@ -153,20 +146,16 @@ def check_xrefs():
                       'docs/' + target[:-len('.html')] + '.adoc'
                 if not os.path.isfile(src):
                     diags.append('%s:%d: link to %s, which no source renders' % (doc, ln, target))
-    result(n > 0 and not diags, 'cross_references_resolve', ['%d references' % n] + diags)
+    ktap.result(n > 0 and not diags, 'cross_references_resolve', ['%d references' % n] + diags)
 
 
 def main():
-    print('KTAP version 1')
-    print('1..4')
+    ktap.plan(4)
     check_quotes()
     check_paths()
     check_scenarios()
     check_xrefs()
-    fails = results.count(False)
-    print('# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0' %
-          (len(results) - fails, fails))
-    return 1 if fails else 0
+    return ktap.totals()
 
 
 if __name__ == '__main__':

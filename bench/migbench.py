@@ -10,7 +10,13 @@ image once with non-zero bytes, dirty.fill=M, then idles, so that every
 VMM and sev-sim on and off move the same contents) under each VMM,
 migrates it once over TCP on
 127.0.0.1 to a fresh destination of the same size, and records what the
-source reports: total time, downtime, bytes sent and rounds. The VMMs:
+source reports: total time, downtime, bytes sent and rounds. Downtime is
+the same span for both: from the source pausing the guest to the
+destination running it (QEMU: its STOP and RESUME events; QEMU's own
+figure, which ends on the source, is kept as downtime_reported_ms). The
+guest reports its own write rate on its console, the same under either
+VMM (guest_rate_pages_s: during the migration; _before_: the warm-up).
+The VMMs:
 
   ours         migctl-vmm --control SOCK, `migctl-vmm ctl SOCK migrate --wait`,
                destination `--incoming tcp:...`; the reply carries the stats;
@@ -30,6 +36,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -131,6 +138,35 @@ def workload_started(procs, name):
     return file_has(out, "# dirty: idle") or file_has(out, "# dirty: writing")
 
 
+# The dirtying task's own report (conformance/guest-image/sc-dirty.c).
+RATE_LINE = re.compile(r"# dirty: rate \d+ pages/s \((\d+) pages in (\d+) us\)")
+
+
+def console_size(procs, name):
+    try:
+        return os.path.getsize(procs.path(name, "out"))
+    except OSError:
+        return 0
+
+
+def guest_rates(procs, name, at):
+    """The guest's write rate in pages/s before and after byte @at of its console.
+
+    The source's console from the migration's start holds what the guest
+    wrote under the VMM's dirty logging until the pause; before it, its
+    rate undisturbed. The same figure under either VMM.
+    """
+    spans = ([0, 0], [0, 0])
+    with open(procs.path(name, "out"), "rb") as f:
+        head, tail = f.read(at), f.read()
+    # A line cut at @at counts for neither.
+    for i, text in enumerate((head.rsplit(b"\n", 1)[0], tail.split(b"\n", 1)[-1])):
+        for m in RATE_LINE.finditer(text.decode(errors="replace")):
+            spans[i][0] += int(m.group(1))
+            spans[i][1] += int(m.group(2))
+    return tuple(p * 1000000 // us if us else None for p, us in spans)
+
+
 # --- migctl-vmm ------------------------------------------------------------
 
 def proc_cpu_ms(pid):
@@ -178,6 +214,7 @@ def run_ours(a, size_mib, dirty_mib, fill_mib, sevsim, procs):
     time.sleep(a.warmup)
     # Both ends' CPU over the migration: robust where other work shares the CPUs.
     cpu0 = [proc_cpu_ms(src.pid), proc_cpu_ms(dst.pid)]
+    at = console_size(procs, "src")
     r = subprocess.run([a.vmm, "ctl", ssock, "migrate", "--wait", uri], capture_output=True,
                        text=True, timeout=MIGRATE_TIMEOUT + 60)
     try:
@@ -195,7 +232,11 @@ def run_ours(a, size_mib, dirty_mib, fill_mib, sevsim, procs):
                        timeout=10)
     if '"status":"running"' not in q.stdout:
         raise RuntimeError(f"the destination does not run: {q.stdout.strip()}")
-    return {"total_ms": st["total_ms"], "downtime_ms": st["downtime_ms"], "bytes": st["bytes"],
+    # The source ends after a migration: its console is complete then.
+    src.wait(timeout=30)
+    before, during = guest_rates(procs, "src", at)
+    return {"guest_rate_before_pages_s": before, "guest_rate_pages_s": during,
+            "total_ms": st["total_ms"], "downtime_ms": st["downtime_ms"], "bytes": st["bytes"],
             "cpu_ms": cpu,
             "rounds": st["rounds"], "pages_zero": st["pages_zero"], "pages_raw": st["pages_raw"],
             "pages_private": st["pages_private"], "remaining_pages": st["remaining"],
@@ -213,6 +254,7 @@ class Qmp:
         self.s.settimeout(30)
         self.s.connect(path)
         self.f = self.s.makefile("rwb")
+        self.events = []
         self._read()                      # the greeting
         self.cmd("qmp_capabilities")
 
@@ -224,6 +266,15 @@ class Qmp:
             msg = json.loads(line)
             if "event" not in msg:
                 return msg
+            self.events.append(msg)
+
+    def event_us(self, name):
+        """The host clock (µs since the epoch) of the last event @name seen, or None."""
+        for e in reversed(self.events):
+            if e["event"] == name:
+                t = e["timestamp"]
+                return t["seconds"] * 1000000 + t["microseconds"]
+        return None
 
     def cmd(self, name, **args):
         self.f.write(json.dumps({"execute": name, "arguments": args}).encode() + b"\n")
@@ -260,6 +311,7 @@ def run_qemu(a, size_mib, dirty_mib, fill_mib, procs):
     try:
         src.cmd("migrate-set-parameters", **{"downtime-limit": a.downtime_ms,
                                              "max-bandwidth": QEMU_MAX_BANDWIDTH})
+        at = console_size(procs, "src")
         src.cmd("migrate", uri=f"tcp:127.0.0.1:{port}")
         end = time.monotonic() + MIGRATE_TIMEOUT
         # QEMU reports its dirty rate and expected downtime only while it
@@ -285,7 +337,18 @@ def run_qemu(a, size_mib, dirty_mib, fill_mib, procs):
         wait_for(lambda: dst.cmd("query-status").get("status") == "running", 10,
                  "the destination to run")
         ram = q["ram"]
-        return {"total_ms": q["total-time"], "downtime_ms": q["downtime"],
+        # Paused since the end: its console holds all it wrote on this side.
+        before, during = guest_rates(procs, "src", at)
+        # The guest stood still from the source's STOP to the destination's
+        # RESUME: what migctl-vmm's downtime_ms covers (the pause to the
+        # destination's DONE, sent as it starts the vCPUs). QEMU's own
+        # downtime ends when the source has sent everything.
+        stop, resume = src.event_us("STOP"), dst.event_us("RESUME")
+        if stop is None or resume is None or resume < stop:
+            raise RuntimeError(f"no STOP then RESUME event: {stop}, {resume}")
+        return {"guest_rate_before_pages_s": before, "guest_rate_pages_s": during,
+                "total_ms": q["total-time"], "downtime_ms": (resume - stop) / 1000,
+                "downtime_reported_ms": q["downtime"],
                 "setup_ms": q.get("setup-time"), "bytes": ram["transferred"],
                 "rounds": ram["dirty-sync-count"], "pages_zero": ram.get("duplicate"),
                 "pages_raw": ram.get("normal"),
@@ -312,13 +375,20 @@ def one_run(a, impl, size_mib, dirty_mib, fill_mib):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-FIGURES = ("total_ms", "downtime_ms", "bytes", "rounds", "dirty_rate_pages_s")
+FIGURES = ("total_ms", "downtime_ms", "bytes", "rounds", "dirty_rate_pages_s",
+           "guest_rate_pages_s", "guest_rate_before_pages_s")
+
+
+def median_of(values):
+    """The median of the figures a run has (an idle guest reports no rate)."""
+    have = [v for v in values if v is not None]
+    return statistics.median(have) if have else None
 
 
 def summarise(case):
     ok = [r for r in case["runs"] if "error" not in r]
     case["ok_runs"] = len(ok)
-    case["median"] = {k: statistics.median(r[k] for r in ok) for k in FIGURES} if ok else None
+    case["median"] = {k: median_of(r.get(k) for r in ok) for k in FIGURES} if ok else None
     if not ok and case["runs"]:
         case["why"] = case["runs"][0]["error"]
 
@@ -336,7 +406,8 @@ def ratios(cases):
         r = {"size_mib": size, "workload": wl, "impl": impl}
         for k in FIGURES:
             vals = [o[k] / p[k] for o, p in zip(c["runs"], q["runs"])
-                    if "error" not in o and "error" not in p and p[k]]
+                    if "error" not in o and "error" not in p and o.get(k) is not None
+                    and p.get(k)]
             r[k] = statistics.median(vals) if vals else None
         out.append(r)
     return out

@@ -269,7 +269,8 @@ def section_statuslog(d, ctx):
 # (key, name, divisor): dirty_rate_pages_s / 256 is MiB/s of 4 KiB pages.
 MIG_FIGS = [("total_ms", "total (ms)", 1), ("downtime_ms", "downtime (ms)", 1),
             ("bytes", "sent (MiB)", 1 << 20), ("rounds", "rounds", 1),
-            ("dirty_rate_pages_s", "dirty rate (MiB/s)", 256)]
+            ("dirty_rate_pages_s", "dirty rate (MiB/s)", 256),
+            ("guest_rate_pages_s", "guest writes (MiB/s)", 256)]
 WORKLOADS = ("idle", "dirty", "fill")
 
 
@@ -288,6 +289,8 @@ def mig_med(c, k, scale=1):
         return None
     if k not in c["median"]:
         return NOT_IN_RUN
+    if c["median"][k] is None:
+        return None
     return c["median"][k] / scale
 
 
@@ -325,7 +328,7 @@ def section_migration(d, ctx):
             mib = c and (c.get("dirty_mib") or c.get("fill_mib"))
             row = [mig_size(size), wl + (f" ({mib} MiB)" if mib else ""), sev]
             if why(c):
-                rows.append(row + [why(c)] + [""] * (3 * len(MIG_FIGS) - 1))
+                rows.append(row + [why(c)] + [""] * (3 * len(MIG_FIGS)))
                 continue
             qok = impl == "ours" and not why(q)
             for k, _, scale in MIG_FIGS:
@@ -333,6 +336,7 @@ def section_migration(d, ctx):
                 row += [fmt(med(c, k, scale)),
                         fmt(med(q, k, scale)) if qok else "n/a" if impl != "ours" else why(q),
                         "n/a" if r is None else f"{r:.3g}" if r < 1000 else fmt(round(r))]
+            row.append(fmt(med(q, "downtime_reported_ms")) if qok else "n/a")
             row.append(f"{c['ok_runs']}/{len(c['runs'])}")
             rows.append(row)
         if not any(by.get((size, wl, impl)) for impl in ("ours", "ours-sevsim", "qemu")):
@@ -345,7 +349,7 @@ def section_migration(d, ctx):
     head = ["RAM", "workload", "sev-sim"]
     for _, name, _ in MIG_FIGS:
         head += [f"{name} ours", f"{name} QEMU", "ours / QEMU"]
-    head.append("runs ok")
+    head += ["QEMU's own downtime (ms)", "runs ok"]
     s = d["settings"]
     m = d["machine"]
     for r in d["ratios_ours_over_qemu"]:
@@ -361,8 +365,15 @@ def section_migration(d, ctx):
         f"size, after the workload ran {s['warmup_s']:g} s. migctl-vmm: `--control` and "
         "`migctl-vmm ctl SOCK migrate --wait`, figures from the reply's stats. QEMU "
         f"({m.get('qemu_version') or 'missing'}, `-accel kvm -M q35`): QMP `migrate`, "
-        "`query-migrate` until completed; total-time, downtime, ram.transferred and "
-        "dirty-sync-count as rounds. Both sides: downtime target "
+        "`query-migrate` until completed; total-time, ram.transferred and "
+        "dirty-sync-count as rounds. Downtime is the same span for both: from the source "
+        "pausing the guest to the destination running it (migctl-vmm: the pause to the "
+        "destination's DONE, which it sends as it starts the vCPUs; QEMU: the source's STOP "
+        "event to the destination's RESUME event, both stamped by the host clock). QEMU's "
+        "own downtime figure ends when the source has sent everything: it is in the "
+        "second-to-last column. *Guest writes* is the dirtying guest's own report on its "
+        "console (pages it wrote per second while the source ran it during the migration), "
+        "the same measure under both VMMs. Both sides: downtime target "
         f"{s['downtime_target_ms']} ms (QEMU `downtime-limit`), no bandwidth limit "
         f"(QEMU `max-bandwidth` {s['qemu_max_bandwidth']:.3g} B/s); migctl-vmm stops "
         f"pre-copy after {s['migctl_vmm_max_rounds']} rounds, QEMU never does. sev-sim on: "
@@ -655,7 +666,7 @@ def mig_summary_rows(mig):
 
 
 MIG_SUMMARY_HEAD = ["RAM", "workload", "sev-sim", "total (ms)", "downtime (ms)", "sent (MiB)",
-                    "rounds", "dirty rate (MiB/s)"]
+                    "rounds", "dirty rate (MiB/s)", "guest writes (MiB/s)"]
 
 
 def adoc_table(head, rows, cols=None):

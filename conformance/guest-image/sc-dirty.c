@@ -8,6 +8,8 @@
 
 #define DIRTY_PAGE	4096ull
 #define DIRTY_ALIGN	(2ull << 20)
+#define DIRTY_CHECK	1024u	/* stores between looks at the TSC */
+#define DIRTY_REPORT_MS	10u	/* a rate report at most this often */
 
 extern const char __image_end[];
 
@@ -15,25 +17,64 @@ extern const char __image_end[];
 struct dirty_slice {
 	u64 base;
 	u64 npages;
+	u64 report_ticks;	/* TSC ticks between rate reports; 0: none */
 };
 
 static struct dirty_slice dirty_slices[MAX_CPUS];
+static u64 dirty_tsc_hz;
+
+static inline u64 dirty_rdtsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (u64)hi << 32 | lo;
+}
+
+/*
+ * SYS_SCENARIO from a dirtying task: @stores pages written in @ticks.
+ * The line is the workload's own dirty rate, the same under any VMM:
+ * bench/migbench.py reads the source's lines during a migration to show
+ * how fast the guest dirtied memory under each (docs/performance.adoc).
+ */
+static u64 dirty_report(u64 stores, u64 ticks, u64 unused)
+{
+	(void)unused;
+	if (ticks && dirty_tsc_hz)
+		report_info("dirty: rate %lu pages/s (%lu pages in %lu us)",
+			    stores * dirty_tsc_hz / ticks, stores, ticks * 1000000 / dirty_tsc_hz);
+	return 0;
+}
 
 /*
  * Ring 3, natively run on our test KVM: one 8-byte store per page, page
  * after page, forever. A store per page dirties the page as surely as a
  * page of stores would, so the dirty rate is bounded by the dirty-log
  * write faults and not by memory bandwidth. The pass number keeps every
- * page non-zero, so that neither VMM can send it as a zero page.
+ * page non-zero, so that neither VMM can send it as a zero page. Every
+ * report_ticks it reports how many pages it wrote; the time the report
+ * takes is not counted.
  */
 static u64 dirty_task(void *arg)
 {
 	const struct dirty_slice *s = arg;
-	u64 pass, i;
+	u64 pass, i, stores = 0, t0 = dirty_rdtsc();
 
-	for (pass = 1;; pass++)
-		for (i = 0; i < s->npages; i++)
+	for (pass = 1;; pass++) {
+		for (i = 0; i < s->npages; i++) {
+			u64 now;
+
 			*(volatile u64 *)(s->base + i * DIRTY_PAGE) = pass;
+			if (++stores % DIRTY_CHECK || !s->report_ticks)
+				continue;
+			now = dirty_rdtsc();
+			if (now - t0 < s->report_ticks)
+				continue;
+			user_syscall(SYS_SCENARIO, stores, now - t0, 0);
+			stores = 0;
+			t0 = dirty_rdtsc();
+		}
+	}
 	return 0;
 }
 
@@ -95,7 +136,7 @@ static const char *dirty_run(struct scenario_env *env)
 		return NULL;
 	dirty_opt_in(env);
 	if (fill) {
-		struct dirty_slice all = { base, fill };
+		struct dirty_slice all = { base, fill, 0 };
 
 		user_call(dirty_fill_task, &all);
 		report_info("dirty: filled %u MiB from %#lx", p->dirty_fill_mib, base);
@@ -105,8 +146,11 @@ static const char *dirty_run(struct scenario_env *env)
 		for (;;)
 			cpu_sti_hlt_cli();
 	}
+	dirty_tsc_hz = smp_tsc_hz();
+	user_set_scenario(dirty_report);
 	for (i = 0; i < env->cpus; i++)
-		dirty_slices[i] = (struct dirty_slice){ base + i * per_cpu * DIRTY_PAGE, per_cpu };
+		dirty_slices[i] = (struct dirty_slice){ base + i * per_cpu * DIRTY_PAGE, per_cpu,
+							dirty_tsc_hz * DIRTY_REPORT_MS / 1000 };
 	report_info("dirty: writing %u MiB from %#lx round-robin on %u CPUs until killed",
 		    p->dirty_mib, base, env->cpus);
 	smp_run(dirty_on_cpu, dirty_slices);

@@ -22,13 +22,15 @@ static unsigned int converge_more_throttle(const struct converge *cv)
 bool converge_round(struct converge *cv, const struct converge_sample *s)
 {
 	bool pays, fits;
+	u64 dirtied;
 
 	cv->rounds++;
 	/* A round too short to time keeps the last estimate. */
 	if (s->round_us && s->round_bytes &&
 	    (s->round_bytes >= CONVERGE_SAMPLE_BYTES || !cv->bandwidth))
 		cv->bandwidth = s->round_bytes * 1000000 / s->round_us;
-	cv->dirty_rate = s->harvest_us ? s->pages_left * 1000000 / s->harvest_us : 0;
+	dirtied = s->pages_left - (s->deferred < s->pages_left ? s->deferred : s->pages_left);
+	cv->dirty_rate = s->harvest_us ? dirtied * 1000000 / s->harvest_us : 0;
 	if (!s->pages_left)
 		cv->expected_us = 0;
 	else if (cv->bandwidth)
@@ -47,6 +49,8 @@ bool converge_round(struct converge *cv, const struct converge_sample *s)
 		cv->round_limit = !fits;
 		return false;
 	}
+	if (s->deferred)
+		return true;	/* no estimate yet: the round held back, the guest did not dirty */
 	if (fits && (!pays || cv->expected_us <= CONVERGE_FLOOR_US))
 		return false;
 	if (!fits && !pays && cv->throttle_max)

@@ -16,6 +16,7 @@
  *			  of at least CONVERGE_SAMPLE_BYTES: a few pages time
  *			  the round's fixed costs, not the link)
  *	dirty rate	= pages harvested / time since the previous harvest
+ *			  (pages the round held back unsent are not counted)
  *	expected	= pages left * page size / bandwidth
  *
  * A round pays when it left at most CONVERGE_PAYS_NUM/_DEN of the pages
@@ -24,7 +25,8 @@
  * CONVERGE_PAYS_NUM/_DEN of the bandwidth (the next round sends the
  * pages left while the guest dirties more). Pre-copy goes on while rounds
  * pay and the
- * expected downtime is above CONVERGE_FLOOR_US; it stops when the
+ * expected downtime is above CONVERGE_FLOOR_US, and always after a round
+ * that held pages back: those go before the pause, not in it; it stops when the
  * expected downtime fits the target and another round would not pay (or
  * nothing is left). When rounds stop paying above the target, the guest
  * dirties memory about as fast as it is sent: the vCPUs are throttled
@@ -50,6 +52,7 @@ struct converge_sample {
 	u64 round_bytes;	/* stream bytes the round sent */
 	u64 round_us;		/* how long the round took to send */
 	u64 harvest_us;		/* since the previous harvest */
+	u64 deferred;		/* of pages_left: held back by the round, not dirtied */
 };
 
 struct converge {

@@ -44,6 +44,7 @@ struct send_ctx {
 	u64 t0, t_pause;
 	u64 t_fetch_us;			/* the last dirty-log fetch */
 	u64 round_t0_us, round_bytes0;	/* when the last round began, bytes then */
+	u64 deferred;			/* pages the last round left to the next */
 	u64 progress_ms;		/* when the last progress report went out */
 	struct converge cv;
 	struct migrate_throttle throttle;	/* auto-converge */
@@ -288,28 +289,51 @@ static void send_scan_untouched(struct send_ctx *c, int b, u64 wi)
 		memset(c->untouched, 0, sizeof(c->untouched));	/* read them all */
 }
 
+/*
+ * Round 0 of a running VM sends the pages the host never backed, as ZERO,
+ * and leaves every page with contents to round 1 (V-2 lets a round carry
+ * a page over). Round 0 is a pass over all of RAM, long for a large
+ * guest: a page it sent early that the guest rewrites meanwhile would go
+ * again in round 1, and the working set of a busy guest goes twice. Not
+ * for a paused VM, where nothing is rewritten, nor when round 0 is the
+ * only pre-copy round.
+ */
+static bool send_defers(const struct send_ctx *c)
+{
+	return c->round == 0 && !c->a->user_paused && c->a->max_rounds > 1;
+}
+
 /* Send the pending set as round c->round and end the round. */
 static int send_round(struct send_ctx *c)
 {
 	struct mem *mem = &c->vm->mem;
+	bool defer = send_defers(c);
 	u64 total = 0, sent = 0;
 	int ret;
 
 	for (int b = 0; b < mem->nr_banks; b++)
 		for (u64 wi = 0; wi < mem_dirty_words(mem, b); wi++)
 			total += __builtin_popcountll(c->dirty[b][wi] | c->chg[b][wi]);
+	c->deferred = 0;
 	for (int b = 0; b < mem->nr_banks; b++) {
 		for (u64 wi = 0; wi < mem_dirty_words(mem, b); wi++) {
-			u64 bits = c->dirty[b][wi] | c->chg[b][wi], fresh = 0;
+			u64 bits = c->dirty[b][wi] | c->chg[b][wi], fresh = 0, held = 0;
 
 			if (c->round == 0) {
 				if (wi % SEND_SCAN_WORDS == 0)
 					send_scan_untouched(c, b, wi);
 				fresh = c->untouched[wi % SEND_SCAN_WORDS];
 			}
+			if (defer) {
+				held = bits & ~fresh;
+				bits &= fresh;
+				c->deferred += __builtin_popcountll(held);
+			}
 			c->st->pages_status_resent +=
 				__builtin_popcountll(c->chg[b][wi] & ~c->dirty[b][wi]);
-			c->dirty[b][wi] = c->chg[b][wi] = 0;
+			/* A held page stays in the set: the next fetch adds to it. */
+			c->dirty[b][wi] = held;
+			c->chg[b][wi] = 0;
 			while (bits) {
 				u64 bit = __builtin_ctzll(bits);
 
@@ -406,7 +430,8 @@ static int send_precopy(struct send_ctx *c)
 			return n;
 		migrate_writer_stats(c->w, &ws);
 		smp = (struct converge_sample){ n, ws.bytes - c->round_bytes0, sent_us,
-						c->t_fetch_us - prev };
+						c->t_fetch_us - prev, c->deferred };
+		c->st->pages_deferred += c->deferred;
 		more = converge_round(&c->cv, &smp);
 		send_report(c, n);
 		if (!more)
@@ -651,7 +676,8 @@ int migrate_stats_json(const struct migrate_stats *st, char *buf, size_t len)
 	return snprintf(buf, len,
 			"{\"total_ms\":%llu,\"downtime_ms\":%llu,\"bytes\":%llu,"
 			"\"pages_zero\":%llu,\"pages_raw\":%llu,\"pages_private\":%llu,"
-			"\"pages_status_resent\":%llu,\"rounds\":%llu,\"remaining\":%llu,"
+			"\"pages_status_resent\":%llu,\"pages_deferred\":%llu,"
+			"\"rounds\":%llu,\"remaining\":%llu,"
 			"\"dirty_rate\":%llu,\"bandwidth\":%llu,\"expected_downtime_ms\":%.3f,"
 			"\"final_round_ms\":%llu,\"throttle_pct\":%u,\"converged\":%s,"
 			"\"dirty_log\":\"%s\"}",
@@ -659,6 +685,7 @@ int migrate_stats_json(const struct migrate_stats *st, char *buf, size_t len)
 			(unsigned long long)st->bytes, (unsigned long long)st->pages_zero,
 			(unsigned long long)st->pages_raw, (unsigned long long)st->pages_private,
 			(unsigned long long)st->pages_status_resent,
+			(unsigned long long)st->pages_deferred,
 			(unsigned long long)st->rounds, (unsigned long long)st->remaining,
 			(unsigned long long)st->dirty_rate, (unsigned long long)st->bandwidth,
 			st->expected_downtime_us == UINT64_MAX ? -1.0 :

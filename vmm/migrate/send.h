@@ -25,6 +25,7 @@ struct migrate_stats {
 	u64 bytes;
 	u64 pages_zero, pages_raw, pages_private;
 	u64 pages_status_resent;	/* in C but not dirty: sent for their status */
+	u64 pages_deferred;		/* left by round 0 to round 1 (send.c) */
 	u64 rounds;			/* pre-copy rounds, the final one included */
 	u64 remaining;			/* pages of the last set before the pause */
 	u64 dirty_rate;			/* pages/s in the last pre-copy round */

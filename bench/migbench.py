@@ -49,8 +49,10 @@ import time
 MIB = 1 << 20
 DOWNTIME_MS = 300          # migctl-vmm's default --downtime-ms; QEMU's downtime-limit set to it
 QEMU_MAX_BANDWIDTH = 1 << 40   # bytes/s: "unlimited", as migctl-vmm has no bandwidth limit
-BOOT_TIMEOUT = 60          # s until the guest prints that its workload runs
-MIGRATE_TIMEOUT = 120      # s a migration may take before it counts as not converging
+# Under software emulation (scripts/kvm-run) everything is MIGCTL_SLOW times slower.
+SLOW = max(1, int(os.environ.get("MIGCTL_SLOW", "1") or 1))
+BOOT_TIMEOUT = 60 * SLOW   # s until the guest prints that its workload runs
+MIGRATE_TIMEOUT = 120 * SLOW   # s a migration may take before it counts as not converging
 IMPLS = ("ours", "ours-sevsim", "qemu")
 
 
@@ -100,6 +102,7 @@ class Procs:
     def __init__(self, tmp):
         self.tmp = tmp
         self.procs = []
+        self.by_name = {}
 
     def start(self, name, argv):
         out = open(os.path.join(self.tmp, name + ".out"), "w")
@@ -108,6 +111,7 @@ class Procs:
         out.close()
         err.close()
         self.procs.append(p)
+        self.by_name[name] = p
         return p
 
     def path(self, name, ext):
@@ -135,7 +139,13 @@ class Procs:
 def workload_started(procs, name):
     # The line after the opt-in and the fill: the guest idles or dirties now.
     out = procs.path(name, "out")
-    return file_has(out, "# dirty: idle") or file_has(out, "# dirty: writing")
+    if file_has(out, "# dirty: idle") or file_has(out, "# dirty: writing"):
+        return True
+    p = procs.by_name.get(name)
+    if p is not None and p.poll() is not None:
+        raise RuntimeError(f"the guest ended before its workload ran (exit {p.returncode}): "
+                           f"{procs.tail(name, 'out')}")
+    return False
 
 
 # The dirtying task's own report (conformance/guest-image/sc-dirty.c).
@@ -191,8 +201,10 @@ def boot_timeout(fill_mib):
 
 
 def fill_mib_for(size_mib):
-    """RAM above the image up to the end of the first bank (3 GiB), less a margin."""
-    return min(size_mib, 3072) - 16
+    """RAM above the image, less a margin, below 2 GiB: above that QEMU's q35
+    machine has its PCI hole once RAM exceeds 2.75 GiB (migctl-vmm's first
+    bank ends at 3 GiB), and both VMMs must be given the same contents."""
+    return min(size_mib, 2048) - 16
 
 
 def run_ours(a, size_mib, dirty_mib, fill_mib, sevsim, procs):
@@ -205,7 +217,7 @@ def run_ours(a, size_mib, dirty_mib, fill_mib, sevsim, procs):
         (["--sev-sim"] if sevsim else [])
     dsock, ssock = procs.path("dst", "sock"), procs.path("src", "sock")
     dst = procs.start("dst", [a.vmm, "--incoming", uri, "--control", dsock] + common)
-    wait_for(lambda: file_has(procs.path("dst", "err"), "waiting for a migration"), 30,
+    wait_for(lambda: file_has(procs.path("dst", "err"), "waiting for a migration"), 30 * SLOW,
              "the destination to listen")
     src = procs.start("src", [a.vmm, "--control", ssock] + common +
                       [a.image, "--"] + guest_args(dirty_mib, fill_mib))
@@ -227,13 +239,13 @@ def run_ours(a, size_mib, dirty_mib, fill_mib, sevsim, procs):
     cpu = None if None in cpu0 + cpu1 else sum(cpu1) - sum(cpu0)
     st = reply["stats"]
     # The destination runs the guest now: its control socket says so.
-    wait_for(lambda: os.path.exists(dsock), 10, "the destination's control socket")
+    wait_for(lambda: os.path.exists(dsock), 10 * SLOW, "the destination's control socket")
     q = subprocess.run([a.vmm, "ctl", dsock, "query-status"], capture_output=True, text=True,
-                       timeout=10)
+                       timeout=10 * SLOW)
     if '"status":"running"' not in q.stdout:
         raise RuntimeError(f"the destination does not run: {q.stdout.strip()}")
     # The source ends after a migration: its console is complete then.
-    src.wait(timeout=30)
+    src.wait(timeout=30 * SLOW)
     before, during = guest_rates(procs, "src", at)
     return {"guest_rate_before_pages_s": before, "guest_rate_pages_s": during,
             "total_ms": st["total_ms"], "downtime_ms": st["downtime_ms"], "bytes": st["bytes"],
@@ -303,7 +315,8 @@ def run_qemu(a, size_mib, dirty_mib, fill_mib, procs):
     procs.start("dst", qemu_argv(a, size_mib, dqmp, kernel +
                                  ["-incoming", f"tcp:127.0.0.1:{port}"]))
     procs.start("src", qemu_argv(a, size_mib, sqmp, kernel))
-    wait_for(lambda: os.path.exists(dqmp) and os.path.exists(sqmp), 30, "QEMU's QMP sockets")
+    wait_for(lambda: os.path.exists(dqmp) and os.path.exists(sqmp), 30 * SLOW,
+             "QEMU's QMP sockets")
     wait_for(lambda: workload_started(procs, "src"), boot_timeout(fill_mib),
              "the source's workload")
     time.sleep(a.warmup)
@@ -334,7 +347,7 @@ def run_qemu(a, size_mib, dirty_mib, fill_mib, procs):
             time.sleep(0.05)
         if q["status"] != "completed":
             raise RuntimeError(f"migration {q['status']}: {q.get('error-desc', '')}")
-        wait_for(lambda: dst.cmd("query-status").get("status") == "running", 10,
+        wait_for(lambda: dst.cmd("query-status").get("status") == "running", 10 * SLOW,
                  "the destination to run")
         ram = q["ram"]
         # Paused since the end: its console holds all it wrote on this side.
@@ -469,7 +482,15 @@ def machine(a):
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
+    here = os.path.dirname(os.path.abspath(__file__))
+    git = subprocess.run(["git", "-C", here, "describe", "--always", "--dirty=+"],
+                         capture_output=True, text=True)
+    kvm = next((m for m in ("kvm_pvm", "kvm_amd", "kvm_intel")
+                if os.path.isdir(f"/sys/module/{m}")), "none")
     return {"cpu_model": model, "cores": os.cpu_count(), "kernel": platform.release(),
+            "kvm_module": kvm, "commit": git.stdout.strip() or "unknown",
+            # scripts/kvm-run says so inside its VM (software emulation).
+            "kvm_platform": os.environ.get("MIGCTL_KVM_PLATFORM", "native"),
             "qemu_version": qemu_version(a.qemu) if a.qemu else None,
             "mem_available_mib": mem_available() // MIB}
 
@@ -485,7 +506,8 @@ def main():
                         "migctl_vmm_max_rounds": 30, "cpus": 1, "dirty_mib": a.dirty_mib,
                         "warmup_s": a.warmup, "transport": "tcp:127.0.0.1",
                         "migctl_vmm_channel": "plaintext (--migrate-insecure)",
-                        "qemu_machine": "q35", "qemu": a.qemu},
+                        "qemu_machine": "q35", "qemu": a.qemu, "workloads": workloads,
+                        "impls": impls},
            "cases": []}
     if not a.qemu:
         doc["qemu_missing"] = "qemu-system-x86_64 not found"

@@ -275,12 +275,34 @@ WORKLOADS = ("idle", "dirty", "fill")
 
 
 def mig_keys(d):
-    """(size, workload) of every row: each size of the run with every workload, run or not."""
+    """(size, workload) of every row: each size of the run with every workload, run or not.
+
+    A run on the standard-KVM platform (its settings say which workloads it
+    ran) has rows for those alone."""
     sizes = []
     for c in d["cases"]:
         if c["size_mib"] not in sizes:
             sizes.append(c["size_mib"])
-    return [(z, wl) for z in sizes for wl in WORKLOADS]
+    wls = d["settings"].get("workloads", WORKLOADS) if mig_is_standard(d) else WORKLOADS
+    return [(z, wl) for z in sizes for wl in wls]
+
+
+def mig_is_standard(d):
+    return d["machine"].get("kvm_platform") == "emulated"
+
+
+def mig_impls(d):
+    """(impl, sev-sim) of every row of a size and workload."""
+    have = {c["impl"] for c in d["cases"]}
+    return [(i, sev) for i, sev in (("ours", "off"), ("ours-sevsim", "on"))
+            if i in have or not mig_is_standard(d)]
+
+
+def mig_platform(m):
+    """Where a migration run ran: for the standard-KVM platform, what it was."""
+    return (f"{m.get('kvm_module', 'kvm')} in Linux {m['kernel']} under QEMU software "
+            f"emulation (scripts/kvm-run), {m['cores']} vCPU(s), {m['cpu_model']}, "
+            f"commit `{m.get('commit', 'unknown')}`")
 
 
 def mig_med(c, k, scale=1):
@@ -316,14 +338,14 @@ def paired(a, b, k):
     return statistics.median(v) if v else None
 
 
-def section_migration(d, ctx):
+def section_migration(d, ctx, standard=False):
     by = {(c["size_mib"], c["workload"], c["impl"]): c for c in d["cases"]}
     rat = {(r["size_mib"], r["workload"], r["impl"]): r for r in d["ratios_ours_over_qemu"]}
     keys = mig_keys(d)
     med, why = mig_med, mig_why
     rows, dat = [], []
     for size, wl in keys:
-        for impl, sev in (("ours", "off"), ("ours-sevsim", "on")):
+        for impl, sev in mig_impls(d):
             c, q = by.get((size, wl, impl)), by.get((size, wl, "qemu"))
             mib = c and (c.get("dirty_mib") or c.get("fill_mib"))
             row = [mig_size(size), wl + (f" ({mib} MiB)" if mib else ""), sev]
@@ -345,13 +367,27 @@ def section_migration(d, ctx):
                 for impl in ("ours", "ours-sevsim", "qemu")]
         dat.append([len(dat), f'"{mig_size(size)} {wl}"'] +
                    ["-" if v is None else max(v, 0.5) for v in vals])
-    write_dat(os.path.join(ctx["raw"], "migration.dat"), dat)
+    if not standard:
+        write_dat(os.path.join(ctx["raw"], "migration.dat"), dat)
     head = ["RAM", "workload", "sev-sim"]
     for _, name, _ in MIG_FIGS:
         head += [f"{name} ours", f"{name} QEMU", "ours / QEMU"]
     head += ["QEMU's own downtime (ms)", "runs ok"]
     s = d["settings"]
     m = d["machine"]
+    if standard:
+        return (
+            "## Live migration on a standard KVM\n\n"
+            f"The same benchmark run inside one VM of the standard-KVM platform: "
+            f"{mig_platform(m)}; QEMU {m.get('qemu_version') or 'missing'} with "
+            "`-accel kvm` inside that VM, interleaved with migctl-vmm as above (workloads: "
+            f"{', '.join(s.get('workloads', WORKLOADS))}). Every guest instruction of the "
+            "nested guest, and every instruction of both VMMs, runs under software emulation, "
+            "so absolute times are many times those of a machine's own KVM and say nothing "
+            "about either VMM on hardware; the ratios compare two VMMs under the same "
+            "emulation, moments apart. Load average inside the VM at start / end: "
+            f"{d['loadavg_start'][0]} / {d['loadavg_end'][0]}.\n\n"
+            + table(head, rows) + "\n")
     for r in d["ratios_ours_over_qemu"]:
         if r["impl"] == "ours" and r["workload"] == "dirty" and r["total_ms"] is not None:
             ctx["summary"][f"migration_{r['size_mib']}mib_dirty_total_over_qemu"] = r["total_ms"]
@@ -492,14 +528,21 @@ def section_firmware(d, ctx):
         "load lowers.\n\n")
 
 
+def section_migration_standard(d, ctx):
+    return section_migration(d, ctx, standard=True)
+
+
+# (input, section, summary.adoc tag, has a plot)
 SECTIONS = [
-    ("exits.json", section_exits, "exits"),
-    ("guestlib.json", section_coalescing, "coalescing"),
-    ("statuslog.json", section_statuslog, "statuslog"),
-    ("guestlib.json", section_guestcost, "guestcost"),
-    ("migration.json", section_migration, "migration"),
-    ("firmware.json", section_firmware, None),
+    ("exits.json", section_exits, "exits", True),
+    ("guestlib.json", section_coalescing, "coalescing", True),
+    ("statuslog.json", section_statuslog, "statuslog", True),
+    ("guestlib.json", section_guestcost, "guestcost", True),
+    ("migration.json", section_migration, "migration", True),
+    ("migration-standard.json", section_migration_standard, "migration-standard", False),
+    ("firmware.json", section_firmware, "firmware", False),
 ]
+MIG_TAGS = {"migration": "migration", "migration-standard": "migration_standard"}
 
 
 # --- Targets, summary.adoc and the README's block ----------------------------
@@ -649,7 +692,7 @@ def mig_summary_rows(mig):
     rows = []
     for size, wl in mig_keys(mig):
         q = by.get((size, wl, "qemu"))
-        for impl, sev in (("ours", "off"), ("ours-sevsim", "on")):
+        for impl, sev in mig_impls(mig):
             c = by.get((size, wl, impl))
             row = [mig_size(size), wl, sev]
             if mig_why(c):
@@ -740,9 +783,8 @@ def summary_adoc(res, tg, sections):
     out.append(tagged("run", "The run these figures come from "
                       f"(measured on {kvm_kind(m)}):\n\n" +
                       adoc_table(["what", "value"], run_facts(res), "1,3")))
-    for name, _, plot_name in SECTIONS:
-        tag = plot_name or "firmware"
-        if tag == "migration":
+    for name, _, tag, _ in SECTIONS:
+        if tag in MIG_TAGS:
             continue
         if tag not in sections:     # the tag exists either way: the include finds it
             out.append(tagged(tag, f"Not in this run: no {name} (commit `{m['commit']}`).\n"))
@@ -757,9 +799,20 @@ def summary_adoc(res, tg, sections):
                           f"sev-sim), medians; measured on {kvm_kind(m)}, commit "
                           f"`{m['commit']}`:\n\n" +
                           adoc_table(MIG_SUMMARY_HEAD, mig_summary_rows(mig),
-                                     "1,1,1,2,2,2,2,2")))
+                                     "1,1,1,2,2,2,2,2,2")))
     else:
         out.append(tagged("migration", "No migration benchmark in this run.\n"))
+    std = res.get("migration_standard")
+    if std:
+        out.append(tagged("migration-standard",
+                          "The same benchmark on a standard KVM, "
+                          f"{mig_platform(std['machine'])}; "
+                          "migctl-vmm / QEMU, medians:\n\n" +
+                          adoc_table(MIG_SUMMARY_HEAD, mig_summary_rows(std),
+                                     "1,1,1,2,2,2,2,2,2")))
+    else:
+        out.append(tagged("migration-standard",
+                          "No migration benchmark on a standard KVM in this run.\n"))
     out.append(tagged("targets", f"Judged against the run of commit `{m['commit']}` "
                       f"({kvm_kind(m)}):\n\n" +
                       adoc_table(["target", "measured", "verdict"], tg, "4,3,1")))
@@ -784,6 +837,11 @@ def readme_block(res, tg):
         out += ["Live migration over loopback TCP, every row, migctl-vmm / QEMU "
                 f"({m.get('qemu_version') or 'QEMU not installed'}); \u2013: QEMU has no "
                 "sev-sim:", "", table(MIG_SUMMARY_HEAD, mig_summary_rows(mig))]
+    std = res.get("migration_standard")
+    if std:
+        out += [f"The same on a standard KVM, {mig_platform(std['machine'])}: absolute "
+                "times are those of emulation, the ratios compare:", "",
+                table(MIG_SUMMARY_HEAD, mig_summary_rows(std))]
     out.append(README_END)
     return "\n".join(out)
 
@@ -795,29 +853,34 @@ def with_readme_block(text, block):
     return text[:a] + block + text[b + len(README_END):]
 
 
+def res_key(name):
+    """The key of an input in results.json: migration-standard.json, migration_standard."""
+    return name[:-5].replace("-", "_")
+
+
 def render(res, raw):
     """results.md, summary.adoc and the README block from results.json alone."""
     ctx = {"raw": raw, "summary": {}, "plots": [], "docs": {}, "md": {}}
-    for name, _, _ in SECTIONS:
-        if name[:-5] in res:
-            ctx["docs"][name] = res[name[:-5]]
+    for name, _, _, _ in SECTIONS:
+        if res_key(name) in res:
+            ctx["docs"][name] = res[res_key(name)]
     m = res["machine"]
     md = ["# migctl benchmark results\n\n",
           "Generated by `make bench` (bench/run.sh, bench/report.py); "
           "docs/performance.adoc explains each figure and its limits.\n\n",
           machine_section(m, res.get("probe"), m.get("loadavg_end"))]
-    for name, section, plot_name in SECTIONS:
+    for name, section, tag, has_plot in SECTIONS:
         if name not in ctx["docs"]:
             continue
         text = section(ctx["docs"][name], ctx)
         md.append(text)
-        ctx["md"][plot_name or "firmware"] = text
-        if plot_name:
-            ctx["plots"].append(plot_name)
+        ctx["md"][tag] = text
+        if has_plot:
+            ctx["plots"].append(tag)
     tg = targets(res)
     md.append("## Targets\n\nFrom docs/performance.adoc (\"Targets\"), judged against this "
               "run:\n\n" + table(["target", "measured", "verdict"], tg) + "\n")
-    sections = {tag: text for tag, text in ctx["md"].items() if tag != "migration"}
+    sections = {tag: text for tag, text in ctx["md"].items() if tag not in MIG_TAGS}
     md.append("## Plots\n\n" + "".join(f"![{p}.png]({p}.png)\n\n" for p in ctx["plots"]))
     return ("".join(md).rstrip() + "\n", summary_adoc(res, tg, sections), readme_block(res, tg),
             ctx)
@@ -876,12 +939,12 @@ def main():
     if os.path.exists(os.path.join(raw, "loadavg_end.txt")):
         with open(os.path.join(raw, "loadavg_end.txt")) as f:
             machine["loadavg_end"] = float(f.read().strip())
-    for name, _, _ in SECTIONS:
+    for name, _, _, _ in SECTIONS:
         doc = load(raw, name)
         if doc is None:
             print(f"report: no {name}: its section is left out", file=sys.stderr)
-        elif name[:-5] not in res:
-            res[name[:-5]] = doc
+        elif res_key(name) not in res:
+            res[res_key(name)] = doc
     if "migration" in res:
         machine["qemu_version"] = res["migration"]["machine"].get("qemu_version")
     # results.json first, then everything else from its text: --refresh renders the same.

@@ -34,8 +34,8 @@ os.chdir(ROOT)
 RESULTS = 'bench/results'
 SUMMARY = RESULTS + '/summary.adoc'
 BEGIN, END = '<!-- bench:begin -->', '<!-- bench:end -->'
-TAGS = ('attributes', 'run', 'targets', 'migration', 'exits', 'coalescing', 'statuslog',
-        'guestcost', 'firmware')
+TAGS = ('attributes', 'run', 'targets', 'migration', 'migration-standard', 'exits',
+        'coalescing', 'statuslog', 'guestcost', 'firmware')
 # Figures that were copied by hand into README.md and docs/performance.adoc
 # from the runs before report.py generated them (each unique to a table row
 # or sentence of that time).

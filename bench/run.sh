@@ -91,10 +91,13 @@ if [ "${BENCH_MIGRATION:-1}" = 1 ] && [ "${BENCH_STANDARD_KVM:-1}" = 1 ] &&
 	else
 		std="--reps 3 --workloads idle,dirty"
 	fi
+	# kvm-run merges a command's stderr into its stdout: the document goes
+	# to a file in the shared scratch directory, the progress to the terminal.
 	# shellcheck disable=SC2086 # $std is a list of options
-	"$here/../scripts/kvm-run" -- python3 "$here/migbench.py" --vmm "$O/vmm/migctl-vmm" \
+	"$here/../scripts/kvm-run" --share "$raw" -- sh -c 'out=$1; shift; exec "$@" >"$out"' sh \
+		"$raw/migration-standard.json" python3 "$here/migbench.py" --vmm "$O/vmm/migctl-vmm" \
 		--image "$O/conformance/guest-image/migctl-test.elf" --sizes 256 \
-		--impls ours,qemu $std >"$raw/migration-standard.json" ||
+		--impls ours,qemu $std >&2 ||
 		{ echo "bench: the standard-KVM migration run failed" >&2; rm -f "$raw/migration-standard.json"; }
 fi
 cut -d ' ' -f 1 /proc/loadavg >"$raw/loadavg_end.txt"

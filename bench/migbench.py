@@ -389,7 +389,7 @@ def one_run(a, impl, size_mib, dirty_mib, fill_mib):
 
 
 FIGURES = ("total_ms", "downtime_ms", "bytes", "rounds", "dirty_rate_pages_s",
-           "guest_rate_pages_s", "guest_rate_before_pages_s")
+           "guest_rate_pages_s", "guest_rate_before_pages_s", "downtime_reported_ms")
 
 
 def median_of(values):

@@ -306,14 +306,19 @@ def mig_platform(m):
 
 
 def mig_med(c, k, scale=1):
-    """A case's median figure; NOT_IN_RUN where the run predates the field."""
+    """A case's median figure; NOT_IN_RUN where the run predates the field.
+
+    A figure the runs record but migbench.py did not summarise is the
+    median of the runs that have it."""
     if c is None or not c.get("median"):
         return None
-    if k not in c["median"]:
-        return NOT_IN_RUN
-    if c["median"][k] is None:
-        return None
-    return c["median"][k] / scale
+    v = c["median"].get(k, NOT_IN_RUN)
+    if v is NOT_IN_RUN:
+        have = [r[k] for r in c["runs"] if "error" not in r and r.get(k) is not None]
+        if not any(k in r for r in c["runs"]):
+            return NOT_IN_RUN
+        v = statistics.median(have) if have else None
+    return None if v is None else v / scale
 
 
 def mig_why(c):

@@ -2,6 +2,7 @@
 /* floodgen.c - the hostile guest in ring 3: random requests and the answer the spec gives. */
 #include "floodgen.h"
 
+#include "cpu.h"
 #include "layout.h"
 #include "migctl.h"
 #include "sevsim_prf.h"
@@ -35,14 +36,6 @@ const char *const flood_class_names[FC_NR] = {
 	[FC_HC_12] = "hypercall 12",
 	[FC_HC_OTHER] = "hypercall, other numbers",
 };
-
-static inline u64 fg_rdtsc(void)
-{
-	u32 lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (u64)hi << 32 | lo;
-}
 
 /* xorshift64*: the sequence of a CPU is a function of the seed alone. */
 static u64 rnd(struct flood_cpu *c)
@@ -492,7 +485,7 @@ u64 flood_task(void *arg)
 	struct flood_cpu *c = arg;
 	u32 n, i, slot;
 
-	c->tsc_start = fg_rdtsc();
+	c->tsc_start = cpu_rdtsc();
 	while (c->sent < c->count) {
 		n = c->count - c->sent < FLOOD_BATCH ? (u32)(c->count - c->sent) : FLOOD_BATCH;
 		for (i = 0, slot = 0; i < n; i++)
@@ -502,6 +495,6 @@ u64 flood_task(void *arg)
 			check_one(c, &c->ops[i], &c->want[i]);
 		c->sent += n;
 	}
-	c->tsc_end = fg_rdtsc();
+	c->tsc_end = cpu_rdtsc();
 	return 0;
 }

@@ -2,6 +2,7 @@
 /* migwork.c - the ring-3 migration workload: convert, write and verify sev-sim pages. */
 #include "migwork.h"
 
+#include "cpu.h"
 #include "layout.h"
 #include "mem.h"
 #include "sevsim_prf.h"
@@ -18,14 +19,6 @@ _Static_assert(MIGWORK_KEY_BYTES == MIGCTL_SEVSIM_KEY_BYTES, "key size");
 
 /* Keeps the compiler from moving page accesses across the generation reads. */
 #define mw_barrier()		asm volatile("" : : : "memory")
-
-static inline u64 mw_rdtsc(void)
-{
-	u32 lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return lo | (u64)hi << 32;
-}
 
 /* splitmix64's finalizer: every input bit reaches every output bit. */
 static inline u64 mw_mix(u64 x)
@@ -305,9 +298,9 @@ static void mw_convert(struct migwork_cpu *c, u32 group)
 	if (c->write_first)
 		mw_write_pages(c, first, to_private, write);
 	g = mw_key_now(c);
-	t = mw_rdtsc();
+	t = cpu_rdtsc();
 	ret = user_syscall(SYS_CONVERT, mw_gpa(c, first), c->run, to_private);
-	c->tsc_kernel += mw_rdtsc() - t;
+	c->tsc_kernel += cpu_rdtsc() - t;
 	if (ret) {
 		if (!c->errors++) {
 			c->first_error = ret;
@@ -361,7 +354,7 @@ static void mw_start(struct migwork_cpu *c)
 	u32 i;
 
 	c->gen0 = c->gen = mw_key_now(c);
-	c->rng = mw_mix(mw_rdtsc() ^ c->cpu);
+	c->rng = mw_mix(cpu_rdtsc() ^ c->cpu);
 	c->sweep = c->sentinels;
 	c->progress_next = c->progress;
 	for (i = 0; i < c->npages; i++) {
@@ -369,7 +362,7 @@ static void mw_start(struct migwork_cpu *c)
 		mw_write(c, mw_gpa(c, i), &c->rec[i]);
 	}
 	c->started = true;
-	c->tsc_start = mw_rdtsc();
+	c->tsc_start = cpu_rdtsc();
 }
 
 /*
@@ -382,7 +375,7 @@ static void mw_start(struct migwork_cpu *c)
  */
 static bool mw_late_idle(struct migwork_cpu *c)
 {
-	u64 now = mw_rdtsc();
+	u64 now = cpu_rdtsc();
 
 	if (c->sweep < c->npages / c->run && (s64)(now - c->sleep_until) >= 0) {
 		c->sleep_until = now + c->late_ticks;
@@ -434,7 +427,7 @@ u64 migwork_task(void *arg)
 			return MIGWORK_EV_PROGRESS;
 		}
 	}
-	c->tsc_end = mw_rdtsc();
+	c->tsc_end = cpu_rdtsc();
 	/* The others may still convert: wait here, natively, not in the kernel's HLT loop. */
 	__atomic_fetch_add(c->finished, 1, __ATOMIC_RELEASE);
 	while (__atomic_load_n(c->finished, __ATOMIC_ACQUIRE) < c->ncpus)

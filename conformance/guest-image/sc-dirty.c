@@ -23,14 +23,6 @@ struct dirty_slice {
 static struct dirty_slice dirty_slices[MAX_CPUS];
 static u64 dirty_tsc_hz;
 
-static inline u64 dirty_rdtsc(void)
-{
-	u32 lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (u64)hi << 32 | lo;
-}
-
 /*
  * SYS_SCENARIO from a dirtying task: @stores pages written in @ticks.
  * The line is the workload's own dirty rate, the same under any VMM:
@@ -58,7 +50,7 @@ static u64 dirty_report(u64 stores, u64 ticks, u64 unused)
 static u64 dirty_task(void *arg)
 {
 	const struct dirty_slice *s = arg;
-	u64 pass, i, stores = 0, t0 = dirty_rdtsc();
+	u64 pass, i, stores = 0, t0 = cpu_rdtsc();
 
 	for (pass = 1;; pass++) {
 		for (i = 0; i < s->npages; i++) {
@@ -67,12 +59,12 @@ static u64 dirty_task(void *arg)
 			*(volatile u64 *)(s->base + i * DIRTY_PAGE) = pass;
 			if (++stores % DIRTY_CHECK || !s->report_ticks)
 				continue;
-			now = dirty_rdtsc();
+			now = cpu_rdtsc();
 			if (now - t0 < s->report_ticks)
 				continue;
 			user_syscall(SYS_SCENARIO, stores, now - t0, 0);
 			stores = 0;
-			t0 = dirty_rdtsc();
+			t0 = cpu_rdtsc();
 		}
 	}
 	return 0;

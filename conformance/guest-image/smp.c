@@ -292,17 +292,9 @@ u64 smp_user_stack_top(void)
 	return (u64)user_stacks + USTACK_SIZE * (this_cpu()->index + 1);
 }
 
-static u64 rdtsc(void)
-{
-	u32 lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return lo | (u64)hi << 32;
-}
-
 void smp_sleep_until(u64 deadline)
 {
-	while ((s64)(rdtsc() - deadline) < 0) {
+	while ((s64)(cpu_rdtsc() - deadline) < 0) {
 		lapic_write(LAPIC_LVT_TIMER, VEC_TIMER);
 		lapic_write(LAPIC_TIMER_INIT, WAIT_TICK);
 		cpu_sti_hlt_cli();
@@ -318,11 +310,11 @@ u64 smp_tsc_hz(void)
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
 	lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
 	start = lapic_read(LAPIC_TIMER_CUR);
-	t0 = rdtsc();
+	t0 = cpu_rdtsc();
 	do
 		now = lapic_read(LAPIC_TIMER_CUR);
 	while (start - now < CALIBRATE_TICKS && now);
-	t1 = rdtsc();
+	t1 = cpu_rdtsc();
 	lapic_write(LAPIC_TIMER_INIT, 0);
 	if (start == now)
 		return 0;

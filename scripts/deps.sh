@@ -12,8 +12,8 @@ set -eu
 # qemu-system-x86: the QEMU host conformance runs
 # libsodium-dev: the protected migration channel, sev-sim's keys
 # libxxhash-dev: the migration stream's END checksum (XXH3-128), at memory speed
-# libssl-dev: the sev-sim firmware path (libcrypto's AES-256-GCM and ChaCha20,
-#   2x libsodium's XChaCha20-Poly1305 per page with AES-NI; bench/fwbench.c)
+# libssl-dev: the sev-sim firmware path (libcrypto's AES-128-OCB, 4x libsodium's
+#   XChaCha20-Poly1305 per page with AES-NI; bench/fwbench.c)
 # libjson-c-dev: the VMM's control socket parses and checks requests with json-c
 # pkgconf: the install test builds programs with pkg-config
 # gnuplot-nox: make bench draws its plots

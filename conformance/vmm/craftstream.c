@@ -81,7 +81,7 @@ static bool is_dev(struct craft_sec *s, const char *name)
 #define EDIT(n)	static enum craft_act n(struct craft_sec *s)
 
 /* Header, CONFIG, RAM, ROUND, STATUS: one field out of range. */
-EDIT(e_version) { set32(s, 8, 3); return CRAFT_KEEP; }
+EDIT(e_version) { set32(s, 8, 4); return CRAFT_KEEP; }
 EDIT(e_hflags) { set32(s, 12, 1); return CRAFT_KEEP; }
 EDIT(e_regions) { set32(s, 0, MIGCTL_STREAM_REGIONS_MAX + 1); return CRAFT_KEEP; }
 EDIT(e_vcpus) { set32(s, 4, MIGCTL_STREAM_VCPUS_MAX + 1); return CRAFT_KEEP; }
@@ -192,7 +192,7 @@ CPU_EDIT(e_dr7, st->debugregs.dr7 |= 1ull << 40)
 
 static const struct craft_case craft_cases[] = {
 	{ "none", HDR, NULL, "" },
-	{ "header-version", HDR, e_version, "unsupported stream format version 3" },
+	{ "header-version", HDR, e_version, "unsupported stream format version 4" },
 	{ "header-flags", HDR, e_hflags, "stream header flags 0x1" },
 	{ "config-nr-regions", MIGCTL_SEC_CONFIG, e_regions, "CONFIG" },
 	{ "config-nr-vcpus", MIGCTL_SEC_CONFIG, e_vcpus, "1025 vCPUs (allowed 1..1024)" },

@@ -5,7 +5,7 @@
 # $(VMM_MIGRATE_LDLIBS) to its link line.
 
 VMM_MIGRATE_SODIUM_CFLAGS := $(shell pkg-config --cflags libsodium 2>/dev/null)
-# sevsim.c seals pages with libcrypto (AES-256-GCM, ChaCha20): OpenSSL, Debian libssl-dev.
+# sevsim.c seals pages with libcrypto (AES-128-OCB): OpenSSL, Debian libssl-dev.
 VMM_MIGRATE_SODIUM_CFLAGS += $(shell pkg-config --cflags libcrypto 2>/dev/null)
 # The stream's END checksum is XXH3-128: xxHash, Debian libxxhash-dev.
 VMM_MIGRATE_SODIUM_CFLAGS += $(shell pkg-config --cflags libxxhash 2>/dev/null)
@@ -14,7 +14,7 @@ VMM_MIGRATE_LDLIBS	:= $(or $(shell pkg-config --libs libsodium 2>/dev/null),-lso
 			   $(or $(shell pkg-config --libs libxxhash 2>/dev/null),-lxxhash)
 
 VMM_MIGRATE_OBJS	:= $(addprefix $(O)/vmm/migrate/,stream.o stream_config.o \
-			   stream_reader.o stream_hash.o channel.o secure.o sevsim.o sevsim_prf.o \
+			   stream_reader.o stream_hash.o channel.o secure.o sevsim.o sevsim_prf.o sevsim_prf_x86.o \
 			   converge.o)
 
 # The conformance guest image compiles sevsim_prf.c freestanding; building

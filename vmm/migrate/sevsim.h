@@ -7,7 +7,7 @@
  * The model (docs/migration-stream.adoc, DESIGN section 4): each VM has a
  * random key K; a private page holds plaintext XOR the keystream of
  * sevsim_prf.h. Migration sends a private page down the "firmware path":
- * the source decrypts it with K and seals the plaintext with AES-256-GCM
+ * the source decrypts it with K and seals the plaintext with AES-128-OCB
  * (OpenSSL's libcrypto) under a per-migration transport key, the
  * associated data binding it to its GFN and pre-copy round; the
  * destination opens it and encrypts it with its own fresh K'. Shared pages
@@ -73,6 +73,19 @@ int sevsim_key_page_window(const void *page, u64 *gpa, u64 *pages);
 
 /** sevsim_key_page_generation() - the page's generation (0 if not a key page). */
 u64 sevsim_key_page_generation(const void *page);
+
+/**
+ * sevsim_prf_xor_fast() - sevsim_prf_xor_rounds(), 8 blocks at a time
+ * @key: the VM key.
+ * @gpa: the page's guest-physical address (low 12 bits ignored).
+ * @dst: 4096 bytes out; may be @src itself, else must not overlap it.
+ * @src: 4096 bytes in.
+ * @rounds: MIGCTL_SEVSIM_PRF_ROUNDS for the model; 20 in the tests.
+ *
+ * The same bytes as the portable code, with AVX2 where the CPU has it.
+ */
+void sevsim_prf_xor_fast(const u8 key[32], u64 gpa, u8 *dst, const u8 *src,
+			 unsigned int rounds);
 
 /**
  * sevsim_fw_export() - source side of the firmware path

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
-/* sevsim_prf.c - ChaCha20 page keystream for sev-sim (freestanding). */
+/* sevsim_prf.c - ChaCha8 page keystream for sev-sim (freestanding). */
 
 /*
  * Written from RFC 8439 section 2.3. Kept freestanding (the guest image
@@ -44,15 +44,15 @@ static inline void prf_store32(u8 *p, u32 v)
 		x[b] = prf_rotl(x[b], 7);  \
 	} while (0)
 
-/* The 20 rounds plus the final addition, as 16 words. */
-static void prf_core(const u32 s[16], u32 out[16])
+/* @rounds rounds (two per pass) plus the final addition, as 16 words. */
+static void prf_core(const u32 s[16], u32 out[16], unsigned int rounds)
 {
 	u32 x[16];
-	int i;
+	unsigned int i;
 
 	for (i = 0; i < 16; i++)
 		x[i] = s[i];
-	for (i = 0; i < 10; i++) {
+	for (i = 0; i < rounds / 2; i++) {
 		PRF_QR(x, 0, 4, 8, 12);
 		PRF_QR(x, 1, 5, 9, 13);
 		PRF_QR(x, 2, 6, 10, 14);
@@ -84,18 +84,19 @@ static void prf_setup(u32 s[16], const u8 key[32], u32 counter,
 }
 
 void sevsim_prf_block(const u8 key[32], u32 counter, const u8 nonce[12],
-		      u8 out[64])
+		      unsigned int rounds, u8 out[64])
 {
 	u32 s[16], w[16];
 	int i;
 
 	prf_setup(s, key, counter, nonce);
-	prf_core(s, w);
+	prf_core(s, w, rounds);
 	for (i = 0; i < 16; i++)
 		prf_store32(out + 4 * i, w[i]);
 }
 
-void sevsim_prf_page_xor_copy(const u8 key[32], u64 gpa, u8 *dst, const u8 *src)
+void sevsim_prf_xor_rounds(const u8 key[32], u64 gpa, u8 *dst, const u8 *src,
+			   unsigned int rounds)
 {
 	u64 gfn = gpa >> 12;
 	u8 nonce[12];
@@ -111,7 +112,7 @@ void sevsim_prf_page_xor_copy(const u8 key[32], u64 gpa, u8 *dst, const u8 *src)
 	for (blk = 0; blk < MIGCTL_SEVSIM_PAGE_SIZE / MIGCTL_SEVSIM_BLOCK_BYTES;
 	     blk++) {
 		s[12] = blk;
-		prf_core(s, w);
+		prf_core(s, w, rounds);
 		for (i = 0; i < 16; i++) {
 			unsigned int off =
 				blk * MIGCTL_SEVSIM_BLOCK_BYTES + 4 * i;
@@ -119,6 +120,11 @@ void sevsim_prf_page_xor_copy(const u8 key[32], u64 gpa, u8 *dst, const u8 *src)
 			prf_store32(dst + off, prf_load32(src + off) ^ w[i]);
 		}
 	}
+}
+
+void sevsim_prf_page_xor_copy(const u8 key[32], u64 gpa, u8 *dst, const u8 *src)
+{
+	sevsim_prf_xor_rounds(key, gpa, dst, src, MIGCTL_SEVSIM_PRF_ROUNDS);
 }
 
 void sevsim_prf_page_xor(const u8 key[32], u64 gpa, u8 *page)

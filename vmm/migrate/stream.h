@@ -30,7 +30,7 @@ struct kvm_cpuid_entry2;
 
 #define MIGCTL_STREAM_MAGIC	"MIGCTLVM"
 #define MIGCTL_STREAM_MAGIC_LEN 8
-#define MIGCTL_STREAM_VERSION	2u
+#define MIGCTL_STREAM_VERSION	3u
 
 /* Section types. 0 is never valid. */
 #define MIGCTL_SEC_CONFIG 1u

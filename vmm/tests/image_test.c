@@ -504,7 +504,7 @@ TEST(sevsim, key_page_and_e820)
 	REQUIRE(HAVE_KVM, "no /dev/kvm");
 	VMM(&r, "--sev-sim", "--memory", "256M", run_image("keypage"));
 	EXPECT_EQ(0, r.status);
-	EXPECT_TRUE(strstr(r.out, "magic=504b4d49534d5653 gen=00000001 window=08000000 "
+	EXPECT_TRUE(strstr(r.out, "magic=384b4d49534d5653 gen=00000001 window=08000000 "
 			   "pages=00008000 after-write=534d5653\n"));
 	EXPECT_TRUE(strstr(r.out, "e820 feb00000 00001000 00000002\n"));
 	VMM(&r, "--sev-sim", "--memory", "256M", "--sev-sim-window", "0x2000000:16M",

@@ -38,9 +38,15 @@ static void b_ver1(struct raw *r)
 	raw_header(r, 1, 0);
 }
 
-static void b_ver3(struct raw *r)
+/* Version 2: PRIVATE pages sealed with AES-256-GCM, the keystream ChaCha20. */
+static void b_ver2(struct raw *r)
 {
-	raw_header(r, 3, 0);
+	raw_header(r, 2, 0);
+}
+
+static void b_ver4(struct raw *r)
+{
+	raw_header(r, 4, 0);
 }
 
 static void b_verff(struct raw *r)
@@ -404,9 +410,11 @@ static const struct bad_case bad_cases[] = {
 	{ "version 0", b_ver0, -EPROTONOSUPPORT,
 	  "unsupported stream format version 0" },
 	{ "version 1", b_ver1, -EPROTONOSUPPORT,
-	  "unsupported stream format version 1 (this build reads version 2)" },
-	{ "version 3", b_ver3, -EPROTONOSUPPORT,
-	  "unsupported stream format version 3" },
+	  "unsupported stream format version 1 (this build reads version 3)" },
+	{ "version 2", b_ver2, -EPROTONOSUPPORT,
+	  "unsupported stream format version 2 (this build reads version 3)" },
+	{ "version 4", b_ver4, -EPROTONOSUPPORT,
+	  "unsupported stream format version 4" },
 	{ "version ~0", b_verff, -EPROTONOSUPPORT,
 	  "unsupported stream format version" },
 	{ "header flags", b_hflags, -EBADMSG, "header flags" },

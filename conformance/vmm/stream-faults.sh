@@ -269,13 +269,13 @@ garbage_trial() {
 }
 
 dest_only_trials() {
-	local snap=$tmp/snap.bin len off
+	local snap=$tmp/snap.bin len off ver
 	why=""
 	vmm snapsrc --memory 64M --control "$tmp/snapsrc.sock" "$MEMLOOP"
 	if ! wait_sock "$tmp/snapsrc.sock" || ! migrate "$tmp/snapsrc.sock" "file:$snap"; then
 		why="no snapshot of memloop: ${reply:-no control socket}"
 		for k in truncated-file:restore-truncated garbage-file:restore-garbage-after-header \
-			 version:restore-format-version-3 garbage-tcp:garbage-over-tcp \
+			 version:restore-format-version-next garbage-tcp:garbage-over-tcp \
 			 garbage-tcp:garbage-over-tcp-protected retry-file:restore-intact; do
 			trial_end "${k%%:*}" "${k#*:}" "$why"
 		done
@@ -289,11 +289,18 @@ dest_only_trials() {
 	refuse_file truncated-file restore-truncated "$tmp/cut.bin"
 	{ head -c 12 "$snap"; head -c 65536 /dev/urandom; } >"$tmp/garbage.bin"
 	refuse_file garbage-file restore-garbage-after-header "$tmp/garbage.bin"
-	cp "$snap" "$tmp/v3.bin"
-	printf '\x03' | dd of="$tmp/v3.bin" bs=1 seek=8 conv=notrunc status=none
-	refuse_file version restore-format-version-3 "$tmp/v3.bin"
-	grep -q "version" "$tmp/restore-format-version-3.err" ||
-		diag "restore-format-version-3: the error does not name the version"
+	# The version after this build's own (header offset 8): refused, and the
+	# error names it.
+	ver=$(od -An -tu1 -j8 -N1 "$snap" | tr -d ' ')
+	cp "$snap" "$tmp/vnext.bin"
+	printf "\\$(printf %03o $((ver + 1)))" |
+		dd of="$tmp/vnext.bin" bs=1 seek=8 conv=notrunc status=none
+	why=""
+	vmm restore-format-version-next --incoming "file:$tmp/vnext.bin" --memory 64M
+	dest_refused restore-format-version-next "$last"
+	[ -n "$why" ] || grep -q "format version $((ver + 1))" "$tmp/restore-format-version-next.err" ||
+		why="the refusal does not name version $((ver + 1)): $(tail -n 1 "$tmp/restore-format-version-next.err")"
+	trial_end version restore-format-version-next "$why"
 	garbage_trial garbage-over-tcp --migrate-insecure
 	garbage_trial garbage-over-tcp-protected
 	# The intact snapshot restores and the guest goes on checking its memory.
@@ -308,7 +315,7 @@ dest_only_trials() {
 
 planned=(first-hop)
 for i in $(seq "$TRIALS"); do planned+=("t$i-$(kind_of "$i")"); done
-planned+=(chain-final restore-truncated restore-garbage-after-header restore-format-version-3
+planned+=(chain-final restore-truncated restore-garbage-after-header restore-format-version-next
 	  garbage-over-tcp garbage-over-tcp-protected restore-intact)
 
 echo "KTAP version 1"

@@ -218,6 +218,7 @@ int migrate_recv(const struct migrate_recv_args *a, struct migrate_stream_stats 
 	ret = migrate_reader_create(io, ctx, &ops, &c, NULL, &c.r);
 	if (ret) {
 		snprintf(err, errlen, "out of memory");
+		free(c.zero);
 		return ret;
 	}
 	ret = migrate_reader_run(c.r);

@@ -125,6 +125,25 @@ static int recv_ram(void *opaque, const struct migrate_page *pg)
 	return 0;
 }
 
+/*
+ * A ROUND section: every page sent before it is in guest memory now. The
+ * source waits for this before it pauses the guest (send_wait_applied()).
+ */
+static int recv_round(void *opaque, u64 round)
+{
+	struct recv_ctx *c = opaque;
+	int ret;
+
+	(void)round;
+	if (!c->a->bidirectional)
+		return 0;
+	ret = migrate_chan_send_reply(c->a->fd, c->a->sec, MIGCTL_REPLY_ROUND, NULL);
+	if (ret)
+		migrate_reader_set_error(c->r, "cannot acknowledge a round to the source: %s",
+					 strerror(-ret));
+	return ret;
+}
+
 static int recv_status(void *opaque, const void *blob, size_t len)
 {
 	struct recv_ctx *c = opaque;
@@ -205,7 +224,7 @@ int migrate_recv(const struct migrate_recv_args *a, struct migrate_stream_stats 
 		 size_t errlen)
 {
 	static const struct migrate_reader_ops ops = {
-		.config = recv_config, .ram = recv_ram, .status = recv_status,
+		.config = recv_config, .ram = recv_ram, .round = recv_round, .status = recv_status,
 		.device = recv_device, .vcpu = recv_vcpu,
 	};
 	struct recv_ctx c = { .a = a };

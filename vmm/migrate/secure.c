@@ -319,7 +319,7 @@ int migrate_secure_recv_final(struct migrate_secure *s)
 
 static bool reply_is_terminal(u32 type)
 {
-	return type != MIGCTL_REPLY_ACCEPT;
+	return type != MIGCTL_REPLY_ACCEPT && type != MIGCTL_REPLY_ROUND;
 }
 
 int migrate_secure_send_reply(struct migrate_secure *s, u32 type, const char *reason)

@@ -512,3 +512,39 @@ TEST(channel, reply_receive_errors)
 		  migrate_chan_recv_reply(sv[0], NULL, 1000, reason, sizeof(reason)));
 	close(sv[0]);
 }
+
+/*
+ * ROUND acknowledgements come between ACCEPT and the verdict, in order,
+ * without a reason; type 6, the first after ROUND, is malformed.
+ */
+TEST(channel, round_replies_before_the_verdict)
+{
+	char reason[MIGCTL_REPLY_REASON_MAX + 1];
+	u8 buf[64];
+	int sv[2];
+	ssize_t n;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	ASSERT_EQ(0, migrate_chan_send_reply(sv[1], NULL, MIGCTL_REPLY_ACCEPT, NULL));
+	ASSERT_EQ(0, migrate_chan_send_reply(sv[1], NULL, MIGCTL_REPLY_ROUND, NULL));
+	ASSERT_EQ(0, migrate_chan_send_reply(sv[1], NULL, MIGCTL_REPLY_ROUND, NULL));
+	ASSERT_EQ(0, migrate_chan_send_reply(sv[1], NULL, MIGCTL_REPLY_DONE, NULL));
+	EXPECT_EQ((int)MIGCTL_REPLY_ACCEPT,
+		  migrate_chan_recv_reply(sv[0], NULL, 1000, reason, sizeof(reason)));
+	for (int i = 0; i < 2; i++) {
+		EXPECT_EQ((int)MIGCTL_REPLY_ROUND,
+			  migrate_chan_recv_reply(sv[0], NULL, 1000, reason, sizeof(reason)));
+		EXPECT_STREQ("", reason);
+	}
+	EXPECT_EQ((int)MIGCTL_REPLY_DONE,
+		  migrate_chan_recv_reply(sv[0], NULL, 1000, reason, sizeof(reason)));
+	EXPECT_STREQ("ROUND", migrate_reply_name(MIGCTL_REPLY_ROUND));
+	n = migrate_reply_encode(MIGCTL_REPLY_ROUND, NULL, buf, sizeof(buf));
+	ASSERT_EQ(16, n);
+	buf[4] = 6;
+	ASSERT_EQ(16, write(sv[1], buf, 16));
+	EXPECT_EQ(-EBADMSG,
+		  migrate_chan_recv_reply(sv[0], NULL, 1000, reason, sizeof(reason)));
+	close(sv[0]);
+	close(sv[1]);
+}

@@ -682,7 +682,9 @@ TEST(stream, reply_encode_decode)
 		  migrate_reply_encode(MIGCTL_REPLY_FAIL, longer, buf,
 				       sizeof(buf)));
 	EXPECT_EQ(-EINVAL, migrate_reply_encode(0, NULL, buf, sizeof(buf)));
-	EXPECT_EQ(-EINVAL, migrate_reply_encode(5, NULL, buf, sizeof(buf)));
+	EXPECT_EQ(-EINVAL, migrate_reply_encode(6, NULL, buf, sizeof(buf)));
+	EXPECT_EQ(16, migrate_reply_encode(MIGCTL_REPLY_ROUND, NULL, buf, sizeof(buf)));
+	EXPECT_EQ((int)MIGCTL_REPLY_ROUND, migrate_reply_decode_header(buf, &rlen));
 	EXPECT_EQ(-EINVAL,
 		  migrate_reply_encode(MIGCTL_REPLY_FAIL, "abc", buf, 18));
 

@@ -20,7 +20,7 @@
  * carry-less multiplication: 0.87 us a page on the test machine, against
  * 1.48 us for AES-256-GCM (stream format version 2) and 2.7 us for
  * ChaCha20-Poly1305. The VM's page keystream is sevsim_prf_xor_fast():
- * ChaCha8 with AVX2, 0.9 us a page (bench/fwbench.c; docs/performance.adoc).
+ * ChaCha8 with AVX2, 0.75 us a page (bench/fwbench.c; docs/performance.adoc).
  */
 #define FW_IV_BYTES	12u	/* OCB's 96-bit nonce: the nonce field's first bytes */
 #define FW_TAG_BYTES	16u

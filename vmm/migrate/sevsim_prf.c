@@ -95,19 +95,26 @@ void sevsim_prf_block(const u8 key[32], u32 counter, const u8 nonce[12],
 		prf_store32(out + 4 * i, w[i]);
 }
 
-void sevsim_prf_xor_rounds(const u8 key[32], u64 gpa, u8 *dst, const u8 *src,
-			   unsigned int rounds)
+void sevsim_prf_page_state(const u8 key[32], u64 gpa, u32 s[16])
 {
 	u64 gfn = gpa >> 12;
 	u8 nonce[12];
-	u32 s[16], w[16];
-	unsigned int blk, i;
+	unsigned int i;
 
 	for (i = 0; i < 8; i++)
 		nonce[i] = (u8)(gfn >> (8 * i));
 	for (i = 8; i < 12; i++)
 		nonce[i] = 0;
 	prf_setup(s, key, 0, nonce);
+}
+
+void sevsim_prf_xor_rounds(const u8 key[32], u64 gpa, u8 *dst, const u8 *src,
+			   unsigned int rounds)
+{
+	u32 s[16], w[16];
+	unsigned int blk, i;
+
+	sevsim_prf_page_state(key, gpa, s);
 	/* Word-wise XOR: the shifts compile to plain 32-bit loads and stores. */
 	for (blk = 0; blk < MIGCTL_SEVSIM_PAGE_SIZE / MIGCTL_SEVSIM_BLOCK_BYTES;
 	     blk++) {

@@ -123,6 +123,17 @@ void sevsim_prf_page_xor_copy(const u8 key[32], u64 gpa, u8 *dst,
 			      const u8 *src);
 
 /**
+ * sevsim_prf_page_state() - the ChaCha input state of page @gpa's block 0
+ * @key: the VM key K.
+ * @gpa: guest-physical address of the page (the low 12 bits are ignored).
+ * @s: 16 words out: constants, K, counter 0, the nonce LE64(gfn) || 0.
+ *
+ * Block n of the page is the same state with word 12 set to n; the VMM's
+ * AVX2 code starts from it too.
+ */
+void sevsim_prf_page_state(const u8 key[32], u64 gpa, u32 s[16]);
+
+/**
  * sevsim_prf_xor_rounds() - sevsim_prf_page_xor_copy() with @rounds rounds
  *
  * The portable code of both: one block at a time, in general registers.

@@ -113,26 +113,15 @@ __attribute__((target("avx2"))) static void x86_xor_avx2_any(const u32 s[16], u8
 	x86_xor_avx2(s, dst, src, rounds);
 }
 
-static u32 x86_load32(const u8 *p)
-{
-	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
-}
-
 void sevsim_prf_xor_fast(const u8 key[32], u64 gpa, u8 *dst, const u8 *src, unsigned int rounds)
 {
-	u64 gfn = gpa >> 12;
-	u32 s[16] = { 0x61707865u, 0x3320646eu, 0x79622d32u, 0x6b206574u };
+	u32 s[16];
 
 	if (!__builtin_cpu_supports("avx2")) {
 		sevsim_prf_xor_rounds(key, gpa, dst, src, rounds);
 		return;
 	}
-	for (int i = 0; i < 8; i++)
-		s[4 + i] = x86_load32(key + 4 * i);
-	s[12] = 0;
-	s[13] = (u32)gfn;
-	s[14] = (u32)(gfn >> 32);
-	s[15] = 0;
+	sevsim_prf_page_state(key, gpa, s);
 	if (rounds == MIGCTL_SEVSIM_PRF_ROUNDS)
 		x86_xor_avx2_8(s, dst, src);
 	else

@@ -443,7 +443,7 @@ ssize_t migrate_reply_encode(u32 type, const char *reason, void *buf,
 	size_t rlen = reason ? strnlen(reason, MIGCTL_REPLY_REASON_MAX) : 0;
 	u8 *p = buf;
 
-	if (type < MIGCTL_REPLY_ACCEPT || type > MIGCTL_REPLY_ROUND ||
+	if (type < MIGCTL_REPLY_ACCEPT || type > MIGCTL_REPLY_MAX ||
 	    len < sizeof(struct migctl_stream_reply) + rlen)
 		return -EINVAL;
 	put_le32(p, MIGCTL_REPLY_MAGIC);
@@ -460,7 +460,7 @@ int migrate_reply_decode_header(const void *hdr, u32 *reason_len)
 	u32 type = get_le32(p + 4);
 
 	if (get_le32(p) != MIGCTL_REPLY_MAGIC || type < MIGCTL_REPLY_ACCEPT ||
-	    type > MIGCTL_REPLY_ROUND ||
+	    type > MIGCTL_REPLY_MAX ||
 	    get_le32(p + 8) > MIGCTL_REPLY_REASON_MAX || get_le32(p + 12))
 		return -EBADMSG;
 	*reason_len = get_le32(p + 8);
@@ -472,7 +472,10 @@ const char *migrate_reply_name(u32 type)
 	static const char *const names[] = { "?", "ACCEPT", "REFUSE", "DONE",
 					     "FAIL", "ROUND" };
 
-	return type <= MIGCTL_REPLY_ROUND ? names[type] : "?";
+	_Static_assert(sizeof(names) / sizeof(names[0]) == MIGCTL_REPLY_MAX + 1,
+		       "a name for every reply type");
+
+	return type <= MIGCTL_REPLY_MAX ? names[type] : "?";
 }
 
 const char *migrate_section_name(u32 type)

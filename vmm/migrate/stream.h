@@ -131,6 +131,7 @@ struct migctl_stream_round {
 #define MIGCTL_REPLY_DONE	3u /* END verified: source may stop */
 #define MIGCTL_REPLY_FAIL	4u /* stream failed: reason follows */
 #define MIGCTL_REPLY_ROUND	5u /* a ROUND section applied: its pages are in guest memory */
+#define MIGCTL_REPLY_MAX	MIGCTL_REPLY_ROUND
 #define MIGCTL_REPLY_REASON_MAX 1024u
 
 struct migctl_stream_reply {

@@ -233,11 +233,14 @@ first_hop() {
 }
 
 # Destination-only trials: a restore or an incoming stream that must be refused.
-# refuse_file KIND NAME FILE: --incoming file:FILE must fail cleanly.
+# refuse_file KIND NAME FILE [TEXT]: --incoming file:FILE must fail cleanly,
+# and its error contain TEXT when given.
 refuse_file() {
 	why=""
 	vmm "$2" --incoming "file:$3" --memory 64M
 	dest_refused "$2" "$last"
+	[ -n "$why" ] || [ -z "${4:-}" ] || grep -qF "$4" "$tmp/$2.err" ||
+		why="the refusal does not say \"$4\": $(tail -n 1 "$tmp/$2.err")"
 	trial_end "$1" "$2" "$why"
 }
 
@@ -295,12 +298,8 @@ dest_only_trials() {
 	cp "$snap" "$tmp/vnext.bin"
 	printf "\\$(printf %03o $((ver + 1)))" |
 		dd of="$tmp/vnext.bin" bs=1 seek=8 conv=notrunc status=none
-	why=""
-	vmm restore-format-version-next --incoming "file:$tmp/vnext.bin" --memory 64M
-	dest_refused restore-format-version-next "$last"
-	[ -n "$why" ] || grep -q "format version $((ver + 1))" "$tmp/restore-format-version-next.err" ||
-		why="the refusal does not name version $((ver + 1)): $(tail -n 1 "$tmp/restore-format-version-next.err")"
-	trial_end version restore-format-version-next "$why"
+	refuse_file version restore-format-version-next "$tmp/vnext.bin" \
+		"format version $((ver + 1))"
 	garbage_trial garbage-over-tcp --migrate-insecure
 	garbage_trial garbage-over-tcp-protected
 	# The intact snapshot restores and the guest goes on checking its memory.

@@ -195,7 +195,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct stream_rec rec;
 	static bool ready;
 
-	/* libcrypto's first use allocates for good: before any input's watch. */
+	/* libgcrypt's first use allocates for good: before any input's watch. */
 	if (!ready) {
 		FUZZ_ASSERT(sevsim_init() == 0);
 		ready = true;

@@ -5,12 +5,12 @@
 # $(VMM_MIGRATE_LDLIBS) to its link line.
 
 VMM_MIGRATE_SODIUM_CFLAGS := $(shell pkg-config --cflags libsodium 2>/dev/null)
-# sevsim.c seals pages with libcrypto (AES-128-OCB): OpenSSL, Debian libssl-dev.
-VMM_MIGRATE_SODIUM_CFLAGS += $(shell pkg-config --cflags libcrypto 2>/dev/null)
+# sevsim.c seals pages with libgcrypt (AES-128-OCB): Debian libgcrypt20-dev.
+VMM_MIGRATE_SODIUM_CFLAGS += $(shell pkg-config --cflags libgcrypt 2>/dev/null)
 # The stream's END checksum is XXH3-128: xxHash, Debian libxxhash-dev.
 VMM_MIGRATE_SODIUM_CFLAGS += $(shell pkg-config --cflags libxxhash 2>/dev/null)
 VMM_MIGRATE_LDLIBS	:= $(or $(shell pkg-config --libs libsodium 2>/dev/null),-lsodium) \
-			   $(or $(shell pkg-config --libs libcrypto 2>/dev/null),-lcrypto) \
+			   $(or $(shell pkg-config --libs libgcrypt 2>/dev/null),-lgcrypt) \
 			   $(or $(shell pkg-config --libs libxxhash 2>/dev/null),-lxxhash)
 
 VMM_MIGRATE_OBJS	:= $(addprefix $(O)/vmm/migrate/,stream.o stream_config.o \
@@ -35,6 +35,10 @@ VMM_MIGRATE_TESTS	:= $(addprefix $(O)/vmm/migrate/tests/,stream_test \
 $(VMM_MIGRATE_TESTS): %: %.o $(VMM_MIGRATE_OBJS) $(TEST_LIB)
 	$(quiet) LD $@
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(VMM_MIGRATE_LDLIBS)
+
+# sevsim_test checks the seal against OpenSSL's AES-128-OCB (Debian libssl-dev).
+$(O)/vmm/migrate/tests/sevsim_test: VMM_MIGRATE_LDLIBS += \
+	$(or $(shell pkg-config --libs libcrypto 2>/dev/null),-lcrypto)
 
 ALL	+= $(VMM_MIGRATE_OBJS) $(VMM_MIGRATE_PRF_GUEST) $(VMM_MIGRATE_TESTS)
 TESTS	+= $(VMM_MIGRATE_TESTS)

@@ -8,7 +8,7 @@
  * random key K; a private page holds plaintext XOR the keystream of
  * sevsim_prf.h. Migration sends a private page down the "firmware path":
  * the source decrypts it with K and seals the plaintext with AES-128-OCB
- * (OpenSSL's libcrypto) under a per-migration transport key, the
+ * (libgcrypt) under a per-migration transport key, the
  * associated data binding it to its GFN and pre-copy round; the
  * destination opens it and encrypts it with its own fresh K'. Shared pages
  * go raw. A private page sent raw arrives as ciphertext under K and reads
@@ -28,7 +28,7 @@
 #define MIGCTL_SEVSIM_AD_BYTES 16u
 
 /**
- * sevsim_init() - initialise libsodium and libcrypto, and the calling
+ * sevsim_init() - initialise libsodium and libgcrypt, and the calling
  * thread's firmware-path contexts (other threads make theirs on first use)
  *
  * Return: 0 or -EIO.
@@ -98,7 +98,7 @@ void sevsim_prf_xor_fast(const u8 key[32], u64 gpa, u8 *dst, const u8 *src,
  * @sealed: MIGCTL_SEALED_PAGE_BYTES out: nonce, ciphertext, tag.
  *
  * Safe from several threads at once (each keeps its own cipher contexts).
- * Return: 0 or -EIO (libcrypto failure; @sealed is then zeroed).
+ * Return: 0 or -EIO (libgcrypt failure; @sealed is then zeroed).
  */
 int sevsim_fw_export(const u8 key[MIGCTL_SEVSIM_KEY_BYTES],
 		     const u8 tkey[MIGCTL_STREAM_KEY_BYTES], u64 gfn, u64 round,
@@ -112,7 +112,7 @@ int sevsim_fw_export(const u8 key[MIGCTL_SEVSIM_KEY_BYTES],
  * Return: 0, or -EBADMSG when the blob does not authenticate for this
  * transport key, GFN and round (tampered, replayed elsewhere) or its
  * nonce field is not one the source writes; @page is then unchanged.
- * -EIO when libcrypto fails.
+ * -EIO when libgcrypt fails.
  */
 int sevsim_fw_import(const u8 key[MIGCTL_SEVSIM_KEY_BYTES],
 		     const u8 tkey[MIGCTL_STREAM_KEY_BYTES], u64 gfn, u64 round,

@@ -5,6 +5,8 @@
 
 #include <pthread.h>
 
+#include <openssl/evp.h>
+
 #include "test.h"
 #include "migrate_test_util.h"
 
@@ -263,6 +265,65 @@ TEST(sevsim, sealed_nonce_counts_and_mbz_is_checked)
 	EXPECT_EQ(-EBADMSG, sevsim_fw_import(d.k_dst, d.tkey, d.gfn, 1, again, d.guest_dst));
 	EXPECT_EQ(0, memcmp(untouched, d.guest_dst, 4096));
 	EXPECT_EQ(0, sevsim_fw_import(d.k_dst, d.tkey, d.gfn, 1, d.sealed, d.guest_dst));
+}
+
+/*
+ * AES-128-OCB with OpenSSL's libcrypto, independent of the libgcrypt code
+ * under test: @out = ciphertext then tag of @in under the first 16 bytes
+ * of @tkey, the 12-byte @iv and the 16-byte @ad. Returns 0 or -1.
+ */
+static int ocb_openssl(bool enc, const u8 *tkey, const u8 *iv, const u8 *ad,
+		       const u8 *in, u8 *out)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	u8 tag[16];
+	int len = 0, fin = 0, ok;
+
+	if (!enc)
+		memcpy(tag, in + 4096, sizeof(tag));
+	ok = c && EVP_CipherInit_ex(c, EVP_aes_128_ocb(), NULL, NULL, NULL, enc) == 1 &&
+	     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) == 1 &&
+	     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, 16, enc ? NULL : tag) == 1 &&
+	     EVP_CipherInit_ex(c, NULL, NULL, tkey, iv, enc) == 1 &&
+	     EVP_CipherUpdate(c, NULL, &len, ad, 16) == 1 &&
+	     EVP_CipherUpdate(c, out, &len, in, 4096) == 1 &&
+	     EVP_CipherFinal_ex(c, out + len, &fin) == 1 && len + fin == 4096 &&
+	     (!enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16, out + 4096) == 1);
+	EVP_CIPHER_CTX_free(c);
+	return ok ? 0 : -1;
+}
+
+/*
+ * The seal is RFC 7253's AES-128-OCB, byte for byte as another library
+ * computes it: nonce = the nonce field's first 12 bytes, AD = LE64 gfn,
+ * LE64 round. A page OpenSSL seals that way opens, and one it seals for
+ * another round does not.
+ */
+TEST(sevsim, seal_is_ocb_as_openssl_computes_it)
+{
+	struct fw_fixture_data d;
+	u8 plain[4096], ref[4096 + 16], ad[16], back[4096];
+
+	fw_setup(&d);
+	for (int i = 0; i < 4096; i++)
+		plain[i] = (u8)(i * 13 + 5);
+	for (int i = 0; i < 8; i++) {
+		ad[i] = (u8)(d.gfn >> (8 * i));
+		ad[8 + i] = (u8)(3ull >> (8 * i));
+	}
+	ASSERT_EQ(0, sevsim_fw_export(NULL, d.tkey, d.gfn, 3, plain, d.sealed));
+	ASSERT_EQ(0, ocb_openssl(true, d.tkey, d.sealed, ad, plain, ref));
+	EXPECT_EQ(0, memcmp(ref, d.sealed + 24, sizeof(ref)));
+	ASSERT_EQ(0, ocb_openssl(false, d.tkey, d.sealed, ad, d.sealed + 24, back));
+	EXPECT_EQ(0, memcmp(plain, back, 4096));
+
+	/* The other way: OpenSSL seals, the firmware path opens. */
+	memset(d.sealed, 0, 24);
+	d.sealed[0] = 0x5a;
+	ASSERT_EQ(0, ocb_openssl(true, d.tkey, d.sealed, ad, plain, d.sealed + 24));
+	ASSERT_EQ(0, sevsim_fw_import(NULL, d.tkey, d.gfn, 3, d.sealed, back));
+	EXPECT_EQ(0, memcmp(plain, back, 4096));
+	EXPECT_EQ(-EBADMSG, sevsim_fw_import(NULL, d.tkey, d.gfn, 4, d.sealed, back));
 }
 
 #define FW_MT_THREADS	2

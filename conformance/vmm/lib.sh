@@ -22,6 +22,9 @@
 #   MIGCTL_VMM_MEMORY  guest memory (default 256M, or the script's own;
 #                      64M when MIGCTL_SLOW > 1)
 #   MIGCTL_VMM_LIMIT   seconds a VMM may live (default 150), times SLOW
+#   MIGCTL_VMM_ARRIVAL_S  seconds a migrated workload guest has to report
+#                      its check of the pages that arrived (default 5),
+#                      times SLOW: a guest silent longer hangs
 #   MIGCTL_VMM_CONVERSIONS  conversions each vCPU makes under a key before
 #                      the next migration starts (default: one per group of
 #                      4 pages of its share of the sev-sim window, which is
@@ -263,6 +266,39 @@ corrupt_at_arrival() {
 }
 
 converted_or_ended() { converted "$1" || ended "$2" || corrupt_at_arrival "$1" >/dev/null; }
+
+# arrived NAME: every vCPU of the workload guest on NAME, a destination,
+# reported its check of the pages that arrived (one line each).
+arrived() {
+	[ "$(grep -c -s 'migrate: cpu [0-9]*: generation [0-9]*: [0-9]* pages verified' \
+		"$tmp/$1.out")" -ge "$CPUS" ]
+}
+
+arrived_or_ended() { arrived "$1" || ended "$2"; }
+
+# wait_arrival NAME PID: wait until the guest on destination NAME (its VMM
+# started as PID) has checked what arrived. A guest does that as soon as
+# it runs again: 0.1 to 0.2 s after the reply natively, 0.4 to 0.5 s on
+# the emulated KVM of scripts/kvm-run. One that says nothing for
+# ARRIVAL_S (times SLOW) hangs, as a migration that lost pages of its
+# kernel or stack can leave it (the no-final-round variant of the
+# self-test did, once in a few runs), and waiting out the conversion
+# limit (60 s times SLOW) only delayed the verdict. Sets why.
+ARRIVAL_S=${MIGCTL_VMM_ARRIVAL_S:-5}
+wait_arrival() {
+	wait_until $((ARRIVAL_S * 10)) arrived_or_ended "$1" "$2"
+	arrived "$1" && return 0
+	local said
+	said=$(grep -c -s 'pages verified' "$tmp/$1.out")
+	if ended "$2"; then
+		why="$1 ended before its guest checked the pages that arrived ($said of $CPUS vCPUs"
+		why+=" reported); its guest's last line: $(tail -n 1 "$tmp/$1.out" 2>/dev/null)"
+	else
+		why="$1: the guest has not checked the pages that arrived in $(scaled "$ARRIVAL_S") s"
+		why+=" ($said of $CPUS vCPUs reported): it hangs"
+	fi
+	return 1
+}
 
 # wait_converted NAME PID: wait until the workload guest on NAME (the VMM
 # started as PID) has converted and written under its current key: every

@@ -50,7 +50,7 @@ lost_traps() {	# the guest's report of system calls it had to make again (user.h
 # converted and written CONVERSIONS times under the current key. Sets $why
 # on failure; 2: the guest's failure, not the harness's.
 hops() {
-	local cur=src sock="$tmp/src.sock" i
+	local cur=src sock="$tmp/src.sock" i t
 	vmm src "${SEVSIM[@]}" --memory "$MEM" --cpus "$CPUS" --stats --control "$sock" "$IMAGE" -- \
 		$(workload migrate.count="$HOPS")
 	wait_sock "$sock" || { why="source has no control socket"; return 1; }
@@ -63,6 +63,12 @@ hops() {
 			return 1
 		fi
 		diag "hop $i: $cur -> d$i: $(echo "$reply" | sed 's/.*"stats"://; s/}}$/}/')"
+		# A guest that hangs after a broken migration is the guest's
+		# failure, found here rather than at the end of a longer wait.
+		t=${EPOCHREALTIME/[.,]/}
+		wait_arrival "d$i" "$last" || return 2
+		diag "hop $i: the guest checked the pages that arrived" \
+			"$(( (${EPOCHREALTIME/[.,]/} - t) / 1000 )) ms after the reply"
 		# After the last hop the guest checks its pages and ends, at
 		# once when they are few: its exit status is the verdict.
 		[ "$i" = "$HOPS" ] && break

@@ -485,7 +485,7 @@ def parse_args():
     p.add_argument("--qemu", default=shutil.which("qemu-system-x86_64"))
     p.add_argument("--sizes", default="256,1024,4096", help="guest sizes in MiB")
     p.add_argument("--reps", type=int, default=5, help="repetitions up to 1 GiB")
-    p.add_argument("--reps-big", type=int, default=3, help="repetitions above 1 GiB")
+    p.add_argument("--reps-big", type=int, default=5, help="repetitions above 1 GiB")
     p.add_argument("--dirty-mib", type=int, default=32, help="MiB the dirtying guest writes")
     p.add_argument("--warmup", type=float, default=2.0, help="s the workload runs first")
     p.add_argument("--downtime-ms", type=int, default=DOWNTIME_MS,

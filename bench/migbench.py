@@ -29,8 +29,12 @@ The VMMs:
                driven through a QMP unix socket: migrate-set-parameters,
                migrate, query-migrate until completed
 
-The repetitions are interleaved (ours, ours-sevsim, qemu, ours, ...), so
-a ratio compares runs made moments apart. Python 3 standard library only;
+The repetitions are interleaved, so a ratio compares runs made moments
+apart, and each repetition starts one implementation later than the one
+before (ours, ours-sevsim, qemu; ours-sevsim, qemu, ours; ...), so that
+none always runs right after the same other one: a run inherits the
+host's state of the memory the one before it freed, which decides what
+its first-touch faults cost on the test machine (docs/performance.adoc). Python 3 standard library only;
 the JSON document goes to stdout, progress to stderr.
 """
 
@@ -551,7 +555,8 @@ def main():
                 log(f"{size} MiB {wl}: skipped: {cases[0]['skipped']}")
                 continue
             for rep in range(reps):
-                for c in cases:
+                turn = rep % len(cases)
+                for c in cases[turn:] + cases[:turn]:
                     r = one_run(a, c["impl"], size, dirty, fill)
                     c["runs"].append(r)
                     log(f"{size} MiB {wl} {c['impl']} #{rep + 1}: " +

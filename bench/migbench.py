@@ -34,8 +34,9 @@ apart, and each repetition starts one implementation later than the one
 before (ours, ours-sevsim, qemu; ours-sevsim, qemu, ours; ...), so that
 none always runs right after the same other one: a run inherits the
 host's state of the memory the one before it freed, which decides what
-its first-touch faults cost on the test machine (docs/performance.adoc). Python 3 standard library only;
-the JSON document goes to stdout, progress to stderr.
+its first-touch faults cost on the test machine (docs/performance.adoc).
+Python 3 standard library only; the JSON document goes to stdout,
+progress to stderr.
 """
 
 import argparse

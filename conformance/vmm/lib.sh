@@ -267,12 +267,13 @@ corrupt_at_arrival() {
 
 converted_or_ended() { converted "$1" || ended "$2" || corrupt_at_arrival "$1" >/dev/null; }
 
-# arrived NAME: every vCPU of the workload guest on NAME, a destination,
-# reported its check of the pages that arrived (one line each).
-arrived() {
-	[ "$(grep -c -s 'migrate: cpu [0-9]*: generation [0-9]*: [0-9]* pages verified' \
-		"$tmp/$1.out")" -ge "$CPUS" ]
+# arrivals NAME: how many vCPUs of the workload guest on NAME, a
+# destination, reported their check of the pages that arrived (one line each).
+arrivals() {
+	grep -c -s 'migrate: cpu [0-9]*: generation [0-9]*: [0-9]* pages verified' "$tmp/$1.out"
 }
+
+arrived() { [ "$(arrivals "$1")" -ge "$CPUS" ]; }
 
 arrived_or_ended() { arrived "$1" || ended "$2"; }
 
@@ -289,7 +290,7 @@ wait_arrival() {
 	wait_until $((ARRIVAL_S * 10)) arrived_or_ended "$1" "$2"
 	arrived "$1" && return 0
 	local said
-	said=$(grep -c -s 'pages verified' "$tmp/$1.out")
+	said=$(arrivals "$1")
 	if ended "$2"; then
 		why="$1 ended before its guest checked the pages that arrived ($said of $CPUS vCPUs"
 		why+=" reported); its guest's last line: $(tail -n 1 "$tmp/$1.out" 2>/dev/null)"
